@@ -1,0 +1,45 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layering (see DESIGN.md): fovea (CLI) → FoveaTrain → FoveaModels, FoveaData → FoveaNN → FoveaCore → CBLAS.
+// A module imports only modules below it.
+let package = Package(
+    name: "Fovea",
+    products: [
+        .library(name: "FoveaCore", targets: ["FoveaCore"]),
+        .library(name: "FoveaNN", targets: ["FoveaNN"]),
+        .library(name: "FoveaData", targets: ["FoveaData"]),
+        .library(name: "FoveaModels", targets: ["FoveaModels"]),
+        .library(name: "FoveaTrain", targets: ["FoveaTrain"]),
+        .executable(name: "fovea", targets: ["fovea"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // OpenBLAS on Linux (apt: libopenblas-dev); Apple platforms use Accelerate instead.
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "FoveaCore",
+            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]),
+        .target(name: "FoveaNN", dependencies: ["FoveaCore"]),
+        .target(name: "FoveaData", dependencies: ["FoveaCore"]),
+        .target(name: "FoveaModels", dependencies: ["FoveaNN"]),
+        .target(name: "FoveaTrain", dependencies: ["FoveaModels", "FoveaData", "FoveaNN"]),
+        .executableTarget(
+            name: "fovea",
+            dependencies: [
+                "FoveaTrain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "FoveaCoreTests", dependencies: ["FoveaCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FoveaNNTests", dependencies: ["FoveaNN"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FoveaDataTests", dependencies: ["FoveaData"]),
+        .testTarget(name: "FoveaModelsTests", dependencies: ["FoveaModels"]),
+        .testTarget(name: "FoveaTrainTests", dependencies: ["FoveaTrain"]),
+        .testTarget(name: "foveaTests", dependencies: ["fovea"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,58 @@
+#if canImport(Accelerate)
+import Accelerate
+#elseif canImport(CBLAS)
+import CBLAS
+#endif
+
+/// C = alpha · op(A) · op(B) + beta · C, row-major, single precision.
+///
+/// The one matrix multiply of Fovea. It goes to the platform BLAS (OpenBLAS on Linux,
+/// Accelerate on Apple), which picks the right kernel for the CPU at run time. BLAS itself is
+/// kept single-threaded: Fovea's own pool parallelises around it (over batch and channels).
+public func gemm(transposeA: Bool = false, transposeB: Bool = false,
+                 m: Int, n: Int, k: Int,
+                 alpha: Float = 1,
+                 a: UnsafePointer<Float>, lda: Int,
+                 b: UnsafePointer<Float>, ldb: Int,
+                 beta: Float = 0,
+                 c: UnsafeMutablePointer<Float>, ldc: Int) {
+    if m == 0 || n == 0 { return }
+    if k == 0 {
+        // BLAS leaves C untouched when k = 0 only if beta = 1; make the semantics explicit.
+        for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+        return
+    }
+    BLASThreading.configureOnce
+    cblas_sgemm(CblasRowMajor,
+                transposeA ? CblasTrans : CblasNoTrans,
+                transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+enum BLASThreading {
+    /// OpenBLAS would start its own threads and fight our pool for the two cores.
+    static let configureOnce: Void = {
+        #if !canImport(Accelerate) && canImport(CBLAS)
+        openblas_set_num_threads(1)
+        #endif
+    }()
+}
+
+/// A naive triple loop, the reference `gemm` is tested against.
+public func referenceGEMM(transposeA: Bool = false, transposeB: Bool = false,
+                          m: Int, n: Int, k: Int, alpha: Float = 1,
+                          a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                          beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    for i in 0..<m {
+        for j in 0..<n {
+            var sum: Double = 0
+            for p in 0..<k {
+                let av = transposeA ? a[p * lda + i] : a[i * lda + p]
+                let bv = transposeB ? b[j * ldb + p] : b[p * ldb + j]
+                sum += Double(av) * Double(bv)
+            }
+            let previous = beta == 0 ? 0 : beta * c[i * ldc + j]
+            c[i * ldc + j] = alpha * Float(sum) + previous
+        }
+    }
+}

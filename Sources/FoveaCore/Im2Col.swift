@@ -1,0 +1,86 @@
+/// Geometry of a 2-D convolution or pooling window over an NCHW input.
+public struct WindowGeometry: Equatable, Sendable {
+    public var channels: Int, height: Int, width: Int
+    public var kernelHeight: Int, kernelWidth: Int
+    public var strideHeight: Int, strideWidth: Int
+    public var padTop: Int, padLeft: Int, padBottom: Int, padRight: Int
+    public var dilationHeight: Int, dilationWidth: Int
+
+    public init(channels: Int, height: Int, width: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
+                padding: (top: Int, left: Int, bottom: Int, right: Int) = (0, 0, 0, 0), dilation: (Int, Int) = (1, 1)) {
+        self.channels = channels; self.height = height; self.width = width
+        (kernelHeight, kernelWidth) = kernel
+        (strideHeight, strideWidth) = stride
+        (padTop, padLeft, padBottom, padRight) = padding
+        (dilationHeight, dilationWidth) = dilation
+    }
+
+    public var outputHeight: Int { (height + padTop + padBottom - dilationHeight * (kernelHeight - 1) - 1) / strideHeight + 1 }
+    public var outputWidth: Int { (width + padLeft + padRight - dilationWidth * (kernelWidth - 1) - 1) / strideWidth + 1 }
+    public var isValid: Bool {
+        kernelHeight > 0 && kernelWidth > 0 && strideHeight > 0 && strideWidth > 0 && dilationHeight > 0 && dilationWidth > 0
+            && height + padTop + padBottom - dilationHeight * (kernelHeight - 1) - 1 >= 0
+            && width + padLeft + padRight - dilationWidth * (kernelWidth - 1) - 1 >= 0
+    }
+    /// True when the window is a plain 1×1 pointwise map (no im2col needed).
+    public var isPointwise: Bool {
+        kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1
+            && padTop == 0 && padLeft == 0 && padBottom == 0 && padRight == 0
+    }
+}
+
+/// Unfolds one image [C, H, W] into columns [C·kh·kw, Hout·Wout] (zeros where the window hits padding).
+public func im2col(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+    let outH = g.outputHeight, outW = g.outputWidth, plane = outH * outW
+    for c in 0..<g.channels {
+        let channel = input + c * g.height * g.width
+        for ki in 0..<g.kernelHeight {
+            for kj in 0..<g.kernelWidth {
+                let row = columns + ((c * g.kernelHeight + ki) * g.kernelWidth + kj) * plane
+                let columnOffset = kj * g.dilationWidth - g.padLeft
+                // Output columns whose input column lies inside the image: ow in [first, last).
+                let first = min(outW, Swift.max(0, (-columnOffset + g.strideWidth - 1) / g.strideWidth))
+                let last = Swift.max(first, min(outW, (g.width - columnOffset + g.strideWidth - 1) / g.strideWidth))
+                for oh in 0..<outH {
+                    let ih = oh * g.strideHeight - g.padTop + ki * g.dilationHeight
+                    let out = row + oh * outW
+                    if ih < 0 || ih >= g.height {
+                        out.update(repeating: 0, count: outW)
+                        continue
+                    }
+                    let source = channel + ih * g.width + columnOffset
+                    for ow in 0..<first { out[ow] = 0 }
+                    if g.strideWidth == 1 {
+                        (out + first).update(from: source + first, count: last - first)
+                    } else {
+                        for ow in first..<last { out[ow] = source[ow * g.strideWidth] }
+                    }
+                    for ow in last..<outW { out[ow] = 0 }
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of `im2col`: adds columns back into an image gradient [C, H, W] (which it accumulates into).
+public func col2im(_ g: WindowGeometry, columns: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    let outH = g.outputHeight, outW = g.outputWidth, plane = outH * outW
+    for c in 0..<g.channels {
+        let channel = output + c * g.height * g.width
+        for ki in 0..<g.kernelHeight {
+            for kj in 0..<g.kernelWidth {
+                let row = columns + ((c * g.kernelHeight + ki) * g.kernelWidth + kj) * plane
+                let columnOffset = kj * g.dilationWidth - g.padLeft
+                let first = min(outW, Swift.max(0, (-columnOffset + g.strideWidth - 1) / g.strideWidth))
+                let last = Swift.max(first, min(outW, (g.width - columnOffset + g.strideWidth - 1) / g.strideWidth))
+                for oh in 0..<outH {
+                    let ih = oh * g.strideHeight - g.padTop + ki * g.dilationHeight
+                    if ih < 0 || ih >= g.height { continue }
+                    let destination = channel + ih * g.width + columnOffset
+                    let source = row + oh * outW
+                    for ow in first..<last { destination[ow * g.strideWidth] += source[ow] }
+                }
+            }
+        }
+    }
+}

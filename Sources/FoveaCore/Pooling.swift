@@ -1,0 +1,145 @@
+/// Max and average pooling over NCHW, parallel over (image, channel) planes.
+extension Tensor {
+    func poolingGeometry(_ op: String, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int)) -> WindowGeometry {
+        precondition(rank == 4, "\(op): expected an NCHW tensor, got \(describe(shape: shape))")
+        let g = WindowGeometry(channels: 1, height: shape[2], width: shape[3], kernel: kernel, stride: stride,
+                               padding: (padding.0, padding.1, padding.0, padding.1))
+        precondition(g.isValid && padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1,
+                     "\(op): window \(kernel.0)×\(kernel.1) does not fit input \(describe(shape: shape))")
+        return g
+    }
+
+    /// Max pooling (padding counts as −∞). The gradient goes to the first maximum of each window.
+    public func maxPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) -> Tensor {
+        let g = poolingGeometry("maxPool2d", kernel: kernel, stride: stride ?? kernel, padding: padding)
+        let planes = shape[0] * shape[1], inPlane = g.height * g.width
+        let outH = g.outputHeight, outW = g.outputWidth, outPlane = outH * outW
+        let result = Tensor(uninitializedShape: [shape[0], shape[1], outH, outW])
+        let winners = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(1, planes * outPlane))
+        let source = pointer, destination = result.pointer
+        ThreadPool.shared.parallelRanges(planes) { range in
+            for p in range {
+                let x = source + p * inPlane, y = destination + p * outPlane, w = winners + p * outPlane
+                for oh in 0..<outH {
+                    let h0 = oh * g.strideHeight - g.padTop
+                    let hs = Swift.max(h0, 0), he = min(h0 + g.kernelHeight, g.height)
+                    for ow in 0..<outW {
+                        let w0 = ow * g.strideWidth - g.padLeft
+                        let ws = Swift.max(w0, 0), we = min(w0 + g.kernelWidth, g.width)
+                        var best = -Float.infinity, bestIndex = hs * g.width + ws
+                        for h in hs..<he {
+                            for c in ws..<we where x[h * g.width + c] > best || x[h * g.width + c].isNaN {
+                                best = x[h * g.width + c]
+                                bestIndex = h * g.width + c
+                                if best.isNaN { break }
+                            }
+                        }
+                        y[oh * outW + ow] = best
+                        w[oh * outW + ow] = Int32(bestIndex)
+                    }
+                }
+            }
+        }
+        let indices = PoolingIndices(pointer: winners)
+        let inputShape = shape
+        return Tensor.record(result, op: "maxPool2d", inputs: [self]) { grad, _ in
+            let gradInput = Tensor(zeros: inputShape)
+            let dy = grad.pointer, dx = gradInput.pointer
+            ThreadPool.shared.parallelRanges(planes) { range in
+                for p in range {
+                    for i in 0..<outPlane { dx[p * inPlane + Int(indices.pointer[p * outPlane + i])] += dy[p * outPlane + i] }
+                }
+            }
+            return [gradInput]
+        }
+    }
+
+    /// Average pooling; with `countIncludePad` (PyTorch's default) padded cells count in the divisor.
+    public func avgPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                          countIncludePad: Bool = true) -> Tensor {
+        let g = poolingGeometry("avgPool2d", kernel: kernel, stride: stride ?? kernel, padding: padding)
+        let planes = shape[0] * shape[1], inPlane = g.height * g.width
+        let outH = g.outputHeight, outW = g.outputWidth, outPlane = outH * outW
+        // Divisor of each output cell (the same for every plane).
+        var divisors = [Float](repeating: 0, count: outPlane)
+        for oh in 0..<outH {
+            for ow in 0..<outW {
+                let h0 = oh * g.strideHeight - g.padTop, w0 = ow * g.strideWidth - g.padLeft
+                let hs = Swift.max(h0, 0), he = min(h0 + g.kernelHeight, g.height)
+                let ws = Swift.max(w0, 0), we = min(w0 + g.kernelWidth, g.width)
+                let padded = (min(h0 + g.kernelHeight, g.height + g.padBottom) - h0) * (min(w0 + g.kernelWidth, g.width + g.padRight) - w0)
+                divisors[oh * outW + ow] = Float(countIncludePad ? padded : (he - hs) * (we - ws))
+            }
+        }
+        let result = Tensor(uninitializedShape: [shape[0], shape[1], outH, outW])
+        let source = pointer, destination = result.pointer
+        divisors.withUnsafeBufferPointer { divisor in
+            ThreadPool.shared.parallelRanges(planes) { range in
+                for p in range {
+                    let x = source + p * inPlane, y = destination + p * outPlane
+                    for oh in 0..<outH {
+                        let h0 = oh * g.strideHeight - g.padTop
+                        for ow in 0..<outW {
+                            let w0 = ow * g.strideWidth - g.padLeft
+                            var sum: Float = 0
+                            for h in Swift.max(h0, 0)..<min(h0 + g.kernelHeight, g.height) {
+                                for c in Swift.max(w0, 0)..<min(w0 + g.kernelWidth, g.width) { sum += x[h * g.width + c] }
+                            }
+                            y[oh * outW + ow] = sum / divisor[oh * outW + ow]
+                        }
+                    }
+                }
+            }
+        }
+        let inputShape = shape
+        return Tensor.record(result, op: "avgPool2d", inputs: [self]) { grad, _ in
+            let gradInput = Tensor(zeros: inputShape)
+            let dy = grad.pointer, dx = gradInput.pointer
+            divisors.withUnsafeBufferPointer { divisor in
+                ThreadPool.shared.parallelRanges(planes) { range in
+                    for p in range {
+                        for oh in 0..<outH {
+                            let h0 = oh * g.strideHeight - g.padTop
+                            for ow in 0..<outW {
+                                let w0 = ow * g.strideWidth - g.padLeft
+                                let share = dy[p * outPlane + oh * outW + ow] / divisor[oh * outW + ow]
+                                for h in Swift.max(h0, 0)..<min(h0 + g.kernelHeight, g.height) {
+                                    for c in Swift.max(w0, 0)..<min(w0 + g.kernelWidth, g.width) { dx[p * inPlane + h * g.width + c] += share }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return [gradInput]
+        }
+    }
+
+    /// Mean over each H×W plane: [N, C, H, W] → [N, C].
+    public func globalAvgPool2d() -> Tensor {
+        precondition(rank == 4, "globalAvgPool2d: expected an NCHW tensor, got \(describe(shape: shape))")
+        let planes = shape[0] * shape[1], plane = shape[2] * shape[3]
+        let result = Tensor(uninitializedShape: [shape[0], shape[1]])
+        for p in 0..<planes {
+            var sum: Float = 0
+            for i in 0..<plane { sum += pointer[p * plane + i] }
+            result.pointer[p] = sum / Float(plane)
+        }
+        let inputShape = shape
+        return Tensor.record(result, op: "globalAvgPool2d", inputs: [self]) { grad, _ in
+            let gradInput = Tensor(uninitializedShape: inputShape)
+            for p in 0..<planes {
+                let share = grad.pointer[p] / Float(plane)
+                (gradInput.pointer + p * plane).update(repeating: share, count: plane)
+            }
+            return [gradInput]
+        }
+    }
+}
+
+/// Owns the argmax indices captured by a max-pool backward closure.
+final class PoolingIndices: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Int32>
+    init(pointer: UnsafeMutablePointer<Int32>) { self.pointer = pointer }
+    deinit { pointer.deallocate() }
+}

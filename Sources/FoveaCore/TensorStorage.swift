@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The memory behind a tensor: a 64-byte aligned block of Float32.
+///
+/// Tensors share storage freely; only kernels and optimisers write into a storage that
+/// already belongs to a tensor, and only when they own it (fresh results, parameters).
+public final class TensorStorage: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+
+    /// Uninitialised storage; callers fill every element.
+    public init(uninitializedCount count: Int) {
+        precondition(count >= 0, "negative storage size")
+        var raw: UnsafeMutableRawPointer?
+        // posix_memalign: SIMD loads and BLAS like cache-line aligned panels.
+        let status = posix_memalign(&raw, 64, Swift.max(count, 1) * MemoryLayout<Float>.stride)
+        precondition(status == 0 && raw != nil, "out of memory allocating \(count) floats")
+        pointer = raw!.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
+        self.count = count
+    }
+
+    public convenience init(repeating value: Float, count: Int) {
+        self.init(uninitializedCount: count)
+        pointer.initialize(repeating: value, count: count)
+    }
+
+    public convenience init(copying values: UnsafeBufferPointer<Float>) {
+        self.init(uninitializedCount: values.count)
+        if let base = values.baseAddress { pointer.update(from: base, count: values.count) }
+    }
+
+    deinit { free(pointer) }
+
+    public var buffer: UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: pointer, count: count)
+    }
+}

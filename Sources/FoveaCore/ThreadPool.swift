@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// One persistent pool of worker threads for the kernels.
+///
+/// Waking a blocked thread costs 25–50 µs on these VMs, longer than many per-layer chunks take,
+/// so workers spin on a generation counter for a bounded while before they block on a condition
+/// variable (see research/SWIFT-FEASIBILITY.md §2). The calling thread always works too.
+/// A `parallelFor` issued from inside a running one runs serially on the caller.
+public final class ThreadPool: @unchecked Sendable {
+    public static let shared = ThreadPool(threads: defaultThreadCount)
+
+    public static var defaultThreadCount: Int {
+        Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    private let spinLimit = 20_000
+    private let generation = Atomic<Int>(0)
+    private let nextIndex = Atomic<Int>(0)
+    private let pending = Atomic<Int>(0)
+    private let busy = Atomic<Bool>(false)
+    private var mutex = pthread_mutex_t()
+    private var wakeUp = pthread_cond_t()
+    private var workers: [pthread_t] = []
+    // Written by the caller before `generation` is bumped (release), read by workers after (acquire).
+    private var job: ((Int) -> Void)?
+    private var jobCount = 0
+    private var participants = 0
+
+    /// Threads used by `parallelFor`, the caller included.
+    public private(set) var threadCount: Int
+
+    public init(threads: Int) {
+        threadCount = Swift.max(1, threads)
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&wakeUp, nil)
+        spawnWorkers(upTo: threadCount - 1)
+    }
+
+    /// Sets how many threads (caller included) share the work; spawns workers if needed.
+    public func setThreadCount(_ count: Int) {
+        precondition(!busy.load(ordering: .acquiring), "setThreadCount during a parallelFor")
+        threadCount = Swift.max(1, count)
+        spawnWorkers(upTo: threadCount - 1)
+    }
+
+    private func spawnWorkers(upTo wanted: Int) {
+        while workers.count < wanted {
+            let id = workers.count
+            let context = Unmanaged.passRetained(WorkerContext(pool: self, id: id, generation: generation.load(ordering: .acquiring))).toOpaque()
+            var thread = pthread_t()
+            let status = pthread_create(&thread, nil, { raw in
+                let context = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
+                context.pool.workerLoop(id: context.id, seen: context.generation)
+                return nil
+            }, context)
+            precondition(status == 0, "could not start a worker thread")
+            workers.append(thread)
+        }
+    }
+
+    private final class WorkerContext {
+        let pool: ThreadPool
+        let id: Int
+        /// The generation when the worker was created: a job posted before the thread runs is still seen.
+        let generation: Int
+        init(pool: ThreadPool, id: Int, generation: Int) { self.pool = pool; self.id = id; self.generation = generation }
+    }
+
+    /// Calls `body(i)` for every i in 0..<count, spread over the pool's threads.
+    /// Iterations must be independent; there is no ordering between them.
+    public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+        if count <= 0 { return }
+        let helpers = min(threadCount, count) - 1
+        guard helpers > 0, busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else {
+            for i in 0..<count { body(i) }
+            return
+        }
+        withoutActuallyEscaping(body) { escapable in
+            job = escapable
+            jobCount = count
+            participants = helpers
+            nextIndex.store(0, ordering: .relaxed)
+            pending.store(helpers, ordering: .relaxed)
+            pthread_mutex_lock(&mutex)
+            generation.add(1, ordering: .releasing)
+            pthread_cond_broadcast(&wakeUp)
+            pthread_mutex_unlock(&mutex)
+
+            runChunks(escapable, count: count)
+            var polls = 0
+            while pending.load(ordering: .acquiring) > 0 {
+                polls += 1
+                if polls > spinLimit { sched_yield() }
+            }
+            job = nil
+        }
+        busy.store(false, ordering: .releasing)
+    }
+
+    /// Splits 0..<count into at most `threadCount` contiguous ranges and runs them in parallel.
+    public func parallelRanges(_ count: Int, minimumPerChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+        if count <= 0 { return }
+        let chunks = Swift.max(1, min(threadCount, count / Swift.max(1, minimumPerChunk)))
+        if chunks == 1 { body(0..<count); return }
+        parallelFor(chunks) { c in
+            let start = count * c / chunks, end = count * (c + 1) / chunks
+            if start < end { body(start..<end) }
+        }
+    }
+
+    @inline(never)
+    private func runCurrentJob() {
+        if let body = job { runChunks(body, count: jobCount) }
+    }
+
+    private func runChunks(_ body: (Int) -> Void, count: Int) {
+        while true {
+            let i = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
+            if i >= count { return }
+            body(i)
+        }
+    }
+
+    private func workerLoop(id: Int, seen start: Int) {
+        var seen = start
+        while true {
+            var polls = 0
+            var current = generation.load(ordering: .acquiring)
+            while current == seen {
+                polls += 1
+                if polls < spinLimit {
+                    current = generation.load(ordering: .acquiring)
+                    continue
+                }
+                pthread_mutex_lock(&mutex)
+                current = generation.load(ordering: .acquiring)
+                while current == seen {
+                    pthread_cond_wait(&wakeUp, &mutex)
+                    current = generation.load(ordering: .acquiring)
+                }
+                pthread_mutex_unlock(&mutex)
+            }
+            seen = current
+            guard id < participants else { continue }
+            runCurrentJob()
+            // Only now, with no reference to the caller's closure left, may the caller return.
+            pending.subtract(1, ordering: .releasing)
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/// What a forward pass needs besides its input: the phase (training or inference) and, in
+/// training, the random source for dropout. Passed explicitly, never global.
+public final class ForwardContext {
+    public let isTraining: Bool
+    public let random: RandomSource
+    /// Collects (layer path, layer, output) during a forward pass when set; used by `summary`.
+    var recorder: ((String, Module, Tensor) -> Void)?
+    var path: [String] = []
+
+    public init(training: Bool, random: RandomSource = RandomSource(seed: 0)) {
+        isTraining = training
+        self.random = random
+    }
+
+    public static func training(_ random: RandomSource) -> ForwardContext { ForwardContext(training: true, random: random) }
+    public static var inference: ForwardContext { ForwardContext(training: false) }
+
+    /// Runs a child module under `name`, recording it and naming it in any error it throws.
+    public func run(_ child: Module, named name: String, _ input: Tensor) throws -> Tensor {
+        path.append(name)
+        defer { path.removeLast() }
+        let output: Tensor
+        do {
+            output = try child.forward(input, self)
+        } catch let error as FoveaError where !error.message.hasPrefix("layer '") {
+            throw FoveaError(error.kind, "layer '\(path.joined(separator: "."))' (\(child.typeName)): \(error.message)")
+        }
+        if let recorder, child.children.isEmpty || child.summarisedAsOneRow {
+            recorder(path.joined(separator: "."), child, output)
+        }
+        return output
+    }
+}

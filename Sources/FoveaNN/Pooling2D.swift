@@ -1,0 +1,53 @@
+/// Max pooling over NCHW; stride defaults to the window (PyTorch and Keras).
+public final class MaxPool2D: Module {
+    public let kernelSize: (Int, Int), stride: (Int, Int), padding: (Int, Int)
+
+    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
+        self.kernelSize = (kernelSize, kernelSize)
+        self.stride = (stride ?? kernelSize, stride ?? kernelSize)
+        self.padding = (padding, padding)
+    }
+
+    public var details: String { "\(kernelSize.0)×\(kernelSize.1), stride \(stride.0)" + (padding.0 > 0 ? ", pad \(padding.0)" : "") }
+
+    public func forward(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
+        try checkWindow(input, kernelSize, stride, padding)
+        return input.maxPool2d(kernel: kernelSize, stride: stride, padding: padding)
+    }
+}
+
+/// Average pooling over NCHW; padded cells count in the divisor, as PyTorch's default.
+public final class AvgPool2D: Module {
+    public let kernelSize: (Int, Int), stride: (Int, Int), padding: (Int, Int)
+
+    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
+        self.kernelSize = (kernelSize, kernelSize)
+        self.stride = (stride ?? kernelSize, stride ?? kernelSize)
+        self.padding = (padding, padding)
+    }
+
+    public var details: String { "\(kernelSize.0)×\(kernelSize.1), stride \(stride.0)" + (padding.0 > 0 ? ", pad \(padding.0)" : "") }
+
+    public func forward(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
+        try checkWindow(input, kernelSize, stride, padding)
+        return input.avgPool2d(kernel: kernelSize, stride: stride, padding: padding)
+    }
+}
+
+/// Mean over each feature map: [N, C, H, W] → [N, C].
+public final class GlobalAvgPool2D: Module {
+    public init() {}
+    public func forward(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
+        guard input.rank == 4 else { throw FoveaError.shape("expects input [N, C, H, W], got \(describe(shape: input.shape))") }
+        return input.globalAvgPool2d()
+    }
+}
+
+func checkWindow(_ input: Tensor, _ kernel: (Int, Int), _ stride: (Int, Int), _ padding: (Int, Int)) throws {
+    guard input.rank == 4 else { throw FoveaError.shape("expects input [N, C, H, W], got \(describe(shape: input.shape))") }
+    let g = WindowGeometry(channels: 1, height: input.shape[2], width: input.shape[3], kernel: kernel, stride: stride,
+                           padding: (padding.0, padding.1, padding.0, padding.1))
+    guard g.isValid, kernel.0 > 0, kernel.1 > 0, stride.0 > 0, stride.1 > 0 else {
+        throw FoveaError.shape("window \(kernel.0)×\(kernel.1) does not fit input \(describe(shape: input.shape))")
+    }
+}

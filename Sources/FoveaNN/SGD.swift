@@ -1,0 +1,36 @@
+/// Stochastic gradient descent with momentum, as PyTorch's `torch.optim.SGD`:
+/// g ← ∇ + λθ;  v ← μv + g;  θ ← θ − lr·v  (Nesterov: θ ← θ − lr·(g + μv)).
+public final class SGD: Optimizer {
+    public var learningRate: Float
+    public let momentum: Float, weightDecay: Float, nesterov: Bool
+    public let parameters: [(name: String, parameter: Parameter)]
+    private let store = SlotStore()
+
+    public init(_ parameters: [(name: String, parameter: Parameter)], learningRate: Float, momentum: Float = 0,
+                weightDecay: Float = 0, nesterov: Bool = false) {
+        self.parameters = parameters
+        self.learningRate = learningRate; self.momentum = momentum
+        self.weightDecay = weightDecay; self.nesterov = nesterov
+    }
+
+    public func step() {
+        let lr = learningRate, mu = momentum, wd = weightDecay
+        for (name, parameter) in parameters where parameter.isTrainable {
+            guard let grad = parameter.grad else { continue }
+            let theta = parameter.value.pointer, g = grad.pointer, n = grad.count
+            if mu == 0 {
+                for i in 0..<n { theta[i] -= lr * (g[i] + wd * theta[i]) }
+                continue
+            }
+            let v = store.slot("\(name)/momentum", shape: parameter.shape).pointer
+            for i in 0..<n {
+                let gi = g[i] + wd * theta[i]
+                v[i] = mu * v[i] + gi
+                theta[i] -= lr * (nesterov ? gi + mu * v[i] : v[i])
+            }
+        }
+    }
+
+    public var state: [String: Tensor] { store.slots }
+    public func loadState(_ state: [String: Tensor]) throws { try store.load(state, parameters: parameters, slotNames: ["momentum"]) }
+}

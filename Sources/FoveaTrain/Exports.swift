@@ -1,0 +1,2 @@
+@_exported import FoveaModels
+@_exported import FoveaData

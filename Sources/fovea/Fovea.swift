@@ -1,0 +1,23 @@
+import ArgumentParser
+import FoveaTrain
+
+@main
+struct Fovea: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fovea",
+        abstract: "Build, train and evaluate image classifiers in Swift.",
+        subcommands: [Train.self, Summary.self, Models.self])
+}
+
+/// Parses "3,32,32" into [3, 32, 32].
+func parseShape(_ text: String, option: String) throws -> [Int] {
+    let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard parts.count == 3, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
+        throw FoveaError.argument("\(option) must be three positive integers C,H,W, got '\(text)'")
+    }
+    return parts.map { $0! }
+}
+
+func requirePositive(_ value: Int, _ option: String) throws {
+    guard value > 0 else { throw FoveaError.argument("\(option) must be positive, got \(value)") }
+}
