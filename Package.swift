@@ -34,11 +34,13 @@ let package = Package(
                 "FoveaTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "FoveaCoreTests", dependencies: ["FoveaCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "FoveaNNTests", dependencies: ["FoveaNN"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "FoveaDataTests", dependencies: ["FoveaData"]),
-        .testTarget(name: "FoveaModelsTests", dependencies: ["FoveaModels"]),
-        .testTarget(name: "FoveaTrainTests", dependencies: ["FoveaTrain"]),
+        // Helpers shared by the test targets (gradient checks, fixture loading); not a product.
+        .target(name: "FoveaTestSupport", dependencies: ["FoveaCore"], path: "Tests/FoveaTestSupport"),
+        .testTarget(name: "FoveaCoreTests", dependencies: ["FoveaCore", "FoveaTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FoveaNNTests", dependencies: ["FoveaNN", "FoveaTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FoveaDataTests", dependencies: ["FoveaData", "FoveaTestSupport"]),
+        .testTarget(name: "FoveaModelsTests", dependencies: ["FoveaModels", "FoveaTestSupport"]),
+        .testTarget(name: "FoveaTrainTests", dependencies: ["FoveaTrain", "FoveaTestSupport"]),
         .testTarget(name: "foveaTests", dependencies: ["fovea"]),
     ],
     swiftLanguageModes: [.v5]

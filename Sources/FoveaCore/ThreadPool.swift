@@ -75,9 +75,15 @@ public final class ThreadPool: @unchecked Sendable {
     /// Iterations must be independent; there is no ordering between them.
     public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
         if count <= 0 { return }
-        let helpers = min(threadCount, count) - 1
-        guard helpers > 0, busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        // One job at a time: a call from inside a job, or from another thread meanwhile, runs serially.
+        guard count > 1, busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
         else {
+            for i in 0..<count { body(i) }
+            return
+        }
+        let helpers = Swift.min(threadCount, count) - 1
+        if helpers == 0 {
+            busy.store(false, ordering: .releasing)
             for i in 0..<count { body(i) }
             return
         }

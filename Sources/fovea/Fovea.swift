@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import FoveaTrain
 
 @main
@@ -7,6 +8,23 @@ struct Fovea: ParsableCommand {
         commandName: "fovea",
         abstract: "Build, train and evaluate image classifiers in Swift.",
         subcommands: [Train.self, Summary.self, Models.self])
+
+    /// Errors are one line on stderr and a non-zero exit; help and version go to stdout as usual.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+            } else {
+                let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+                FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }
 
 /// Parses "3,32,32" into [3, 32, 32].

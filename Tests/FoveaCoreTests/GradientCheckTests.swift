@@ -1,0 +1,120 @@
+import FoveaCore
+import FoveaTestSupport
+import Testing
+
+/// Finite-difference checks for every differentiable op.
+@Suite struct GradientCheckTests {
+    func expectGradients(_ inputs: [Tensor], _ f: ([Tensor]) -> Tensor, sourceLocation: SourceLocation = #_sourceLocation) {
+        let mismatch = gradientMismatch(inputs, f)
+        #expect(mismatch == nil, "\(mismatch ?? "")", sourceLocation: sourceLocation)
+    }
+
+    @Test func broadcastingArithmetic() {
+        let a = randomTensor([2, 3, 4], seed: 1), b = randomTensor([3, 1], seed: 2)
+        let positive = randomTensor([4], seed: 3).mapValues { Swift.abs($0) + 0.5 }
+        expectGradients([a, b]) { $0[0] + $0[1] }
+        expectGradients([a, b]) { $0[0] - $0[1] }
+        expectGradients([a, b]) { $0[0] * $0[1] }
+        expectGradients([a, positive]) { $0[0] / $0[1] }
+        expectGradients([a, a]) { $0[0] * $0[1] }   // same shape path
+    }
+
+    @Test func scalarArithmetic() {
+        let a = randomTensor([3, 4], seed: 4)
+        expectGradients([a]) { $0[0] * 2.5 + 1 }
+        expectGradients([a]) { 3 - $0[0] / 4 }
+        expectGradients([a]) { -$0[0] }
+    }
+
+    @Test func unaryFunctions() {
+        let x = randomTensor([3, 5], seed: 5)
+        let positive = x.mapValues { Swift.abs($0) + 0.5 }
+        expectGradients([x]) { $0[0].exp() }
+        expectGradients([positive]) { $0[0].log() }
+        expectGradients([positive]) { $0[0].sqrt() }
+        expectGradients([x]) { $0[0].tanh() }
+        expectGradients([x]) { $0[0].sigmoid() }
+        expectGradients([x]) { $0[0].squared() }
+        expectGradients([positive]) { $0[0].pow(1.5) }
+        let separated = wellSeparated([3, 5], seed: 6)
+        expectGradients([separated]) { $0[0].relu() }
+        expectGradients([separated]) { $0[0].abs() }
+    }
+
+    @Test func reductions() {
+        let x = randomTensor([2, 3, 4], seed: 7)
+        expectGradients([x]) { $0[0].sum() }
+        expectGradients([x]) { $0[0].mean() }
+        expectGradients([x]) { $0[0].sum(axes: [1]) }
+        expectGradients([x]) { $0[0].mean(axes: [0, 2], keepingDims: true) }
+        expectGradients([wellSeparated([2, 3, 4], seed: 8)]) { $0[0].max(axis: 1) }
+        expectGradients([wellSeparated([2, 3, 4], seed: 9)]) { $0[0].max(axis: -1, keepingDims: true) }
+    }
+
+    @Test func shapeOps() {
+        let x = randomTensor([2, 3, 4], seed: 10), y = randomTensor([2, 2, 4], seed: 11)
+        expectGradients([x]) { $0[0].reshaped([6, -1]) }
+        expectGradients([x]) { $0[0].permuted([2, 0, 1]) }
+        expectGradients([x]) { $0[0].transposed() }
+        expectGradients([x, y]) { Tensor.concatenate([$0[0], $0[1]], axis: 1) }
+        expectGradients([x]) { $0[0].slice(axis: 2, 1..<3) }
+        expectGradients([randomTensor([3, 1], seed: 12)]) { $0[0].broadcast(to: [2, 3, 4]) }
+        expectGradients([x]) { $0[0].flattened() }
+    }
+
+    @Test func matrixProducts() {
+        expectGradients([randomTensor([3, 4], seed: 13), randomTensor([4, 5], seed: 14)]) { $0[0].matmul($0[1]) }
+        expectGradients([randomTensor([2, 3, 4], seed: 15), randomTensor([2, 4, 2], seed: 16)]) { $0[0].matmul($0[1]) }
+        expectGradients([randomTensor([3, 4], seed: 17), randomTensor([5, 4], seed: 18), randomTensor([5], seed: 19)]) {
+            $0[0].linear(weight: $0[1], bias: $0[2])
+        }
+    }
+
+    @Test(arguments: [
+        (stride: 1, pad: 0, dilation: 1, groups: 1), (stride: 2, pad: 1, dilation: 1, groups: 1),
+        (stride: 1, pad: 2, dilation: 2, groups: 1), (stride: 1, pad: 1, dilation: 1, groups: 2),
+        (stride: 2, pad: 1, dilation: 1, groups: 4),
+    ])
+    func convolution(config: (stride: Int, pad: Int, dilation: Int, groups: Int)) {
+        let x = randomTensor([2, 4, 5, 6], seed: 20)
+        let w = randomTensor([4, 4 / config.groups, 3, 3], seed: 21, scale: 0.5), b = randomTensor([4], seed: 22)
+        expectGradients([x, w, b]) {
+            $0[0].conv2d(weight: $0[1], bias: $0[2], stride: (config.stride, config.stride),
+                         padding: (config.pad, config.pad, config.pad, config.pad),
+                         dilation: (config.dilation, config.dilation), groups: config.groups)
+        }
+    }
+
+    @Test func pointwiseConvolutionAndAsymmetricPadding() {
+        let x = randomTensor([2, 3, 4, 4], seed: 23)
+        expectGradients([x, randomTensor([5, 3, 1, 1], seed: 24)]) { $0[0].conv2d(weight: $0[1], bias: nil) }
+        expectGradients([x, randomTensor([2, 3, 2, 2], seed: 25)]) { $0[0].conv2d(weight: $0[1], bias: nil, padding: (0, 0, 1, 1)) }
+    }
+
+    @Test func pooling() {
+        let x = wellSeparated([2, 2, 6, 6], seed: 26)
+        expectGradients([x]) { $0[0].maxPool2d(kernel: (2, 2)) }
+        expectGradients([x]) { $0[0].maxPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1)) }
+        expectGradients([x]) { $0[0].avgPool2d(kernel: (2, 2)) }
+        expectGradients([x]) { $0[0].avgPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1)) }
+        expectGradients([x]) { $0[0].avgPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1), countIncludePad: false) }
+        expectGradients([x]) { $0[0].globalAvgPool2d() }
+    }
+
+    @Test func softmaxAndLosses() {
+        let logits = randomTensor([4, 5], seed: 27)
+        expectGradients([logits]) { $0[0].softmax() }
+        expectGradients([logits]) { $0[0].logSoftmax() }
+        expectGradients([logits]) { $0[0].softmaxCrossEntropy(labels: [0, 3, 4, 1]) }
+        let targets = randomTensor([4, 5], seed: 28).softmax().detached()
+        expectGradients([logits, targets]) { $0[0].softmaxCrossEntropy(targets: $0[1]) }
+    }
+
+    @Test func dropoutWithAFixedMask() {
+        // The same seed gives the same mask in every evaluation, so the op is a fixed linear map.
+        expectGradients([randomTensor([3, 8], seed: 29)]) { inputs in
+            var generator = SeededGenerator(seed: 30)
+            return inputs[0].dropout(probability: 0.4, using: &generator)
+        }
+    }
+}

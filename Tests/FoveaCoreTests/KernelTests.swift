@@ -1,0 +1,102 @@
+import FoveaCore
+import FoveaTestSupport
+import Testing
+
+/// Each optimised kernel against a naive reference (llm.c style).
+@Suite struct KernelTests {
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func gemmMatchesTripleLoop(transpose: (Bool, Bool)) {
+        let m = 7, n = 5, k = 9
+        let a = randomTensor([m * k], seed: 1), b = randomTensor([k * n], seed: 2)
+        let fast = Tensor(repeating: 0.5, shape: [m, n]), slow = Tensor(repeating: 0.5, shape: [m, n])
+        let lda = transpose.0 ? m : k, ldb = transpose.1 ? k : n
+        gemm(transposeA: transpose.0, transposeB: transpose.1, m: m, n: n, k: k, alpha: 0.7, a: a.pointer, lda: lda,
+             b: b.pointer, ldb: ldb, beta: 2, c: fast.pointer, ldc: n)
+        referenceGEMM(transposeA: transpose.0, transposeB: transpose.1, m: m, n: n, k: k, alpha: 0.7, a: a.pointer, lda: lda,
+                      b: b.pointer, ldb: ldb, beta: 2, c: slow.pointer, ldc: n)
+        #expect(relativeError(fast.scalars, slow.scalars.map(Double.init)) < 1e-4)
+    }
+
+    /// Direct 7-loop convolution, the definition conv2d is checked against.
+    func naiveConvolution(_ x: Tensor, _ w: Tensor, stride: Int, pad: Int, dilation: Int, groups: Int) -> [Float] {
+        let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (o, cg, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+        let oh = (h + 2 * pad - dilation * (kh - 1) - 1) / stride + 1, ow = (wd + 2 * pad - dilation * (kw - 1) - 1) / stride + 1
+        var out = [Float](repeating: 0, count: n * o * oh * ow)
+        for b in 0..<n { for oc in 0..<o { for y in 0..<oh { for xx in 0..<ow {
+            var sum: Float = 0
+            let group = oc / (o / groups)
+            for ic in 0..<cg { for i in 0..<kh { for j in 0..<kw {
+                let iy = y * stride - pad + i * dilation, ix = xx * stride - pad + j * dilation
+                if iy >= 0 && iy < h && ix >= 0 && ix < wd {
+                    sum += x[flat: ((b * c + group * cg + ic) * h + iy) * wd + ix] * w[flat: ((oc * cg + ic) * kh + i) * kw + j]
+                }
+            } } }
+            out[((b * o + oc) * oh + y) * ow + xx] = sum
+        } } } }
+        return out
+    }
+
+    @Test(arguments: [(1, 0, 1, 1), (2, 1, 1, 1), (1, 2, 2, 1), (2, 1, 1, 3), (3, 2, 1, 1), (1, 0, 1, 6)])
+    func convolutionMatchesDirectLoops(config: (stride: Int, pad: Int, dilation: Int, groups: Int)) {
+        let x = randomTensor([3, 6, 9, 8], seed: 3), w = randomTensor([6, 6 / config.groups, 3, 3], seed: 4)
+        let fast = x.conv2d(weight: w, bias: nil, stride: (config.stride, config.stride),
+                            padding: (config.pad, config.pad, config.pad, config.pad),
+                            dilation: (config.dilation, config.dilation), groups: config.groups)
+        let slow = naiveConvolution(x, w, stride: config.stride, pad: config.pad, dilation: config.dilation, groups: config.groups)
+        #expect(relativeError(fast.scalars, slow.map(Double.init)) < 1e-4)
+    }
+
+    @Test func im2colThenCol2imCountsWindowCoverage() {
+        // col2im(im2col(1)) counts how many windows cover each pixel: corners of a 3×3 "same" conv see 4.
+        let g = WindowGeometry(channels: 1, height: 4, width: 4, kernel: (3, 3), padding: (1, 1, 1, 1))
+        let ones = Tensor(ones: [1, 4, 4]), columns = Tensor(zeros: [9, 16]), back = Tensor(zeros: [1, 4, 4])
+        im2col(g, input: ones.pointer, columns: columns.pointer)
+        col2im(g, columns: columns.pointer, output: back.pointer)
+        #expect(back.scalars == [4, 6, 6, 4, 6, 9, 9, 6, 6, 9, 9, 6, 4, 6, 6, 4])
+    }
+}
+
+@Suite struct ThreadPoolTests {
+    @Test func everyIndexRunsExactlyOnce() {
+        let pool = ThreadPool(threads: 3)
+        for count in [1, 2, 5, 64, 1000] {
+            let hits = UnsafeMutablePointer<Int>.allocate(capacity: count)
+            hits.initialize(repeating: 0, count: count)
+            pool.parallelFor(count) { hits[$0] += 1 }
+            #expect((0..<count).allSatisfy { hits[$0] == 1 }, "count \(count)")
+            hits.deallocate()
+        }
+    }
+
+    @Test func manySmallJobsInARowFinish() {
+        let pool = ThreadPool(threads: 2)
+        var total = 0
+        for _ in 0..<20_000 {
+            let sums = UnsafeMutablePointer<Int>.allocate(capacity: 2)
+            sums.initialize(repeating: 0, count: 2)
+            pool.parallelFor(2) { sums[$0] = $0 + 1 }
+            total += sums[0] + sums[1]
+            sums.deallocate()
+        }
+        #expect(total == 60_000)
+    }
+
+    @Test func nestedParallelForRunsSeriallyInside() {
+        let pool = ThreadPool(threads: 2)
+        let cells = UnsafeMutablePointer<Int>.allocate(capacity: 16)
+        cells.initialize(repeating: 0, count: 16)
+        pool.parallelFor(4) { outer in pool.parallelFor(4) { inner in cells[outer * 4 + inner] += 1 } }
+        #expect((0..<16).allSatisfy { cells[$0] == 1 })
+        cells.deallocate()
+    }
+
+    @Test func rangesCoverTheWholeInterval() {
+        let pool = ThreadPool(threads: 2)
+        let marks = UnsafeMutablePointer<Int>.allocate(capacity: 101)
+        marks.initialize(repeating: 0, count: 101)
+        pool.parallelRanges(101) { range in for i in range { marks[i] += 1 } }
+        #expect((0..<101).allSatisfy { marks[$0] == 1 })
+        marks.deallocate()
+    }
+}

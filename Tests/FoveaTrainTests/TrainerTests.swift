@@ -1,0 +1,59 @@
+import Foundation
+import FoveaTrain
+import Testing
+
+@Suite struct TrainerTests {
+    /// End to end: a small SimpleCNN learns a small pattern set far above chance (20 %).
+    @Test func simpleCNNLearnsThePatternDataset() throws {
+        let data = try PatternDataset.generate(.init(samples: 400, imageSize: 16, seed: 11))
+        let (train, validation, test) = try data.split(train: 0.7, validation: 0.15, seed: 11)
+        let model = try ModelZoo.make(.init(name: "simplecnn", classes: 5, inputShape: data.imageShape), seed: 11)
+        let trainer = try Trainer(model: model, configuration: .init(epochs: 4, batchSize: 16, learningRate: 1e-3, seed: 11))
+        var events = 0
+        let history = try trainer.fit(train: train, validation: validation) { _ in events += 1 }
+        #expect(history.count == 4)
+        #expect(events > 4 * 18)
+        #expect(history.last!.trainLoss < history.first!.trainLoss)
+        let result = try trainer.evaluate(test)
+        #expect(result.accuracy >= 0.8, "test accuracy \(result.accuracy)")
+    }
+
+    @Test func aNonFiniteLossStopsTrainingWithAClearError() throws {
+        let images = Tensor(repeating: .nan, shape: [8, 1, 28, 28])
+        let data = try Dataset(name: "nan", images: images, labels: Array(repeating: 0, count: 8), classNames: (0..<10).map(String.init))
+        let model = try ModelZoo.make(.init(name: "lenet5", classes: 10, inputShape: [1, 28, 28]), seed: 1)
+        let trainer = try Trainer(model: model, configuration: .init(epochs: 1, batchSize: 4))
+        do {
+            _ = try trainer.fit(train: data, validation: nil)
+            Issue.record("expected an error")
+        } catch let error as FoveaError {
+            #expect(error.kind == .numerical)
+            #expect(error.message.contains("epoch 1, batch 1"))
+        }
+    }
+
+    @Test func mismatchedClassesAndBadOptionsAreErrors() throws {
+        let data = try PatternDataset.generate(.init(samples: 20, imageSize: 28, channels: 1, classes: 5))
+        let model = try ModelZoo.make(.init(name: "lenet5", classes: 10, inputShape: [1, 28, 28]), seed: 1)
+        #expect(throws: FoveaError.self) { try Trainer(model: model, configuration: .init(epochs: 1)).fit(train: data, validation: nil) }
+        #expect(throws: FoveaError.self) { try Trainer(model: model, configuration: .init(epochs: 0)) }
+        #expect(throws: FoveaError.self) { try Trainer(model: model, configuration: .init(batchSize: -1)) }
+        #expect(throws: FoveaError.self) { try Trainer(model: model, configuration: .init(learningRate: 0)) }
+    }
+
+    @Test func runFolderRoundTripsTheModel() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-run-\(UUID())").path
+        let config = ModelConfiguration(name: "lenet5", classes: 10, inputShape: [1, 28, 28])
+        let model = try ModelZoo.make(config, seed: 3)
+        try RunDirectory.writeModel(model, configuration: config, to: folder)
+        let (loaded, loadedConfig) = try RunDirectory.loadModel(from: folder)
+        #expect(loadedConfig == config)
+        let input = Tensor(ones: [2, 1, 28, 28])
+        #expect(try loaded.predict(input).scalars == model.predict(input).scalars)
+
+        // A truncated weights file is a clear error, not a crash.
+        let data = try readFile(folder + "/model.safetensors")
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: folder + "/model.safetensors"))
+        #expect(throws: FoveaError.self) { try RunDirectory.loadModel(from: folder) }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+/// Runs the built `fovea` binary as a user would.
+@Suite struct CommandLineTests {
+    static let binary: URL = {
+        // The test bundle sits in the same build folder as the executable.
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("fovea").path), folder.path != "/" {
+            folder.deleteLastPathComponent()
+        }
+        return folder.appendingPathComponent("fovea")
+    }()
+
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile(), error = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
+    }
+
+    @Test(arguments: [("simplecnn", 5, 1_338_661), ("lenet5", 10, 61_706), ("keras-mnist-cnn", 10, 93_322),
+                      ("keras-mnist-dense", 10, 109_386), ("keras-cifar-cnn", 10, 315_722)])
+    func summaryJSONReportsTheParameterCount(model: (name: String, classes: Int, params: Int)) throws {
+        let result = try run(["summary", model.name, "--classes", String(model.classes), "--json"])
+        #expect(result.status == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as! [String: Any]
+        #expect(json["params"] as? Int == model.params)
+        #expect(json["trainable"] as? Int == model.params)
+        #expect((json["layers"] as? [[String: Any]])?.isEmpty == false)
+    }
+
+    @Test(arguments: [
+        (["train", "--model", "resnet9000"], "resnet9000"),
+        (["train", "--epochs", "0"], "--epochs"),
+        (["train", "--batch-size", "-4"], "--batch-size"),
+        (["train", "--lr", "0"], "--lr"),
+        (["train", "--threads", "0"], "--threads"),
+        (["train", "--dataset", "imagenet"], "imagenet"),
+        (["summary", "lenet5", "--input", "1,2,2"], "input"),
+        (["summary", "lenet5", "--input", "3,x,2"], "--input"),
+        (["summary", "nosuchnet"], "nosuchnet"),
+    ])
+    func badInputIsAOneLineErrorAndANonZeroExit(arguments: [String], mentions: String) throws {
+        let result = try run(arguments)
+        #expect(result.status != 0)
+        let lines = result.error.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(result.error)")
+        #expect(result.error.contains(mentions), "stderr: \(result.error)")
+        #expect(!result.error.contains("Fatal error") && !result.error.contains("Backtrace"))
+    }
+
+    @Test func trainWritesTheRunFolder() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-cli-\(UUID())").path
+        let result = try run(["train", "--model", "keras-cifar-cnn", "--samples", "200", "--image-size", "16", "--epochs", "2",
+                              "--out", folder, "--quiet"])
+        #expect(result.status == 0, "\(result.error)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/summary.json"))) as! [String: Any]
+        for key in ["model", "dataset", "params", "epochs", "history", "test", "wall_seconds"] { #expect(summary[key] != nil, "\(key)") }
+        let history = summary["history"] as! [[String: Any]]
+        #expect(history.count == 2)
+        for key in ["train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds"] { #expect(history[0][key] != nil, "\(key)") }
+        #expect((summary["test"] as! [String: Any])["accuracy"] != nil)
+        #expect(FileManager.default.fileExists(atPath: folder + "/model.safetensors"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/model.json"))
+    }
+}
