@@ -42,10 +42,14 @@ public final class ThreadPool: @unchecked Sendable {
     }
 
     /// Sets how many threads (caller included) share the work; spawns workers if needed.
+    /// Waits for a running `parallelFor` (from another thread) to finish first.
     public func setThreadCount(_ count: Int) {
-        precondition(!busy.load(ordering: .acquiring), "setThreadCount during a parallelFor")
+        while !busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
+            sched_yield()
+        }
         threadCount = Swift.max(1, count)
         spawnWorkers(upTo: threadCount - 1)
+        busy.store(false, ordering: .releasing)
     }
 
     private func spawnWorkers(upTo wanted: Int) {
