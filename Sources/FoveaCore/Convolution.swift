@@ -1,10 +1,16 @@
+/// An activation applied inside a kernel's output pass instead of as a separate op.
+public enum FusedActivation: Sendable, Equatable {
+    case none, relu
+}
+
 /// 2-D convolution (cross-correlation, as PyTorch) by im2col + GEMM, parallel over the batch.
 ///
 /// input [N, C, H, W], weight [O, C/groups, kh, kw], bias [O] → [N, O, Hout, Wout].
+/// With `activation: .relu` the ReLU is applied in the same pass as the bias.
 extension Tensor {
     public func conv2d(weight: Tensor, bias: Tensor?, stride: (Int, Int) = (1, 1),
                        padding: (top: Int, left: Int, bottom: Int, right: Int) = (0, 0, 0, 0),
-                       dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+                       dilation: (Int, Int) = (1, 1), groups: Int = 1, activation: FusedActivation = .none) -> Tensor {
         precondition(rank == 4 && weight.rank == 4, "conv2d: input \(describe(shape: shape)), weight \(describe(shape: weight.shape))")
         let batch = shape[0], outChannels = weight.shape[0]
         precondition(groups > 0 && shape[1] % groups == 0 && outChannels % groups == 0 && weight.shape[1] * groups == shape[1],
@@ -13,18 +19,19 @@ extension Tensor {
                                       kernel: (weight.shape[2], weight.shape[3]), stride: stride,
                                       padding: padding, dilation: dilation)
         precondition(geometry.isValid, "conv2d: kernel \(weight.shape[2])×\(weight.shape[3]) does not fit input \(describe(shape: shape))")
-        let kernel = ConvolutionKernel(geometry: geometry, batch: batch, outChannels: outChannels, groups: groups)
+        let kernel = ConvolutionKernel(geometry: geometry, batch: batch, outChannels: outChannels, groups: groups,
+                                       activation: activation)
         let result = Tensor(uninitializedShape: [batch, outChannels, geometry.outputHeight, geometry.outputWidth])
         kernel.forward(input: pointer, weight: weight.pointer, bias: bias?.pointer, output: result.pointer)
 
-        let input = detached(), w = weight.detached()
+        let input = detached(), w = weight.detached(), output = result.detached()
         var inputs = [self, weight]
         if let bias { inputs.append(bias) }
         return Tensor.record(result, op: "conv2d", inputs: inputs) { g, needs in
             let gradInput = needs[0] ? Tensor(zeros: input.shape) : nil
             let gradWeight = needs[1] ? Tensor(uninitializedShape: w.shape) : nil
             let gradBias = needs.count > 2 && needs[2] ? Tensor(uninitializedShape: [outChannels]) : nil
-            kernel.backward(input: input.pointer, weight: w.pointer, outputGrad: g.pointer,
+            kernel.backward(input: input.pointer, weight: w.pointer, output: output.pointer, outputGrad: g.pointer,
                             inputGrad: gradInput?.pointer, weightGrad: gradWeight?.pointer, biasGrad: gradBias?.pointer)
             return [gradInput, gradWeight, gradBias]
         }
@@ -32,41 +39,66 @@ extension Tensor {
 }
 
 /// The convolution arithmetic, free of autodiff, so it can be benchmarked and reused.
+///
+/// Each thread takes a contiguous share of the batch and unfolds several of its images side by
+/// side into one column matrix, so one wide GEMM replaces many narrow ones (deep layers have only
+/// 8×8 or 4×4 outputs per image, far too few columns for BLAS to run well). The pass that moves
+/// the GEMM result into NCHW also adds the bias and applies the fused activation; in backward,
+/// the matching pass applies the activation's mask and sums the bias gradient.
 public struct ConvolutionKernel: Sendable {
     public let geometry: WindowGeometry   // per group: channels = C / groups
     public let batch: Int, outChannels: Int, groups: Int
+    public let activation: FusedActivation
 
-    public init(geometry: WindowGeometry, batch: Int, outChannels: Int, groups: Int) {
+    public init(geometry: WindowGeometry, batch: Int, outChannels: Int, groups: Int, activation: FusedActivation = .none) {
         self.geometry = geometry; self.batch = batch; self.outChannels = outChannels; self.groups = groups
+        self.activation = activation
     }
 
     var outPlane: Int { geometry.outputHeight * geometry.outputWidth }
     var inPlane: Int { geometry.height * geometry.width }
     var patch: Int { geometry.channels * geometry.kernelHeight * geometry.kernelWidth }  // K of the GEMM
     var outPerGroup: Int { outChannels / groups }
+    /// Images unfolded into one GEMM: as many as keep the column buffer near 2M floats (8 MB).
+    var imagesPerGEMM: Int { Swift.max(1, Swift.min(batch, (1 << 21) / Swift.max(1, patch * outPlane))) }
+
+    /// Splits the batch into one contiguous share per thread.
+    func shares() -> (count: Int, range: (Int) -> Range<Int>) {
+        let count = Swift.max(1, Swift.min(ThreadPool.shared.threadCount, batch))
+        return (count, { c in (batch * c / count)..<(batch * (c + 1) / count) })
+    }
 
     public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         output: UnsafeMutablePointer<Float>) {
-        let g = geometry, outPlane = outPlane, patch = patch, outPerGroup = outPerGroup
+        let g = geometry, outPlane = outPlane, patch = patch, outPerGroup = outPerGroup, relu = activation == .relu
         let inputSize = g.channels * groups * inPlane, outputSize = outChannels * outPlane
-        ThreadPool.shared.parallelRanges(batch) { images in
-            let columns = g.isPointwise ? nil : TensorStorage(uninitializedCount: patch * outPlane)
-            for n in images {
+        let (shareCount, share) = shares()
+        let perGEMM = imagesPerGEMM
+        ThreadPool.shared.parallelFor(shareCount) { s in
+            let images = share(s)
+            let capacity = Swift.min(perGEMM, images.count) * outPlane
+            let columns = TensorStorage(uninitializedCount: patch * capacity)
+            let product = TensorStorage(uninitializedCount: outPerGroup * capacity)
+            for start in stride(from: images.lowerBound, to: images.upperBound, by: perGEMM) {
+                let count = Swift.min(perGEMM, images.upperBound - start), width = count * outPlane
                 for group in 0..<groups {
-                    let x = input + n * inputSize + group * g.channels * inPlane
-                    let y = output + n * outputSize + group * outPerGroup * outPlane
-                    var b = x
-                    if let columns {
-                        im2col(g, input: x, columns: columns.pointer)
-                        b = UnsafePointer(columns.pointer)
+                    for i in 0..<count {
+                        im2col(g, input: input + (start + i) * inputSize + group * g.channels * inPlane,
+                               columns: columns.pointer + i * outPlane, rowStride: width)
                     }
-                    gemm(m: outPerGroup, n: outPlane, k: patch, a: weight + group * outPerGroup * patch, lda: patch,
-                         b: b, ldb: outPlane, c: y, ldc: outPlane)
-                }
-                if let bias {
-                    for o in 0..<outChannels {
-                        let row = output + n * outputSize + o * outPlane, value = bias[o]
-                        for i in 0..<outPlane { row[i] += value }
+                    gemm(m: outPerGroup, n: width, k: patch, a: weight + group * outPerGroup * patch, lda: patch,
+                         b: columns.pointer, ldb: width, c: product.pointer, ldc: width)
+                    for o in 0..<outPerGroup {
+                        let channel = group * outPerGroup + o, b = bias?[channel] ?? 0
+                        for i in 0..<count {
+                            let source = product.pointer + o * width + i * outPlane
+                            let target = output + (start + i) * outputSize + channel * outPlane
+                            if relu {
+                                for p in 0..<outPlane { target[p] = Swift.max(source[p] + b, 0) }
+                            } else {
+                                for p in 0..<outPlane { target[p] = source[p] + b }
+                            }
+                        }
                     }
                 }
             }
@@ -74,62 +106,76 @@ public struct ConvolutionKernel: Sendable {
     }
 
     /// Any of the three gradients may be nil (not needed). `inputGrad` must start at zero.
-    public func backward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
-                         inputGrad: UnsafeMutablePointer<Float>?, weightGrad: UnsafeMutablePointer<Float>?,
-                         biasGrad: UnsafeMutablePointer<Float>?) {
-        let g = geometry, outPlane = outPlane, patch = patch, outPerGroup = outPerGroup
+    /// `output` is the forward result, read for the fused activation's mask.
+    public func backward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, output: UnsafePointer<Float>,
+                         outputGrad: UnsafePointer<Float>, inputGrad: UnsafeMutablePointer<Float>?,
+                         weightGrad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?) {
+        let g = geometry, outPlane = outPlane, patch = patch, outPerGroup = outPerGroup, relu = activation == .relu
         let inputSize = g.channels * groups * inPlane, outputSize = outChannels * outPlane
         let weightCount = outChannels * patch
-        if let biasGrad {
-            for o in 0..<outChannels {
-                var sum: Float = 0
-                for n in 0..<batch {
-                    let row = outputGrad + n * outputSize + o * outPlane
-                    for i in 0..<outPlane { sum += row[i] }
-                }
-                biasGrad[o] = sum
-            }
-        }
-        guard inputGrad != nil || weightGrad != nil else { return }
-        // Each chunk of images accumulates its own weight gradient; they are summed at the end.
-        let chunks = Swift.max(1, min(ThreadPool.shared.threadCount, batch))
-        let partials = weightGrad == nil ? [] : (0..<chunks).map { _ in TensorStorage(repeating: 0, count: weightCount) }
-        ThreadPool.shared.parallelFor(chunks) { chunk in
-            let columns = TensorStorage(uninitializedCount: patch * outPlane)
-            for n in (batch * chunk / chunks)..<(batch * (chunk + 1) / chunks) {
+        let (shareCount, share) = shares()
+        let perGEMM = imagesPerGEMM
+        // Each share accumulates its own weight and bias gradients; they are summed at the end.
+        let weightPartials = weightGrad == nil ? [] : (0..<shareCount).map { _ in TensorStorage(repeating: 0, count: weightCount) }
+        let biasPartials = (0..<shareCount).map { _ in TensorStorage(repeating: 0, count: outChannels) }
+        ThreadPool.shared.parallelFor(shareCount) { s in
+            let images = share(s)
+            let capacity = Swift.min(perGEMM, images.count) * outPlane
+            let columns = TensorStorage(uninitializedCount: patch * capacity)
+            let gradient = TensorStorage(uninitializedCount: outPerGroup * capacity)
+            let biasSums = biasPartials[s].pointer
+            for start in stride(from: images.lowerBound, to: images.upperBound, by: perGEMM) {
+                let count = Swift.min(perGEMM, images.upperBound - start), width = count * outPlane
                 for group in 0..<groups {
-                    let x = input + n * inputSize + group * g.channels * inPlane
-                    let dy = outputGrad + n * outputSize + group * outPerGroup * outPlane
-                    let w = weight + group * outPerGroup * patch
-                    if weightGrad != nil {
-                        var b = x
-                        if !g.isPointwise {
-                            im2col(g, input: x, columns: columns.pointer)
-                            b = UnsafePointer(columns.pointer)
+                    // Gather dY for these images as [outPerGroup, width], masked by the activation.
+                    for o in 0..<outPerGroup {
+                        let channel = group * outPerGroup + o
+                        var sum: Float = 0
+                        for i in 0..<count {
+                            let offset = (start + i) * outputSize + channel * outPlane
+                            let source = outputGrad + offset, forward = output + offset
+                            let target = gradient.pointer + o * width + i * outPlane
+                            if relu {
+                                for p in 0..<outPlane { target[p] = forward[p] > 0 ? source[p] : 0 }
+                            } else {
+                                target.update(from: source, count: outPlane)
+                            }
+                            for p in 0..<outPlane { sum += target[p] }
+                        }
+                        biasSums[channel] += sum
+                    }
+                    if let _ = weightGrad {
+                        for i in 0..<count {
+                            im2col(g, input: input + (start + i) * inputSize + group * g.channels * inPlane,
+                                   columns: columns.pointer + i * outPlane, rowStride: width)
                         }
                         // dW[g] += dY[g] · colsᵀ
-                        gemm(transposeB: true, m: outPerGroup, n: patch, k: outPlane, a: dy, lda: outPlane,
-                             b: b, ldb: outPlane, beta: 1,
-                             c: partials[chunk].pointer + group * outPerGroup * patch, ldc: patch)
+                        gemm(transposeB: true, m: outPerGroup, n: patch, k: width, a: gradient.pointer, lda: width,
+                             b: columns.pointer, ldb: width, beta: 1,
+                             c: weightPartials[s].pointer + group * outPerGroup * patch, ldc: patch)
                     }
                     if let inputGrad {
-                        let dx = inputGrad + n * inputSize + group * g.channels * inPlane
-                        if g.isPointwise {  // dX[g] = W[g]ᵀ · dY[g] straight into the image
-                            gemm(transposeA: true, m: patch, n: outPlane, k: outPerGroup, a: w, lda: patch,
-                                 b: dy, ldb: outPlane, beta: 1, c: dx, ldc: outPlane)
-                        } else {
-                            gemm(transposeA: true, m: patch, n: outPlane, k: outPerGroup, a: w, lda: patch,
-                                 b: dy, ldb: outPlane, c: columns.pointer, ldc: outPlane)
-                            col2im(g, columns: columns.pointer, output: dx)
+                        // dcols = W[g]ᵀ · dY[g], folded back into each image.
+                        gemm(transposeA: true, m: patch, n: width, k: outPerGroup, a: weight + group * outPerGroup * patch,
+                             lda: patch, b: gradient.pointer, ldb: width, c: columns.pointer, ldc: width)
+                        for i in 0..<count {
+                            col2im(g, columns: columns.pointer + i * outPlane,
+                                   output: inputGrad + (start + i) * inputSize + group * g.channels * inPlane, rowStride: width)
                         }
                     }
                 }
             }
         }
         if let weightGrad {
-            weightGrad.update(from: partials[0].pointer, count: weightCount)
-            for partial in partials.dropFirst() {
+            weightGrad.update(from: weightPartials[0].pointer, count: weightCount)
+            for partial in weightPartials.dropFirst() {
                 for i in 0..<weightCount { weightGrad[i] += partial.pointer[i] }
+            }
+        }
+        if let biasGrad {
+            biasGrad.update(from: biasPartials[0].pointer, count: outChannels)
+            for partial in biasPartials.dropFirst() {
+                for i in 0..<outChannels { biasGrad[i] += partial.pointer[i] }
             }
         }
     }

@@ -30,8 +30,10 @@ public struct WindowGeometry: Equatable, Sendable {
 }
 
 /// Unfolds one image [C, H, W] into columns [C·kh·kw, Hout·Wout] (zeros where the window hits padding).
-public func im2col(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
-    let outH = g.outputHeight, outW = g.outputWidth, plane = outH * outW
+/// Row r of the result starts at `columns + r·rowStride` (default Hout·Wout), so several images
+/// can be unfolded side by side into one wider matrix for a single GEMM.
+public func im2col(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
+    let outH = g.outputHeight, outW = g.outputWidth, plane = rowStride ?? outH * outW
     for c in 0..<g.channels {
         let channel = input + c * g.height * g.width
         for ki in 0..<g.kernelHeight {
@@ -51,7 +53,8 @@ public func im2col(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: Un
                     let source = channel + ih * g.width + columnOffset
                     for ow in 0..<first { out[ow] = 0 }
                     if g.strideWidth == 1 {
-                        (out + first).update(from: source + first, count: last - first)
+                        // A plain loop: rows are short (8–32 floats), where a memmove call costs more than the copy.
+                        for ow in first..<last { out[ow] = source[ow] }
                     } else {
                         for ow in first..<last { out[ow] = source[ow * g.strideWidth] }
                     }
@@ -63,8 +66,8 @@ public func im2col(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: Un
 }
 
 /// The adjoint of `im2col`: adds columns back into an image gradient [C, H, W] (which it accumulates into).
-public func col2im(_ g: WindowGeometry, columns: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-    let outH = g.outputHeight, outW = g.outputWidth, plane = outH * outW
+public func col2im(_ g: WindowGeometry, columns: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
+    let outH = g.outputHeight, outW = g.outputWidth, plane = rowStride ?? outH * outW
     for c in 0..<g.channels {
         let channel = output + c * g.height * g.width
         for ki in 0..<g.kernelHeight {
@@ -78,7 +81,11 @@ public func col2im(_ g: WindowGeometry, columns: UnsafePointer<Float>, output: U
                     if ih < 0 || ih >= g.height { continue }
                     let destination = channel + ih * g.width + columnOffset
                     let source = row + oh * outW
-                    for ow in first..<last { destination[ow * g.strideWidth] += source[ow] }
+                    if g.strideWidth == 1 {
+                        for ow in first..<last { destination[ow] += source[ow] }   // contiguous: vectorises
+                    } else {
+                        for ow in first..<last { destination[ow * g.strideWidth] += source[ow] }
+                    }
                 }
             }
         }

@@ -89,8 +89,10 @@ public final class Conv2D: Module {
         guard fits else {
             throw FoveaError.shape("kernel \(kernelSize.0)×\(kernelSize.1) does not fit input \(describe(shape: input.shape)) (\(padding))")
         }
+        // ReLU runs inside the convolution's output pass; other activations follow as their own op.
+        let fused: FusedActivation = activation == .relu ? .relu : .none
         let output = input.conv2d(weight: weight.value, bias: bias?.value, stride: stride, padding: pad,
-                                  dilation: dilation, groups: groups)
-        return activation?.apply(output) ?? output
+                                  dilation: dilation, groups: groups, activation: fused)
+        return fused == .relu ? output : activation?.apply(output) ?? output
     }
 }

@@ -100,3 +100,20 @@ import Testing
         marks.deallocate()
     }
 }
+
+@Suite struct FusedActivationTests {
+    @Test func fusedReLUEqualsConvolutionThenReLUBothWays() {
+        let x = randomTensor([5, 3, 7, 7], seed: 40), w = randomTensor([4, 3, 3, 3], seed: 41), b = randomTensor([4], seed: 42)
+        let seed = randomTensor([5, 4, 7, 7], seed: 43)
+        func run(_ fused: Bool) -> [[Float]] {
+            let (xi, wi, bi) = (x.copy().requiringGrad(), w.copy().requiringGrad(), b.copy().requiringGrad())
+            let y = fused
+                ? xi.conv2d(weight: wi, bias: bi, padding: (1, 1, 1, 1), activation: .relu)
+                : xi.conv2d(weight: wi, bias: bi, padding: (1, 1, 1, 1)).relu()
+            y.backward(seed: seed)
+            return [y.scalars, xi.grad!.scalars, wi.grad!.scalars, bi.grad!.scalars]
+        }
+        let (fused, separate) = (run(true), run(false))
+        for (a, b) in zip(fused, separate) { #expect(relativeError(a, b.map(Double.init)) < 1e-5) }
+    }
+}

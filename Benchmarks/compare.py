@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Side-by-side training/inference benchmark: Fovea vs PyTorch, same run, same machine.
+
+Builds Fovea in release, then for each model alternates `fovea bench` and
+Benchmarks/pytorch_bench.py (ROUNDS times each, waiting for an idle CPU before every run) and
+prints a Markdown table of medians and ratios. OPENBLAS_CORETYPE is removed from the
+environment (these machines set it to Haswell). Usage, from the repository root:
+    python3 Benchmarks/compare.py [--rounds 3] [--models lenet5:64,keras-cifar-cnn:64,simplecnn:32]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import time
+
+
+def cpu_busy_fraction(interval=0.5):
+    def read():
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+        return sum(fields), fields[3] + fields[4]
+    total0, idle0 = read()
+    time.sleep(interval)
+    total1, idle1 = read()
+    return 1 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def wait_for_idle(limit=30):
+    """Waits until the machine is at least 90 % idle (2 threads on 2 cores: any other load wrecks a number)."""
+    deadline = time.time() + limit
+    while time.time() < deadline and cpu_busy_fraction() > 0.10:
+        pass
+
+
+def run_json(command, env):
+    wait_for_idle()
+    out = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--models", default="lenet5:64,keras-cifar-cnn:64,simplecnn:32")
+    args = parser.parse_args()
+    env = dict(os.environ)
+    env.pop("OPENBLAS_CORETYPE", None)
+    subprocess.run(["swift", "build", "-c", "release", "--product", "fovea"], env=env, check=True)
+    rows = []
+    for item in args.models.split(","):
+        model, batch = item.split(":")
+        fovea, torch = [], []
+        for _ in range(args.rounds):  # alternate, so clock drift hits both sides alike
+            fovea.append(run_json([".build/release/fovea", "bench", model, "--batch", batch, "--threads", str(args.threads),
+                                   "--json"], env))
+            torch.append(run_json(["python3", "Benchmarks/pytorch_bench.py", model, batch, "--threads", str(args.threads)], env))
+        med = lambda runs, key: statistics.median(r[key] for r in runs)
+        rows.append((model, batch, med(fovea, "train_images_per_second"), med(torch, "train_images_per_second"),
+                     med(fovea, "infer_images_per_second"), med(torch, "infer_images_per_second"),
+                     med(fovea, "infer_latency_ms_batch1"), med(torch, "infer_latency_ms_batch1"),
+                     med(fovea, "peak_rss_mb"), med(torch, "peak_rss_mb")))
+    print(f"\n{args.threads} threads, median of {args.rounds} alternating rounds, each round a median of 5 timed windows\n")
+    print("| model | batch | train img/s Fovea | PyTorch | ratio | infer img/s Fovea | PyTorch | ratio "
+          "| batch-1 ms Fovea | PyTorch | peak RSS MB Fovea | PyTorch |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for m, b, ft, pt, fi, pi, fl, pl, fr, pr in rows:
+        print(f"| {m} | {b} | {ft:.0f} | {pt:.0f} | **{ft / pt:.2f}×** | {fi:.0f} | {pi:.0f} | {fi / pi:.2f}× "
+              f"| {fl:.3f} | {pl:.3f} | {fr:.0f} | {pr:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
