@@ -25,7 +25,9 @@ let package = Package(
             name: "FoveaCore",
             dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]),
         .target(name: "FoveaNN", dependencies: ["FoveaCore"]),
-        .target(name: "FoveaData", dependencies: ["FoveaCore"]),
+        // zlib for gzip'd datasets (apt: zlib1g-dev, which libpng-dev pulls in; part of Apple's SDKs).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "FoveaData", dependencies: ["FoveaCore", "CZlib"]),
         .target(name: "FoveaModels", dependencies: ["FoveaNN"]),
         .target(name: "FoveaTrain", dependencies: ["FoveaModels", "FoveaData", "FoveaNN"]),
         .executableTarget(

@@ -46,10 +46,11 @@ public struct Dataset: @unchecked Sendable {
         for c in 0..<classCount {
             var members = labels.indices.filter { labels[$0] == c }
             members.shuffle(using: &generator)
-            let nTrain = Int((Double(members.count) * train).rounded())
-            let nValidation = Int((Double(members.count) * validation).rounded())
+            let testWanted = train + validation < 1 - 1e-9
+            let nTrain = Swift.min(members.count, Int((Double(members.count) * train).rounded()))
+            let nValidation = testWanted ? Swift.min(members.count - nTrain, Int((Double(members.count) * validation).rounded()))
+                                         : members.count - nTrain
             let nTest = members.count - nTrain - nValidation
-            let testWanted = train + validation < 1
             if members.isEmpty { continue }
             guard nTrain > 0, validation == 0 || nValidation > 0, !testWanted || nTest > 0 else {
                 throw FoveaError.argument("dataset \(name): class '\(classNames[c])' has \(members.count) images, too few to split \(train)/\(validation)/\(1 - train - validation) without leaving a part empty")

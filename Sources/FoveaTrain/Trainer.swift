@@ -60,13 +60,20 @@ public final class Trainer {
 
     func trainEpoch(_ epoch: Int, train: Dataset, validation: Dataset?, onEvent: (TrainingEvent) -> Void) throws -> EpochRecord {
         let started = Date()
-        let batches = Batches(train, batchSize: configuration.batchSize, shuffle: &random.generator)
-        onEvent(.epochStarted(epoch: epoch, epochs: configuration.epochs, batches: batches.batchCount))
+        let loader = DataLoader(train, batchSize: configuration.batchSize, seed: configuration.seed, epoch: epoch,
+                                augmentation: configuration.augmentation, mix: configuration.mix)
+        onEvent(.epochStarted(epoch: epoch, epochs: configuration.epochs, batches: loader.batchCount))
         var lossSum = 0.0, correct = 0, seen = 0
         let context = ForwardContext.training(random)
-        for (index, batch) in batches.enumerated() {
+        for (index, batch) in loader.enumerated() {
             let logits = try model.forward(batch.images, context)
-            let loss = try Loss.crossEntropy(logits, labels: batch.labels, labelSmoothing: configuration.labelSmoothing)
+            let loss: Tensor
+            if let targets = batch.targets {
+                let alpha = configuration.labelSmoothing, classes = Float(train.classCount)
+                loss = try Loss.crossEntropy(logits, targets: alpha == 0 ? targets : targets * (1 - alpha) + alpha / classes)
+            } else {
+                loss = try Loss.crossEntropy(logits, labels: batch.labels, labelSmoothing: configuration.labelSmoothing)
+            }
             guard loss.item.isFinite else {
                 throw FoveaError(.numerical, "training stopped: the loss became \(loss.item) at epoch \(epoch), batch \(index + 1) — try a lower learning rate (now \(optimizer.learningRate))")
             }
@@ -78,7 +85,7 @@ public final class Trainer {
             seen += batch.labels.count
             let elapsed = Date().timeIntervalSince(started)
             let rate = Double(seen) / max(elapsed, 1e-9)
-            onEvent(.batchEnded(epoch: epoch, batch: index + 1, batches: batches.batchCount, loss: lossSum / Double(seen),
+            onEvent(.batchEnded(epoch: epoch, batch: index + 1, batches: loader.batchCount, loss: lossSum / Double(seen),
                                 accuracy: Double(correct) / Double(seen), imagesPerSecond: rate,
                                 secondsLeft: Double(train.count - seen) / rate))
         }

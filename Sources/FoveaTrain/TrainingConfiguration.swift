@@ -20,18 +20,24 @@ public enum OptimizerChoice: Equatable, Sendable, Codable {
     }
 }
 
-public struct TrainingConfiguration: Equatable, Sendable {
+public struct TrainingConfiguration: Sendable {
     public var epochs: Int
     public var batchSize: Int
     public var learningRate: Float
     public var optimizer: OptimizerChoice
     public var labelSmoothing: Float
     public var seed: UInt64
+    /// Per-image augmentation of training batches.
+    public var augmentation: AugmentationPipeline
+    /// Batch-level MixUp or CutMix of training batches.
+    public var mix: BatchMix?
 
     public init(epochs: Int = 10, batchSize: Int = 32, learningRate: Float = 1e-3,
-                optimizer: OptimizerChoice = .adam(weightDecay: 0), labelSmoothing: Float = 0, seed: UInt64 = 42) {
+                optimizer: OptimizerChoice = .adam(weightDecay: 0), labelSmoothing: Float = 0, seed: UInt64 = 42,
+                augmentation: AugmentationPipeline = AugmentationPipeline([]), mix: BatchMix? = nil) {
         self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate
         self.optimizer = optimizer; self.labelSmoothing = labelSmoothing; self.seed = seed
+        self.augmentation = augmentation; self.mix = mix
     }
 
     public func validate() throws {

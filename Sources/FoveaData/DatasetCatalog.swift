@@ -1,0 +1,48 @@
+/// Named datasets for the command line: `patterns`, `patterns-10`, `fashion-mnist[:DIR]`,
+/// `mnist:DIR`, `cifar10:DIR`, `cifar100:DIR`, `csv:FILE`.
+public enum DatasetCatalog {
+    public static let help = "patterns, patterns-10, fashion-mnist, fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR, csv:FILE"
+
+    /// Training data and, where the dataset has one, its official test set.
+    public struct Loaded {
+        public let train: Dataset
+        public let test: Dataset?
+    }
+
+    public static func load(_ spec: String, patterns: PatternDataset.Configuration = .init()) throws -> Loaded {
+        let (name, argument) = split(spec)
+        switch name.lowercased() {
+        case "patterns":
+            return Loaded(train: try PatternDataset.generate(patterns), test: nil)
+        case "patterns-10":
+            var configuration = PatternDataset.Configuration.tenClassNoisy
+            configuration.seed = patterns.seed
+            return Loaded(train: try PatternDataset.generate(configuration), test: nil)
+        case "fashion-mnist":
+            let data = try MNISTFormat.fashionMNIST(directory: argument ?? MNISTFormat.debianFashionMNIST)
+            return Loaded(train: data.train, test: data.test)
+        case "mnist":
+            let data = try MNISTFormat.load(directory: try required(argument, spec), name: "mnist", classNames: MNISTFormat.digitClassNames)
+            return Loaded(train: data.train, test: data.test)
+        case "cifar10", "cifar100":
+            let data = try CIFAR.load(directory: try required(argument, spec), variant: name.lowercased() == "cifar10" ? .cifar10 : .cifar100)
+            return Loaded(train: data.train, test: data.test)
+        case "csv":
+            return Loaded(train: try PixelCSV.load(try required(argument, spec)), test: nil)
+        default:
+            throw FoveaError(.unknownName, "unknown dataset '\(spec)'; known datasets: \(help)")
+        }
+    }
+
+    static func split(_ spec: String) -> (String, String?) {
+        guard let colon = spec.firstIndex(of: ":") else { return (spec, nil) }
+        return (String(spec[..<colon]), String(spec[spec.index(after: colon)...]))
+    }
+
+    static func required(_ argument: String?, _ spec: String) throws -> String {
+        guard let argument, !argument.isEmpty else {
+            throw FoveaError.argument("dataset '\(spec)' needs a path: \(spec):PATH")
+        }
+        return argument
+    }
+}
