@@ -27,7 +27,11 @@ let package = Package(
         .target(name: "FoveaNN", dependencies: ["FoveaCore"]),
         // zlib for gzip'd datasets (apt: zlib1g-dev, which libpng-dev pulls in; part of Apple's SDKs).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "FoveaData", dependencies: ["FoveaCore", "CZlib"]),
+        // PNG and JPEG through libpng and libjpeg-turbo (apt: libpng-dev, libjpeg-dev); C because
+        // libjpeg reports errors by longjmp, which Swift cannot catch.
+        .target(name: "CImageCodecs", path: "Sources/CImageCodecs",
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        .target(name: "FoveaData", dependencies: ["FoveaCore", "CZlib", "CImageCodecs"]),
         .target(name: "FoveaModels", dependencies: ["FoveaNN"]),
         .target(name: "FoveaTrain", dependencies: ["FoveaModels", "FoveaData", "FoveaNN"]),
         .executableTarget(
@@ -40,7 +44,7 @@ let package = Package(
         .target(name: "FoveaTestSupport", dependencies: ["FoveaCore"], path: "Tests/FoveaTestSupport"),
         .testTarget(name: "FoveaCoreTests", dependencies: ["FoveaCore", "FoveaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FoveaNNTests", dependencies: ["FoveaNN", "FoveaTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "FoveaDataTests", dependencies: ["FoveaData", "FoveaTestSupport"]),
+        .testTarget(name: "FoveaDataTests", dependencies: ["FoveaData", "FoveaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FoveaModelsTests", dependencies: ["FoveaModels", "FoveaTestSupport"]),
         .testTarget(name: "FoveaTrainTests", dependencies: ["FoveaTrain", "FoveaTestSupport"]),
         .testTarget(name: "foveaTests", dependencies: ["fovea"]),

@@ -1,7 +1,7 @@
 /// Named datasets for the command line: `patterns`, `patterns-10`, `fashion-mnist[:DIR]`,
-/// `mnist:DIR`, `cifar10:DIR`, `cifar100:DIR`, `csv:FILE`.
+/// `mnist:DIR`, `cifar10:DIR`, `cifar100:DIR`, `csv:FILE`, `folder:DIR[@HxW]`.
 public enum DatasetCatalog {
-    public static let help = "patterns, patterns-10, fashion-mnist, fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR, csv:FILE"
+    public static let help = "patterns, patterns-10, fashion-mnist, fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR, csv:FILE, folder:DIR[@HxW]"
 
     /// Training data and, where the dataset has one, its official test set.
     public struct Loaded {
@@ -27,6 +27,19 @@ public enum DatasetCatalog {
         case "cifar10", "cifar100":
             let data = try CIFAR.load(directory: try required(argument, spec), variant: name.lowercased() == "cifar10" ? .cifar10 : .cifar100)
             return Loaded(train: data.train, test: data.test)
+        case "folder":
+            // folder:DIR or folder:DIR@HxW (resize every image to H×W).
+            var path = try required(argument, spec)
+            var size: (height: Int, width: Int)?
+            if let at = path.lastIndex(of: "@") {
+                let dims = path[path.index(after: at)...].lowercased().split(separator: "x").compactMap { Int($0) }
+                guard dims.count == 2, dims.allSatisfy({ $0 > 0 }) else {
+                    throw FoveaError.argument("dataset '\(spec)': the size after @ must be HxW, e.g. folder:photos@64x64")
+                }
+                size = (dims[0], dims[1])
+                path = String(path[..<at])
+            }
+            return Loaded(train: try ImageFolder.load(path, channels: 3, size: size), test: nil)
         case "csv":
             return Loaded(train: try PixelCSV.load(try required(argument, spec)), test: nil)
         default:

@@ -70,4 +70,14 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: folder + "/model.safetensors"))
         #expect(FileManager.default.fileExists(atPath: folder + "/model.json"))
     }
+
+    @Test func datasetShowPrintsCountsAndWritesAPNGGrid() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-grid-\(UUID()).png").path
+        let result = try run(["dataset", "show", "patterns", "--out", path])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.contains("horizontal_lines") && result.output.contains("400"))
+        let png = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        #expect(try run(["dataset", "show", "cifar10:/nonexistent"]).status != 0)
+    }
 }
