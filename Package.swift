@@ -46,8 +46,8 @@ let package = Package(
         .testTarget(name: "FoveaNNTests", dependencies: ["FoveaNN", "FoveaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FoveaDataTests", dependencies: ["FoveaData", "FoveaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FoveaModelsTests", dependencies: ["FoveaModels", "FoveaTestSupport"]),
-        .testTarget(name: "FoveaTrainTests", dependencies: ["FoveaTrain", "FoveaTestSupport"]),
-        .testTarget(name: "foveaTests", dependencies: ["fovea"]),
+        .testTarget(name: "FoveaTrainTests", dependencies: ["FoveaTrain", "FoveaTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "foveaTests", dependencies: ["fovea", "FoveaCore"]),
     ],
     swiftLanguageModes: [.v5]
 )

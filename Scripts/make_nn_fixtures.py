@@ -18,6 +18,9 @@ configs = {
     "sgd_nesterov_wd": (torch.optim.SGD, dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
     "adam": (torch.optim.Adam, dict(lr=0.01)),
     "adam_wd": (torch.optim.Adam, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
+    "adamw": (torch.optim.AdamW, dict(lr=0.01, weight_decay=0.1)),
+    "rmsprop": (torch.optim.RMSprop, dict(lr=0.01)),
+    "rmsprop_momentum_wd": (torch.optim.RMSprop, dict(lr=0.01, alpha=0.9, momentum=0.5, weight_decay=0.05)),
 }
 out = {"start": start.tolist(), "grads": [g.tolist() for g in grads], "runs": {}}
 for name, (cls, kwargs) in configs.items():

@@ -14,13 +14,13 @@ public struct RunSummary: Codable, Sendable {
     public var inputShape: [Int]
     public var classNames: [String]
     public var history: [EpochRecord]
-    public var test: Evaluation
+    public var test: TestMetrics
     public var trainingSeconds: Double
     public var wallSeconds: Double
 
     public init(model: String, dataset: String, params: Int, epochs: Int, batchSize: Int, learningRate: Double,
                 optimizer: String, seed: UInt64, threads: Int, inputShape: [Int], classNames: [String],
-                history: [EpochRecord], test: Evaluation, trainingSeconds: Double, wallSeconds: Double) {
+                history: [EpochRecord], test: TestMetrics, trainingSeconds: Double, wallSeconds: Double) {
         self.model = model; self.dataset = dataset; self.params = params; self.epochs = epochs
         self.batchSize = batchSize; self.learningRate = learningRate; self.optimizer = optimizer; self.seed = seed
         self.threads = threads; self.inputShape = inputShape; self.classNames = classNames; self.history = history
@@ -31,6 +31,34 @@ public struct RunSummary: Codable, Sendable {
         case model, dataset, params, epochs, optimizer, seed, threads, history, test
         case batchSize = "batch_size", learningRate = "learning_rate", inputShape = "input_shape"
         case classNames = "class_names", trainingSeconds = "training_seconds", wallSeconds = "wall_seconds"
+    }
+}
+
+/// The test figures in `summary.json`.
+public struct TestMetrics: Codable, Sendable {
+    public let loss: Double
+    public let accuracy: Double
+    public let precisionMacro: Double
+    public let recallMacro: Double
+    public let f1Macro: Double
+    public let top5Accuracy: Double?
+    /// Rows are the true class, columns the predicted class.
+    public let confusionMatrix: [[Int]]
+
+    public init(_ prediction: Prediction, labels: [Int]) {
+        loss = prediction.loss
+        accuracy = prediction.metrics.accuracy
+        precisionMacro = prediction.metrics.macroPrecision
+        recallMacro = prediction.metrics.macroRecall
+        f1Macro = prediction.metrics.macroF1
+        top5Accuracy = prediction.metrics.classNames.count > 5 ? prediction.topKAccuracy(labels: labels, k: 5) : nil
+        confusionMatrix = prediction.metrics.confusion.counts
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case loss, accuracy
+        case precisionMacro = "precision_macro", recallMacro = "recall_macro", f1Macro = "f1_macro"
+        case top5Accuracy = "top5_accuracy", confusionMatrix = "confusion_matrix"
     }
 }
 

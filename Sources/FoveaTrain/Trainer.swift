@@ -1,6 +1,6 @@
 import Foundation
 
-/// One epoch's figures, as written to `summary.json` (`history`).
+/// One epoch's figures, as written to `summary.json` (`history`) and `metrics.csv`.
 public struct EpochRecord: Codable, Equatable, Sendable {
     public let epoch: Int
     public let trainLoss: Double
@@ -9,6 +9,12 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public let valAccuracy: Double?
     public let learningRate: Double
     public let seconds: Double
+
+    public init(epoch: Int, trainLoss: Double, trainAccuracy: Double, valLoss: Double?, valAccuracy: Double?,
+                learningRate: Double, seconds: Double) {
+        self.epoch = epoch; self.trainLoss = trainLoss; self.trainAccuracy = trainAccuracy
+        self.valLoss = valLoss; self.valAccuracy = valAccuracy; self.learningRate = learningRate; self.seconds = seconds
+    }
 
     enum CodingKeys: String, CodingKey {
         case epoch, seconds
@@ -23,6 +29,7 @@ public enum TrainingEvent: Sendable {
     case batchEnded(epoch: Int, batch: Int, batches: Int, loss: Double, accuracy: Double,
                     imagesPerSecond: Double, secondsLeft: Double)
     case epochEnded(EpochRecord)
+    case stoppedEarly(epoch: Int, reason: String)
 }
 
 /// Loss and accuracy over a dataset.
@@ -31,31 +38,82 @@ public struct Evaluation: Codable, Equatable, Sendable {
     public let accuracy: Double
 }
 
+/// Where a run stands: what a checkpoint saves and a resume restores.
+public struct TrainingState: Sendable {
+    public var epoch = 0
+    public var history: [EpochRecord] = []
+    public var plateau: ReduceOnPlateau?
+    public var bestValue: Double?
+    public var bestEpoch: Int?
+}
+
 /// Fits a model to a dataset with mini-batch gradient descent and evaluates it.
 public final class Trainer {
     public let model: Module
+    public let modelConfiguration: ModelConfiguration?
     public let configuration: TrainingConfiguration
     public let optimizer: Optimizer
+    /// Drives dropout; its state is checkpointed. Data order and augmentation derive from (seed, epoch).
     public let random: RandomSource
+    public var state = TrainingState()
 
-    public init(model: Module, configuration: TrainingConfiguration) throws {
+    public init(model: Module, configuration: TrainingConfiguration, modelConfiguration: ModelConfiguration? = nil) throws {
         try configuration.validate()
         self.model = model
+        self.modelConfiguration = modelConfiguration
         self.configuration = configuration
         optimizer = configuration.optimizer.make(for: model, learningRate: configuration.learningRate)
         random = RandomSource(seed: configuration.seed)
+        state.plateau = configuration.plateau
     }
 
-    /// Trains for the configured epochs. Stops with an error naming the epoch and batch if the
+    /// Continues from a checkpoint: weights, optimiser moments, RNG, epoch and history.
+    public func restore(_ checkpoint: Checkpoint, source: String) throws {
+        try model.loadStateDict(checkpoint.weights, source: source)
+        try optimizer.loadState(checkpoint.optimizerState)
+        random.generator = SeededGenerator(state: checkpoint.metadata.randomState)
+        state = TrainingState(epoch: checkpoint.metadata.epoch, history: checkpoint.metadata.history,
+                              plateau: checkpoint.metadata.plateau, bestValue: checkpoint.metadata.bestValue,
+                              bestEpoch: checkpoint.metadata.bestEpoch)
+    }
+
+    public func checkpointMetadata(options: String) -> Checkpoint.Metadata {
+        Checkpoint.Metadata(model: modelConfiguration ?? ModelConfiguration(name: "custom", classes: 0, inputShape: []),
+                            epoch: state.epoch, history: state.history, randomState: random.generator.stateWords,
+                            plateau: state.plateau, bestValue: state.bestValue, bestEpoch: state.bestEpoch, options: options)
+    }
+
+    /// The rate for `epoch` (1-based): the schedule times the plateau multiplier.
+    public func learningRate(forEpoch epoch: Int) -> Float {
+        configuration.schedule.rate(at: epoch - 1, base: configuration.learningRate) * (state.plateau?.multiplier ?? 1)
+    }
+
+    /// Trains from the current state up to the configured number of epochs. Callbacks run after
+    /// each epoch and may stop training. Stops with an error naming the epoch and batch if the
     /// loss stops being finite.
-    public func fit(train: Dataset, validation: Dataset?, onEvent: (TrainingEvent) -> Void = { _ in }) throws -> [EpochRecord] {
+    @discardableResult
+    public func fit(train: Dataset, validation: Dataset?, callbacks: [TrainingCallback] = [],
+                    onEvent: (TrainingEvent) -> Void = { _ in }) throws -> [EpochRecord] {
         try checkCompatible(train)
         if let validation { try checkCompatible(validation) }
-        var history: [EpochRecord] = []
-        for epoch in 1...configuration.epochs {
-            history.append(try trainEpoch(epoch, train: train, validation: validation, onEvent: onEvent))
+        while state.epoch < configuration.epochs {
+            let epoch = state.epoch + 1
+            optimizer.learningRate = learningRate(forEpoch: epoch)
+            let record = try trainEpoch(epoch, train: train, validation: validation, onEvent: onEvent)
+            state.epoch = epoch
+            state.history.append(record)
+            if var plateau = state.plateau, let value = (record.valLoss ?? Optional(record.trainLoss)) {
+                _ = plateau.observe(value)
+                state.plateau = plateau
+            }
+            var stop = false
+            for callback in callbacks where try callback.epochEnded(record, trainer: self) { stop = true }
+            if stop {
+                onEvent(.stoppedEarly(epoch: epoch, reason: "no improvement"))
+                break
+            }
         }
-        return history
+        return state.history
     }
 
     func trainEpoch(_ epoch: Int, train: Dataset, validation: Dataset?, onEvent: (TrainingEvent) -> Void) throws -> EpochRecord {
@@ -65,22 +123,27 @@ public final class Trainer {
         onEvent(.epochStarted(epoch: epoch, epochs: configuration.epochs, batches: loader.batchCount))
         var lossSum = 0.0, correct = 0, seen = 0
         let context = ForwardContext.training(random)
+        let penalised = configuration.l1 > 0 || configuration.l2 > 0 ? Regularization.weights(of: model) : []
         for (index, batch) in loader.enumerated() {
             let logits = try model.forward(batch.images, context)
-            let loss: Tensor
+            var loss: Tensor
             if let targets = batch.targets {
                 let alpha = configuration.labelSmoothing, classes = Float(train.classCount)
                 loss = try Loss.crossEntropy(logits, targets: alpha == 0 ? targets : targets * (1 - alpha) + alpha / classes)
             } else {
                 loss = try Loss.crossEntropy(logits, labels: batch.labels, labelSmoothing: configuration.labelSmoothing)
             }
+            let dataLoss = loss.item
+            if configuration.l1 > 0 { loss = loss + Regularization.l1(penalised, lambda: configuration.l1) }
+            if configuration.l2 > 0 { loss = loss + Regularization.l2(penalised, lambda: configuration.l2) }
             guard loss.item.isFinite else {
                 throw FoveaError(.numerical, "training stopped: the loss became \(loss.item) at epoch \(epoch), batch \(index + 1) — try a lower learning rate (now \(optimizer.learningRate))")
             }
             optimizer.zeroGrad()
             loss.backward()
+            if let clipNorm = configuration.clipNorm { Regularization.clipGradientNorm(model.parameters, maxNorm: clipNorm) }
             optimizer.step()
-            lossSum += Double(loss.item) * Double(batch.labels.count)
+            lossSum += Double(dataLoss) * Double(batch.labels.count)
             correct += zip(logits.argmax(axis: 1), batch.labels).filter { $0 == $1 }.count
             seen += batch.labels.count
             let elapsed = Date().timeIntervalSince(started)
@@ -105,15 +168,8 @@ public final class Trainer {
     }
 
     public static func evaluate(_ model: Module, on dataset: Dataset, batchSize: Int = 128) throws -> Evaluation {
-        var lossSum = 0.0, correct = 0
-        try withoutGradients {
-            for batch in Batches(dataset, batchSize: batchSize) {
-                let logits = try model.forward(batch.images, .inference)
-                lossSum += Double(try Loss.crossEntropy(logits, labels: batch.labels).item) * Double(batch.labels.count)
-                correct += zip(logits.argmax(axis: 1), batch.labels).filter { $0 == $1 }.count
-            }
-        }
-        return Evaluation(loss: lossSum / Double(max(dataset.count, 1)), accuracy: Double(correct) / Double(max(dataset.count, 1)))
+        let result = try Prediction.run(model, on: dataset, batchSize: batchSize)
+        return Evaluation(loss: result.loss, accuracy: result.metrics.accuracy)
     }
 
     func checkCompatible(_ dataset: Dataset) throws {
@@ -123,4 +179,34 @@ public final class Trainer {
             throw FoveaError.shape("the model has \(probe.shape.last ?? 0) outputs but dataset \(dataset.name) has \(dataset.classCount) classes")
         }
     }
+}
+
+/// Probabilities, predictions and metrics of a model over a dataset.
+public struct Prediction {
+    /// Softmax probabilities [N, K].
+    public let probabilities: Tensor
+    public let predictions: [Int]
+    public let loss: Double
+    public let metrics: ClassificationMetrics
+
+    public static func run(_ model: Module, on dataset: Dataset, batchSize: Int = 128) throws -> Prediction {
+        var lossSum = 0.0
+        var parts: [Tensor] = []
+        try withoutGradients {
+            for batch in Batches(dataset, batchSize: batchSize) {
+                let logits = try model.forward(batch.images, .inference)
+                guard logits.rank == 2, logits.shape[1] == dataset.classCount else {
+                    throw FoveaError.shape("the model has \(logits.shape.last ?? 0) outputs but dataset \(dataset.name) has \(dataset.classCount) classes")
+                }
+                lossSum += Double(try Loss.crossEntropy(logits, labels: batch.labels).item) * Double(batch.labels.count)
+                parts.append(logits.softmax())
+            }
+        }
+        let probabilities = Tensor.concatenate(parts, axis: 0)
+        let predictions = probabilities.argmax(axis: 1)
+        return Prediction(probabilities: probabilities, predictions: predictions, loss: lossSum / Double(max(dataset.count, 1)),
+                          metrics: ClassificationMetrics(trueLabels: dataset.labels, predictions: predictions, classNames: dataset.classNames))
+    }
+
+    public func topKAccuracy(labels: [Int], k: Int) -> Double { FoveaTrain.topKAccuracy(scores: probabilities, labels: labels, k: k) }
 }

@@ -2,11 +2,16 @@
 public enum OptimizerChoice: Equatable, Sendable, Codable {
     case sgd(momentum: Float, nesterov: Bool, weightDecay: Float)
     case adam(weightDecay: Float)
+    /// Decoupled weight decay; biases and other rank-1 parameters are exempt.
+    case adamw(weightDecay: Float)
+    case rmsprop(momentum: Float, weightDecay: Float)
 
     public var name: String {
         switch self {
         case .sgd: "sgd"
         case .adam: "adam"
+        case .adamw: "adamw"
+        case .rmsprop: "rmsprop"
         }
     }
 
@@ -16,6 +21,11 @@ public enum OptimizerChoice: Equatable, Sendable, Codable {
             SGD(model.namedParameters, learningRate: learningRate, momentum: momentum, weightDecay: weightDecay, nesterov: nesterov)
         case let .adam(weightDecay):
             Adam(model.namedParameters, learningRate: learningRate, weightDecay: weightDecay)
+        case let .adamw(weightDecay):
+            AdamW(model.namedParameters, learningRate: learningRate, weightDecay: weightDecay,
+                  exempt: Set(model.namedParameters.filter { $0.parameter.value.rank < 2 }.map(\.name)))
+        case let .rmsprop(momentum, weightDecay):
+            RMSprop(model.namedParameters, learningRate: learningRate, momentum: momentum, weightDecay: weightDecay)
         }
     }
 }
@@ -31,13 +41,23 @@ public struct TrainingConfiguration: Sendable {
     public var augmentation: AugmentationPipeline
     /// Batch-level MixUp or CutMix of training batches.
     public var mix: BatchMix?
+    /// Learning rate per epoch (t = epoch − 1), times the plateau multiplier if any.
+    public var schedule: LearningRateSchedule
+    public var plateau: ReduceOnPlateau?
+    /// λ of the L1 and L2 penalties on weight tensors (rank ≥ 2), added to the loss.
+    public var l1: Float, l2: Float
+    /// Clip the global gradient norm to this value.
+    public var clipNorm: Float?
 
     public init(epochs: Int = 10, batchSize: Int = 32, learningRate: Float = 1e-3,
                 optimizer: OptimizerChoice = .adam(weightDecay: 0), labelSmoothing: Float = 0, seed: UInt64 = 42,
-                augmentation: AugmentationPipeline = AugmentationPipeline([]), mix: BatchMix? = nil) {
+                augmentation: AugmentationPipeline = AugmentationPipeline([]), mix: BatchMix? = nil,
+                schedule: LearningRateSchedule = .constant, plateau: ReduceOnPlateau? = nil,
+                l1: Float = 0, l2: Float = 0, clipNorm: Float? = nil) {
         self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate
         self.optimizer = optimizer; self.labelSmoothing = labelSmoothing; self.seed = seed
-        self.augmentation = augmentation; self.mix = mix
+        self.augmentation = augmentation; self.mix = mix; self.schedule = schedule; self.plateau = plateau
+        self.l1 = l1; self.l2 = l2; self.clipNorm = clipNorm
     }
 
     public func validate() throws {
@@ -46,5 +66,9 @@ public struct TrainingConfiguration: Sendable {
         guard learningRate > 0, learningRate.isFinite else {
             throw FoveaError.argument("learning rate must be positive, got \(learningRate)")
         }
+        guard l1 >= 0, l2 >= 0, (0..<1).contains(labelSmoothing) else {
+            throw FoveaError.argument("L1/L2 must be ≥ 0 and label smoothing in [0, 1)")
+        }
+        if let clipNorm, !(clipNorm > 0) { throw FoveaError.argument("gradient clipping norm must be positive, got \(clipNorm)") }
     }
 }

@@ -23,6 +23,8 @@ struct ProgressPrinter {
             let line = String(format: "Epoch %d [%@] %d/%d  loss %.4f  acc %.3f  %.0f img/s  ETA %@",
                               epoch, bar, batch, batches, loss, accuracy, rate, formatDuration(left))
             FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8))
+        case let .stoppedEarly(epoch, reason):
+            print("Stopped early after epoch \(epoch): \(reason)")
         case let .epochEnded(record):
             if interactive { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)) }
             var line = String(format: "Epoch %3d  train loss %.4f  acc %.4f", record.epoch, record.trainLoss, record.trainAccuracy)

@@ -6,16 +6,17 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a model; with no options, SimpleCNN on the built-in pattern dataset.")
 
-    @Option(help: "Model name (see `fovea models`).") var model = "simplecnn"
-    @Option(help: "Dataset: \(DatasetCatalog.help).") var dataset = "patterns"
-    @Option(help: "Epochs.") var epochs = 10
-    @Option(name: .customLong("batch-size"), help: "Batch size.") var batchSize = 32
-    @Option(help: "Learning rate.") var lr: Float = 1e-3
-    @Option(help: "Optimiser: adam or sgd.") var optimizer = "adam"
-    @Option(help: "Momentum for sgd.") var momentum: Float = 0.9
-    @Option(name: .customLong("weight-decay"), help: "L2 weight decay.") var weightDecay: Float = 0
-    @Option(name: .customLong("label-smoothing"), help: "Label smoothing α.") var labelSmoothing: Float = 0
-    @Option(help: "Random seed (data, weights, shuffling, dropout).") var seed: UInt64 = 42
+    @Option(help: "Model name (see `fovea models`).") var model: String?
+    @Option(help: "Dataset: \(DatasetCatalog.help).") var dataset: String?
+    @Option(help: "Epochs (the total, also when resuming).") var epochs: Int?
+    @Option(name: .customLong("batch-size"), help: "Batch size.") var batchSize: Int?
+    @Option(help: "Learning rate.") var lr: Float?
+    @Option(help: "Optimiser: adam, adamw, sgd or rmsprop.") var optimizer: String?
+    @Option(help: "Momentum for sgd.") var momentum: Float?
+    @Flag(help: "Nesterov momentum for sgd.") var nesterov = false
+    @Option(name: .customLong("weight-decay"), help: "Weight decay (decoupled for adamw, L2 in the gradient otherwise).") var weightDecay: Float?
+    @Option(name: .customLong("label-smoothing"), help: "Label smoothing α.") var labelSmoothing: Float?
+    @Option(help: "Random seed (data, weights, shuffling, dropout).") var seed: UInt64?
     @Option(help: "Threads (default: all cores).") var threads: Int?
     @Option(help: "Output folder (default: runs/<model>-<timestamp>).") var out: String?
     @Option(help: "Pattern dataset: number of images.") var samples: Int?
@@ -26,77 +27,117 @@ struct Train: ParsableCommand {
     var augment: String?
     @Option(help: "MixUp with λ ~ Beta(α, α).") var mixup: Float?
     @Option(help: "CutMix with λ ~ Beta(α, α).") var cutmix: Float?
+    @Option(help: "Learning-rate schedule per epoch: constant, step:S:γ, multistep:M1/M2:γ, exponential:k, cosine[:lr_min].")
+    var schedule: String?
+    @Option(help: "Epochs of linear warm-up before the schedule.") var warmup: Int?
+    @Option(name: .customLong("reduce-on-plateau"), help: "Divide the rate by 10 after this many epochs without improvement.")
+    var reduceOnPlateau: Int?
+    @Option(help: "L1 penalty λΣ|w| on weight tensors.") var l1: Float?
+    @Option(help: "L2 penalty λΣw² on weight tensors.") var l2: Float?
+    @Option(name: .customLong("clip-norm"), help: "Clip the global gradient norm.") var clipNorm: Float?
+    @Option(name: .customLong("early-stopping"), help: "Stop after this many epochs without improvement (restores the best weights).")
+    var earlyStopping: Int?
+    @Option(help: "What decides improvement: val_loss, val_accuracy or train_loss.") var monitor: String?
+    @Option(help: "Continue the run in this folder from its last checkpoint, up to --epochs in total.") var resume: String?
     @Flag(help: "Print only the final result.") var quiet = false
+
+    /// The options of this invocation over the defaults (or, when resuming, over the saved run's).
+    func options(over base: RunOptions) -> RunOptions {
+        var o = base
+        if let model { o.model = model }
+        if let dataset { o.dataset = dataset }
+        if let epochs { o.epochs = epochs }
+        if let batchSize { o.batchSize = batchSize }
+        if let lr { o.lr = lr }
+        if let optimizer { o.optimizer = optimizer }
+        if let momentum { o.momentum = momentum }
+        if nesterov { o.nesterov = true }
+        if let weightDecay { o.weightDecay = weightDecay }
+        if let labelSmoothing { o.labelSmoothing = labelSmoothing }
+        if let seed { o.seed = seed }
+        if let samples { o.samples = samples }
+        if let imageSize { o.imageSize = imageSize }
+        if let channels { o.channels = channels }
+        if let noise { o.noise = noise }
+        if let augment { o.augment = augment }
+        if let mixup { o.mixup = mixup }
+        if let cutmix { o.cutmix = cutmix }
+        if let schedule { o.schedule = schedule }
+        if let warmup { o.warmup = warmup }
+        if let reduceOnPlateau { o.plateauPatience = reduceOnPlateau }
+        if let l1 { o.l1 = l1 }
+        if let l2 { o.l2 = l2 }
+        if let clipNorm { o.clipNorm = clipNorm }
+        if let earlyStopping { o.earlyStopping = earlyStopping }
+        if let monitor { o.monitor = monitor }
+        return o
+    }
 
     func run() throws {
         let processStart = Date()
-        for (value, name) in [(epochs, "--epochs"), (batchSize, "--batch-size")] { try requirePositive(value, name) }
         if let threads { try requirePositive(threads, "--threads") }
-        guard lr > 0, lr.isFinite else { throw FoveaError.argument("--lr must be positive, got \(lr)") }
         ThreadPool.shared.setThreadCount(threads ?? ThreadPool.defaultThreadCount)
 
-        let (data, train, validation, test) = try loadDataset()
-        let spec = try ModelZoo.specification(named: model)
+        // A resumed run keeps its saved options; only --epochs (and --threads, --quiet) may change.
+        var checkpoint: Checkpoint?
+        var options = options(over: RunOptions())
+        var folder = out
+        if let resume {
+            let path = resume + "/checkpoint-last.safetensors"
+            let saved = try Checkpoint.read(path)
+            guard let savedOptions = try? JSONDecoder().decode(RunOptions.self, from: Data(saved.metadata.options.utf8)) else {
+                throw FoveaError.format("\(path): the checkpoint has no fovea train options")
+            }
+            options = savedOptions
+            if let epochs { options.epochs = epochs }
+            checkpoint = saved
+            folder = resume
+        }
+        try options.validate()
+
+        let (data, train, validation, test) = try options.loadData()
+        let spec = try ModelZoo.specification(named: options.model)
         let modelConfiguration = ModelConfiguration(name: spec.name, classes: data.classCount, inputShape: data.imageShape)
-        let network = try ModelZoo.make(modelConfiguration, seed: seed)
-        let choice: OptimizerChoice
-        switch optimizer.lowercased() {
-        case "adam": choice = .adam(weightDecay: weightDecay)
-        case "sgd": choice = .sgd(momentum: momentum, nesterov: false, weightDecay: weightDecay)
-        default: throw FoveaError.argument("unknown optimiser '\(optimizer)'; use adam or sgd")
-        }
-        let augmentation = try augment.map(AugmentationPipeline.parse) ?? AugmentationPipeline([])
-        var mix: BatchMix?
-        switch (mixup, cutmix) {
-        case (nil, nil): mix = nil
-        case let (alpha?, nil): mix = .mixup(alpha: alpha)
-        case let (nil, alpha?): mix = .cutmix(alpha: alpha)
-        default: throw FoveaError.argument("choose one of --mixup and --cutmix")
-        }
-        if let alpha = mixup ?? cutmix, !(alpha > 0) { throw FoveaError.argument("--mixup/--cutmix α must be positive, got \(alpha)") }
-        let trainer = try Trainer(model: network, configuration: TrainingConfiguration(
-            epochs: epochs, batchSize: batchSize, learningRate: lr, optimizer: choice,
-            labelSmoothing: labelSmoothing, seed: seed, augmentation: augmentation, mix: mix))
-        let folder = out ?? RunDirectory.defaultPath(model: spec.name)
+        let network = try ModelZoo.make(modelConfiguration, seed: options.seed)
+        let trainer = try Trainer(model: network, configuration: try options.trainingConfiguration(), modelConfiguration: modelConfiguration)
+        if let checkpoint { try trainer.restore(checkpoint, source: resume! + "/checkpoint-last.safetensors") }
+        let runFolder = folder ?? RunDirectory.defaultPath(model: spec.name)
+        let monitor = Monitor(rawValue: options.monitor)!
 
         if !quiet {
-            print("Training \(spec.name) (\(network.parameterCount.formatted) parameters) on \(dataset): "
+            print("Training \(spec.name) (\(network.parameterCount.formatted) parameters) on \(options.dataset): "
                   + "\(train.count) train / \(validation.count) val / \(test.count) test images, "
                   + "\(data.imageShape.map(String.init).joined(separator: "×")), \(data.classCount) classes")
-            print("\(epochs) epochs, batch \(batchSize), \(choice.name) lr \(lr), \(ThreadPool.shared.threadCount) threads → \(folder)")
+            let from = trainer.state.epoch > 0 ? "resuming after epoch \(trainer.state.epoch), " : ""
+            print("\(from)\(options.epochs) epochs, batch \(options.batchSize), \(options.optimizer) lr \(options.lr) (\(options.schedule)), "
+                  + "\(ThreadPool.shared.threadCount) threads → \(runFolder)")
         }
+        var callbacks: [TrainingCallback] = [
+            CSVLogger(path: runFolder + "/metrics.csv"),
+            try TensorBoardWriter(folder: runFolder + "/tensorboard"),
+        ]
+        if let patience = options.earlyStopping { callbacks.append(EarlyStopping(monitor: monitor, patience: patience)) }
+        // Last: checkpoints capture the state after every other callback (e.g. restored best weights).
+        callbacks.append(CheckpointSaver(folder: runFolder, monitor: monitor, options: try options.encoded()))
+
         var printer = ProgressPrinter(quiet: quiet)
         let trainingStart = Date()
-        let history = try trainer.fit(train: train, validation: validation) { printer.handle($0) }
+        let history = try trainer.fit(train: train, validation: validation, callbacks: callbacks) { printer.handle($0) }
         let trainingSeconds = Date().timeIntervalSince(trainingStart)
-        let result = try trainer.evaluate(test)
 
-        try RunDirectory.writeModel(network, configuration: modelConfiguration, to: folder)
+        let prediction = try Prediction.run(network, on: test, batchSize: options.batchSize)
+        let metrics = TestMetrics(prediction, labels: test.labels)
+        try RunDirectory.writeModel(network, configuration: modelConfiguration, to: runFolder)
+        try writeAtomically(Data((prediction.metrics.report() + "\n" + prediction.metrics.confusionTable() + "\n").utf8),
+                            to: runFolder + "/classification_report.txt")
         let summary = RunSummary(
-            model: spec.name, dataset: dataset, params: network.parameterCount, epochs: epochs, batchSize: batchSize,
-            learningRate: Double(lr), optimizer: choice.name, seed: seed, threads: ThreadPool.shared.threadCount,
-            inputShape: data.imageShape, classNames: data.classNames, history: history, test: result,
-            trainingSeconds: trainingSeconds, wallSeconds: Date().timeIntervalSince(processStart))
-        try RunDirectory.writeSummary(summary, to: folder)
-        print(String(format: "Test accuracy %.2f%%  loss %.4f  (training %.1fs, wall %.1fs) — wrote %@/summary.json",
-                     result.accuracy * 100, result.loss, trainingSeconds, summary.wallSeconds, folder))
-    }
-
-    /// Train/validation/test: a dataset with an official test set keeps it and gives 10 % of its
-    /// training images to validation; otherwise the data are split 70/15/15. Splits are stratified.
-    func loadDataset() throws -> (all: Dataset, train: Dataset, validation: Dataset, test: Dataset) {
-        var patterns = PatternDataset.Configuration()
-        patterns.seed = seed
-        if let samples { try requirePositive(samples, "--samples"); patterns.samples = samples }
-        if let imageSize { try requirePositive(imageSize, "--image-size"); patterns.imageSize = imageSize }
-        if let channels { try requirePositive(channels, "--channels"); patterns.channels = channels }
-        if let noise { patterns.noise = noise }
-        let loaded = try DatasetCatalog.load(dataset, patterns: patterns)
-        if let test = loaded.test {
-            let (train, validation, _) = try loaded.train.split(train: 0.9, validation: 0.1, seed: seed)
-            return (loaded.train, train, validation, test)
-        }
-        let (train, validation, test) = try loaded.train.split(train: 0.70, validation: 0.15, seed: seed)
-        return (loaded.train, train, validation, test)
+            model: spec.name, dataset: options.dataset, params: network.parameterCount, epochs: history.count,
+            batchSize: options.batchSize, learningRate: Double(options.lr), optimizer: options.optimizer, seed: options.seed,
+            threads: ThreadPool.shared.threadCount, inputShape: data.imageShape, classNames: data.classNames,
+            history: history, test: metrics, trainingSeconds: trainingSeconds, wallSeconds: Date().timeIntervalSince(processStart))
+        try RunDirectory.writeSummary(summary, to: runFolder)
+        if !quiet { print("\n" + prediction.metrics.report()) }
+        print(String(format: "Test accuracy %.2f%%  loss %.4f  macro F1 %.4f  (training %.1fs, wall %.1fs) — wrote %@/summary.json",
+                     metrics.accuracy * 100, metrics.loss, metrics.f1Macro, trainingSeconds, summary.wallSeconds, runFolder))
     }
 }

@@ -24,6 +24,9 @@ import Testing
         case "sgd_momentum": return SGD(named, learningRate: 0.1, momentum: 0.9)
         case "sgd_nesterov_wd": return SGD(named, learningRate: 0.05, momentum: 0.9, weightDecay: 0.01, nesterov: true)
         case "adam": return Adam(named, learningRate: 0.01)
+        case "adamw": return AdamW(named, learningRate: 0.01, weightDecay: 0.1)
+        case "rmsprop": return RMSprop(named, learningRate: 0.01)
+        case "rmsprop_momentum_wd": return RMSprop(named, learningRate: 0.01, alpha: 0.9, momentum: 0.5, weightDecay: 0.05)
         default: return Adam(named, learningRate: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.1)
         }
     }
@@ -34,7 +37,7 @@ import Testing
         (parameter.value * (try Tensor(gradient, shape: [gradient.count]))).sum().backward()
     }
 
-    @Test(arguments: ["sgd", "sgd_momentum", "sgd_nesterov_wd", "adam", "adam_wd"])
+    @Test(arguments: ["sgd", "sgd_momentum", "sgd_nesterov_wd", "adam", "adam_wd", "adamw", "rmsprop", "rmsprop_momentum_wd"])
     func matchesTorchOptim(name: String) throws {
         let parameter = Parameter(try Tensor(Self.fixture.start, shape: [6]))
         let optimizer = makeOptimizer(name, parameter)
@@ -45,7 +48,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["sgd_momentum", "adam"])
+    @Test(arguments: ["sgd_momentum", "adam", "adamw", "rmsprop_momentum_wd"])
     func savedStateResumesTheSameTrajectory(name: String) throws {
         let straight = Parameter(try Tensor(Self.fixture.start, shape: [6]))
         let first = makeOptimizer(name, straight)

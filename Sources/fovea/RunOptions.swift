@@ -1,0 +1,94 @@
+import Foundation
+import FoveaTrain
+
+/// Everything `fovea train` was asked to do, saved in each checkpoint so `--resume` rebuilds
+/// exactly the same run (data, model, optimiser, schedule, augmentation).
+struct RunOptions: Codable, Equatable {
+    var model = "simplecnn"
+    var dataset = "patterns"
+    var epochs = 10
+    var batchSize = 32
+    var lr: Float = 1e-3
+    var optimizer = "adam"
+    var momentum: Float = 0.9
+    var nesterov = false
+    var weightDecay: Float = 0
+    var labelSmoothing: Float = 0
+    var seed: UInt64 = 42
+    var samples: Int?
+    var imageSize: Int?
+    var channels: Int?
+    var noise: Float?
+    var augment: String?
+    var mixup: Float?
+    var cutmix: Float?
+    var schedule = "constant"
+    var warmup = 0
+    var plateauPatience: Int?
+    var l1: Float = 0
+    var l2: Float = 0
+    var clipNorm: Float?
+    var earlyStopping: Int?
+    var monitor = "val_loss"
+
+    func validate() throws {
+        for (value, name) in [(epochs, "--epochs"), (batchSize, "--batch-size")] { try requirePositive(value, name) }
+        guard lr > 0, lr.isFinite else { throw FoveaError.argument("--lr must be positive, got \(lr)") }
+        guard warmup >= 0 else { throw FoveaError.argument("--warmup must be ≥ 0, got \(warmup)") }
+        if let earlyStopping { try requirePositive(earlyStopping, "--early-stopping") }
+        guard Monitor(rawValue: monitor) != nil else {
+            throw FoveaError.argument("--monitor must be one of \(Monitor.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func optimizerChoice() throws -> OptimizerChoice {
+        switch optimizer.lowercased() {
+        case "adam": return .adam(weightDecay: weightDecay)
+        case "adamw": return .adamw(weightDecay: weightDecay)
+        case "sgd": return .sgd(momentum: momentum, nesterov: nesterov, weightDecay: weightDecay)
+        case "rmsprop": return .rmsprop(momentum: 0, weightDecay: weightDecay)
+        default: throw FoveaError.argument("unknown optimiser '\(optimizer)'; use adam, adamw, sgd or rmsprop")
+        }
+    }
+
+    func trainingConfiguration() throws -> TrainingConfiguration {
+        let augmentation = try augment.map(AugmentationPipeline.parse) ?? AugmentationPipeline([])
+        var mix: BatchMix?
+        switch (mixup, cutmix) {
+        case (nil, nil): mix = nil
+        case let (alpha?, nil): mix = .mixup(alpha: alpha)
+        case let (nil, alpha?): mix = .cutmix(alpha: alpha)
+        default: throw FoveaError.argument("choose one of --mixup and --cutmix")
+        }
+        if let alpha = mixup ?? cutmix, !(alpha > 0) { throw FoveaError.argument("--mixup/--cutmix α must be positive, got \(alpha)") }
+        return TrainingConfiguration(
+            epochs: epochs, batchSize: batchSize, learningRate: lr, optimizer: try optimizerChoice(),
+            labelSmoothing: labelSmoothing, seed: seed, augmentation: augmentation, mix: mix,
+            schedule: try LearningRateSchedule.parse(schedule, totalSteps: epochs, warmup: warmup),
+            plateau: plateauPatience.map { ReduceOnPlateau(patience: $0) }, l1: l1, l2: l2, clipNorm: clipNorm)
+    }
+
+    /// Train/validation/test: a dataset with an official test set keeps it and gives 10 % of its
+    /// training images to validation; otherwise the data are split 70/15/15. Splits are stratified.
+    func loadData() throws -> (all: Dataset, train: Dataset, validation: Dataset, test: Dataset) {
+        var patterns = PatternDataset.Configuration()
+        patterns.seed = seed
+        if let samples { try requirePositive(samples, "--samples"); patterns.samples = samples }
+        if let imageSize { try requirePositive(imageSize, "--image-size"); patterns.imageSize = imageSize }
+        if let channels { try requirePositive(channels, "--channels"); patterns.channels = channels }
+        if let noise { patterns.noise = noise }
+        let loaded = try DatasetCatalog.load(dataset, patterns: patterns)
+        if let test = loaded.test {
+            let (train, validation, _) = try loaded.train.split(train: 0.9, validation: 0.1, seed: seed)
+            return (loaded.train, train, validation, test)
+        }
+        let (train, validation, test) = try loaded.train.split(train: 0.70, validation: 0.15, seed: seed)
+        return (loaded.train, train, validation, test)
+    }
+
+    func encoded() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
