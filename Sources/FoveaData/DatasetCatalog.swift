@@ -1,7 +1,7 @@
 /// Named datasets for the command line: `patterns`, `patterns-10`, `fashion-mnist[:DIR]`,
 /// `mnist:DIR`, `cifar10:DIR`, `cifar100:DIR`, `csv:FILE`, `folder:DIR[@HxW]`.
 public enum DatasetCatalog {
-    public static let help = "patterns, patterns-10, fashion-mnist, fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR, csv:FILE, folder:DIR[@HxW]"
+    public static let help = "patterns, patterns-10, fashion-mnist, fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR, csv:FILE, npz:FILE, folder:DIR[@HxW]"
 
     /// Training data and, where the dataset has one, its official test set.
     public struct Loaded {
@@ -40,6 +40,9 @@ public enum DatasetCatalog {
                 path = String(path[..<at])
             }
             return Loaded(train: try ImageFolder.load(path, channels: 3, size: size), test: nil)
+        case "npz":
+            let data = try NumPy.dataset(try required(argument, spec))
+            return Loaded(train: data.train, test: data.test)
         case "csv":
             return Loaded(train: try PixelCSV.load(try required(argument, spec)), test: nil)
         default:
