@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "FoveaDataTests", dependencies: ["FoveaData", "FoveaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FoveaModelsTests", dependencies: ["FoveaModels", "FoveaTestSupport"]),
         .testTarget(name: "FoveaTrainTests", dependencies: ["FoveaTrain", "FoveaTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "foveaTests", dependencies: ["fovea", "FoveaCore"]),
+        .testTarget(name: "foveaTests", dependencies: ["fovea", "FoveaCore", "FoveaData"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -19,6 +19,21 @@ public struct Canvas {
         for yy in Swift.max(y, 0)..<Swift.min(y + h, height) { for xx in Swift.max(x, 0)..<Swift.min(x + w, width) { set(xx, yy, color) } }
     }
 
+    /// A straight line of the given thickness (Bresenham, with square pens).
+    public mutating func line(from a: (Double, Double), to b: (Double, Double), color: (UInt8, UInt8, UInt8), thickness: Int = 1) {
+        var x0 = Int(a.0.rounded()), y0 = Int(a.1.rounded())
+        let x1 = Int(b.0.rounded()), y1 = Int(b.1.rounded())
+        let dx = Swift.abs(x1 - x0), dy = -Swift.abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1
+        var error = dx + dy
+        while true {
+            fill(x: x0 - thickness / 2, y: y0 - thickness / 2, width: thickness, height: thickness, color: color)
+            if x0 == x1 && y0 == y1 { break }
+            let e2 = 2 * error
+            if e2 >= dy { error += dy; x0 += sx }
+            if e2 <= dx { error += dx; y0 += sy }
+        }
+    }
+
     /// Draws a [C, H, W] image in [0, 1] (1 or 3 channels) with its top-left at (x, y), each pixel `scale`² wide.
     public mutating func draw(_ image: ImageBuffer, x: Int, y: Int, scale: Int) {
         for yy in 0..<image.height {
@@ -81,6 +96,7 @@ enum BitmapFont {
         ")": [0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08], "?": [0x0E, 0x11, 0x01, 0x02, 0x04, 0, 0x04],
         "=": [0, 0, 0x1F, 0, 0x1F, 0, 0], "+": [0, 0x04, 0x04, 0x1F, 0x04, 0x04, 0], ",": [0, 0, 0, 0, 0x0C, 0x04, 0x08],
         "×": [0, 0x11, 0x0A, 0x04, 0x0A, 0x11, 0], "!": [0x04, 0x04, 0x04, 0x04, 0x04, 0, 0x04],
+        ">": [0x08, 0x04, 0x02, 0x01, 0x02, 0x04, 0x08], "<": [0x02, 0x04, 0x08, 0x10, 0x08, 0x04, 0x02],
     ]
 }
 

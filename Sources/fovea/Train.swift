@@ -136,6 +136,7 @@ struct Train: ParsableCommand {
             threads: ThreadPool.shared.threadCount, inputShape: data.imageShape, classNames: data.classNames,
             history: history, test: metrics, trainingSeconds: trainingSeconds, wallSeconds: Date().timeIntervalSince(processStart))
         try RunDirectory.writeSummary(summary, to: runFolder)
+        try Report.write(to: runFolder, title: "\(spec.name) on \(options.dataset)", history: history, prediction: prediction, test: test)
         if !quiet { print("\n" + prediction.metrics.report()) }
         print(String(format: "Test accuracy %.2f%%  loss %.4f  macro F1 %.4f  (training %.1fs, wall %.1fs) — wrote %@/summary.json",
                      metrics.accuracy * 100, metrics.loss, metrics.f1Macro, trainingSeconds, summary.wallSeconds, runFolder))

@@ -1,5 +1,6 @@
 import Foundation
 import FoveaCore
+import FoveaData
 import Testing
 
 /// Runs the built `fovea` binary as a user would.
@@ -124,5 +125,61 @@ import Testing
             }
         }
         #expect(checked > 0)
+    }
+
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// report.html renders in headless Chromium with every chart: the screenshot is not blank,
+    /// and the charts are inline SVG. (CI installs Debian's chromium.)
+    @Test(.enabled(if: chromium != nil)) func reportRendersInHeadlessChromium() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-report-\(UUID())").path
+        #expect(try run(["train", "--epochs", "3", "--out", folder, "--schedule", "step:1:0.5"] + Self.small).status == 0)
+        let html = try String(contentsOfFile: folder + "/report.html", encoding: .utf8)
+        #expect(html.components(separatedBy: "<svg").count - 1 == 4)   // loss, accuracy, learning rate, confusion matrix
+        #expect(html.components(separatedBy: "<figure").count - 1 == 16)
+        #expect(!html.contains("http://") || html.contains("xmlns=\"http://www.w3.org/2000/svg\""))
+        for png in ["loss", "accuracy", "learning_rate", "confusion_matrix", "predictions"] {
+            #expect(FileManager.default.fileExists(atPath: "\(folder)/\(png).png"), "\(png).png")
+        }
+        let shot = folder + "/screenshot.png"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.chromium!)
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,2400",
+                             "--screenshot=\(shot)", "file://\(folder)/report.html"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let image = try ImageCodec.decode(file: shot)
+        var inked = 0, colours = Set<UInt32>()
+        for p in stride(from: 0, to: image.pixels.count, by: image.channels) {
+            let (r, g, b) = (image.pixels[p], image.pixels[p + 1], image.pixels[p + 2])
+            if r < 240 || g < 240 || b < 240 { inked += 1 }
+            colours.insert(UInt32(r) << 16 | UInt32(g) << 8 | UInt32(b))
+        }
+        #expect(Double(inked) / Double(image.width * image.height) > 0.02, "screenshot is blank")
+        #expect(colours.count > 100, "screenshot has only \(colours.count) colours")
+    }
+
+    @Test func evaluateAndPredictUseATrainedRun() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-eval-\(UUID())").path
+        #expect(try run(["train", "--epochs", "2", "--out", folder] + Self.small).status == 0)
+        let evaluation = try run(["evaluate", folder, "--dataset", "patterns", "--seed", "77"])
+        #expect(evaluation.status == 0, "\(evaluation.error)")
+        #expect(evaluation.output.contains("weighted avg") && evaluation.output.contains("rows: true class"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/evaluation/evaluation.json"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/evaluation/report.html"))
+        // A PNG in the model's size (16×16 RGB), then predictions with names and probabilities.
+        let image = folder + "/sample.png"
+        try ImageCodec.encodePNG(pixels: (0..<(16 * 16 * 3)).map { UInt8($0 % 256) }, width: 16, height: 16, channels: 3)
+            .write(to: URL(fileURLWithPath: image))
+        let prediction = try run(["predict", folder, image, "--top", "2", "--json"])
+        #expect(prediction.status == 0, "\(prediction.error)")
+        let json = try JSONSerialization.jsonObject(with: Data(prediction.output.utf8)) as! [[String: Any]]
+        let top = json[0]["top"] as! [[String: Any]]
+        #expect(top.count == 2 && PatternDataset.allClassNames.contains(top[0]["class"] as! String))
+        #expect(try run(["predict", folder, folder + "/missing.png"]).status != 0)
+        #expect(try run(["evaluate", folder, "--dataset", "fashion-mnist:/nonexistent"]).status != 0)
+        #expect(try run(["evaluate", "/nonexistent-run", "--dataset", "patterns"]).status != 0)
     }
 }
