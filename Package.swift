@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "FoveaCoreTests", dependencies: ["FoveaCore", "FoveaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FoveaNNTests", dependencies: ["FoveaNN", "FoveaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FoveaDataTests", dependencies: ["FoveaData", "FoveaTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "FoveaModelsTests", dependencies: ["FoveaModels", "FoveaTestSupport"]),
+        .testTarget(name: "FoveaModelsTests", dependencies: ["FoveaModels", "FoveaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FoveaTrainTests", dependencies: ["FoveaTrain", "FoveaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "foveaTests", dependencies: ["fovea", "FoveaCore", "FoveaData"]),
     ],

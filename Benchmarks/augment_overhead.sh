@@ -14,5 +14,5 @@ for r in $(seq "$rounds"); do
   .build/release/fovea train --model lenet5 --dataset fashion-mnist --epochs 2 --quiet --out "$out/plain$r" >/dev/null
   .build/release/fovea train --model lenet5 --dataset fashion-mnist --epochs 2 --quiet --out "$out/aug$r" \
       --augment flip,crop=2,brightness=0.2,contrast=0.2 >/dev/null
-  echo "round $r: plain $(rate "$out/plain$r") img/s, augmented $(rate "$out/aug$r") img/s"
+  echo "round $r: plain $(rate "$out/plain$r/summary.json") img/s, augmented $(rate "$out/aug$r/summary.json") img/s"
 done

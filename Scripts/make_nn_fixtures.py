@@ -36,3 +36,33 @@ path = pathlib.Path("Tests/FoveaNNTests/Fixtures/optimizers.json")
 path.parent.mkdir(parents=True, exist_ok=True)
 path.write_text(json.dumps(out))
 print(f"wrote {path}")
+
+# BatchNorm2d: one training-mode forward/backward (outputs, gradients, running statistics
+# after the step) and an eval-mode forward with the updated statistics.
+torch.manual_seed(11)
+bn = torch.nn.BatchNorm2d(3, momentum=0.1, eps=1e-5)
+with torch.no_grad():
+    bn.weight.copy_(torch.randn(3))
+    bn.bias.copy_(torch.randn(3))
+    bn.running_mean.copy_(torch.randn(3) * 0.1)
+    bn.running_var.copy_(torch.rand(3) + 0.5)
+initial = {k: v.clone() for k, v in bn.state_dict().items()}
+x = (torch.randn(4, 3, 5, 6) * 2 + 1).requires_grad_(True)
+bn.train()
+y = bn(x)
+upstream = torch.randn_like(y)
+y.backward(upstream)
+bn.eval()
+x_eval = torch.randn(2, 3, 5, 6)
+y_eval = bn(x_eval)
+flat = lambda t: t.detach().reshape(-1).tolist()
+batchnorm = {
+    "weight": flat(initial["weight"]), "bias": flat(initial["bias"]),
+    "running_mean": flat(initial["running_mean"]), "running_var": flat(initial["running_var"]),
+    "x": flat(x), "y": flat(y), "grad_output": flat(upstream), "grad_x": flat(x.grad),
+    "grad_weight": flat(bn.weight.grad), "grad_bias": flat(bn.bias.grad),
+    "running_mean_after": flat(bn.running_mean), "running_var_after": flat(bn.running_var),
+    "num_batches_tracked": int(bn.num_batches_tracked), "x_eval": flat(x_eval), "y_eval": flat(y_eval),
+}
+pathlib.Path("Tests/FoveaNNTests/Fixtures/batchnorm.json").write_text(json.dumps(batchnorm))
+print("wrote Tests/FoveaNNTests/Fixtures/batchnorm.json")

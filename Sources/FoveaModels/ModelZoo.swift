@@ -32,7 +32,12 @@ public enum ModelZoo {
                            defaultInput: [1, 28, 28], defaultClasses: 10, build: KerasModels.mnistDense),
         ModelSpecification(name: "keras-cifar-cnn", summary: "Keras CIFAR-10 convnet: conv 32, 64 + Dense 128, dropout 0.5",
                            defaultInput: [3, 32, 32], defaultClasses: 10, build: KerasModels.cifarCNN),
-    ]
+        ModelSpecification(name: "resnet-seed", summary: "the seed's ResNet: 3×3 stem 64, 2 basic blocks at 64/128/256, projection shortcuts",
+                           defaultInput: [3, 32, 32], defaultClasses: 5, build: ResNet.seed),
+    ] + [20, 32, 44, 56, 110].map { depth in
+        ModelSpecification(name: "resnet\(depth)", summary: "He et al. 2016 §4.2 CIFAR ResNet-\(depth), option-A shortcuts",
+                           defaultInput: [3, 32, 32], defaultClasses: 10, build: ResNet.cifar(depth: depth))
+    }
 
     public static var names: [String] { all.map(\.name) }
 

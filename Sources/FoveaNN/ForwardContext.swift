@@ -6,6 +6,8 @@ public final class ForwardContext {
     /// Collects (layer path, layer, output) during a forward pass when set; used by `summary`.
     var recorder: ((String, Module, Tensor) -> Void)?
     var path: [String] = []
+    /// Inside a module summarised as one row, its own layers are not recorded.
+    var insideSummarisedBlock = 0
 
     public init(training: Bool, random: RandomSource = RandomSource(seed: 0)) {
         isTraining = training
@@ -20,12 +22,15 @@ public final class ForwardContext {
         path.append(name)
         defer { path.removeLast() }
         let output: Tensor
+        let block = child.summarisedAsOneRow
+        if block { insideSummarisedBlock += 1 }
+        defer { if block { insideSummarisedBlock -= 1 } }
         do {
             output = try child.forward(input, self)
         } catch let error as FoveaError where !error.message.hasPrefix("layer '") {
             throw FoveaError(error.kind, "layer '\(path.joined(separator: "."))' (\(child.typeName)): \(error.message)")
         }
-        if let recorder, child.children.isEmpty || child.summarisedAsOneRow {
+        if let recorder, insideSummarisedBlock == (block ? 1 : 0), child.children.isEmpty || block {
             recorder(path.joined(separator: "."), child, output)
         }
         return output

@@ -4,7 +4,8 @@ import Testing
 
 @Suite struct ModelZooTests {
     @Test(arguments: [("simplecnn", 5, 1_338_661), ("lenet5", 10, 61_706), ("keras-mnist-cnn", 10, 93_322),
-                      ("keras-mnist-dense", 10, 109_386), ("keras-cifar-cnn", 10, 315_722)])
+                      ("keras-mnist-dense", 10, 109_386), ("keras-cifar-cnn", 10, 315_722), ("resnet20", 10, 269_722),
+                      ("resnet-seed", 5, 2_776_389)])
     func parameterCountsMatchTheReferences(model: (name: String, classes: Int, params: Int)) throws {
         let spec = try ModelZoo.specification(named: model.name)
         let network = try ModelZoo.make(.init(name: model.name, classes: model.classes, inputShape: spec.defaultInput), seed: 1)
