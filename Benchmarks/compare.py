@@ -5,7 +5,7 @@ Builds Fovea in release, then for each model alternates `fovea bench` and
 Benchmarks/pytorch_bench.py (ROUNDS times each, waiting for an idle CPU before every run) and
 prints a Markdown table of medians and ratios. OPENBLAS_CORETYPE is removed from the
 environment (these machines set it to Haswell). Usage, from the repository root:
-    python3 Benchmarks/compare.py [--rounds 3] [--models lenet5:64,keras-cifar-cnn:64,simplecnn:32]
+    python3 Benchmarks/compare.py [--rounds 3] [--models lenet5:64,keras-cifar-cnn:64,simplecnn:32,resnet20:128,resnet-seed:32]
 """
 import argparse
 import json
@@ -43,7 +43,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--models", default="lenet5:64,keras-cifar-cnn:64,simplecnn:32")
+    parser.add_argument("--models", default="lenet5:64,keras-cifar-cnn:64,simplecnn:32,resnet20:128,resnet-seed:32")
     args = parser.parse_args()
     env = dict(os.environ)
     env.pop("OPENBLAS_CORETYPE", None)

@@ -44,7 +44,49 @@ def keras_mnist_cnn(classes=10):
         nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Flatten(), nn.Linear(576, 64), nn.ReLU(), nn.Linear(64, classes)), (1, 28, 28), classes
 
 
-MODELS = {"lenet5": lenet5, "keras-cifar-cnn": keras_cifar_cnn, "simplecnn": simplecnn, "keras-mnist-cnn": keras_mnist_cnn}
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride, option_a):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout)
+        self.conv2, self.bn2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout)
+        self.option_a, self.pad = option_a and (stride != 1 or cin != cout), cout - cin
+        self.downsample = (nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+                           if not option_a and (stride != 1 or cin != cout) else None)
+
+    def forward(self, x):
+        out = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
+        if self.downsample is not None:
+            x = self.downsample(x)
+        elif self.option_a:
+            x = nn.functional.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
+        return torch.relu(out + x)
+
+
+class ResNet(nn.Module):
+    def __init__(self, stem, widths, blocks, classes, option_a):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(3, stem, 3, 1, 1, bias=False), nn.BatchNorm2d(stem)
+        layers, c = [], stem
+        for i, (w, n) in enumerate(zip(widths, blocks)):
+            for b in range(n):
+                layers.append(BasicBlock(c, w, 2 if b == 0 and i > 0 else 1, option_a))
+                c = w
+        self.layers, self.fc = nn.Sequential(*layers), nn.Linear(c, classes)
+
+    def forward(self, x):
+        return self.fc(self.layers(torch.relu(self.bn1(self.conv1(x)))).mean(dim=(2, 3)))
+
+
+def resnet20(classes=10):
+    return ResNet(16, [16, 32, 64], [3, 3, 3], classes, True), (3, 32, 32), classes
+
+
+def resnet_seed(classes=5):
+    return ResNet(64, [64, 128, 256], [2, 2, 2], classes, False), (3, 32, 32), classes
+
+
+MODELS = {"lenet5": lenet5, "keras-cifar-cnn": keras_cifar_cnn, "simplecnn": simplecnn, "keras-mnist-cnn": keras_mnist_cnn,
+          "resnet20": resnet20, "resnet-seed": resnet_seed}
 
 
 def measure(body, repeats, seconds):

@@ -161,3 +161,53 @@ func escapeHTML(_ s: String) -> String {
     s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
         .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
 }
+
+/// Vertical bars with value labels (model or schedule comparisons), as SVG and PNG.
+public struct BarChart {
+    public let title: String, yLabel: String
+    public let bars: [(label: String, value: Double)]
+    public let width = 560, height = 320
+    let left = 64, bottom = 48, top = 36
+
+    public init(title: String, yLabel: String, bars: [(label: String, value: Double)]) {
+        self.title = title; self.yLabel = yLabel; self.bars = bars
+    }
+
+    var maximum: Double { Swift.max(bars.map(\.value).max() ?? 1, 1e-12) * 1.1 }
+    var slot: Int { (width - left - 16) / Swift.max(bars.count, 1) }
+    static let palette: [(UInt8, UInt8, UInt8)] = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75)]
+
+    func geometry(_ i: Int) -> (x: Int, y: Int, w: Int, h: Int) {
+        let h = Int(bars[i].value / maximum * Double(height - top - bottom))
+        return (left + i * slot + slot / 6, height - bottom - h, slot * 2 / 3, h)
+    }
+
+    public func svg() -> String {
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" role=\"img\" aria-label=\"\(escapeHTML(title))\">"
+        s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
+        s += "<text x=\"\(width / 2)\" y=\"22\" text-anchor=\"middle\" font-size=\"15\" font-family=\"sans-serif\">\(escapeHTML(title))</text>"
+        s += "<line x1=\"\(left)\" x2=\"\(width - 16)\" y1=\"\(height - bottom)\" y2=\"\(height - bottom)\" stroke=\"#333\"/>"
+        s += "<text x=\"14\" y=\"\(height / 2)\" transform=\"rotate(-90 14 \(height / 2))\" text-anchor=\"middle\" font-size=\"12\" font-family=\"sans-serif\">\(escapeHTML(yLabel))</text>"
+        for (i, bar) in bars.enumerated() {
+            let g = geometry(i), color = LineChart.hex(Self.palette[i % Self.palette.count])
+            s += "<rect x=\"\(g.x)\" y=\"\(g.y)\" width=\"\(g.w)\" height=\"\(g.h)\" fill=\"\(color)\"/>"
+            s += "<text x=\"\(g.x + g.w / 2)\" y=\"\(g.y - 4)\" text-anchor=\"middle\" font-size=\"11\" font-family=\"sans-serif\">\(String(format: "%.4g", bar.value))</text>"
+            s += "<text x=\"\(g.x + g.w / 2)\" y=\"\(height - bottom + 16)\" text-anchor=\"middle\" font-size=\"11\" font-family=\"sans-serif\">\(escapeHTML(bar.label))</text>"
+        }
+        return s + "</svg>"
+    }
+
+    public func raster() -> Canvas {
+        var canvas = Canvas(width: width, height: height)
+        canvas.text(title, x: Swift.max(4, (width - Canvas.textWidth(title, scale: 2)) / 2), y: 8, scale: 2)
+        canvas.fill(x: left, y: height - bottom, width: width - left - 16, height: 1, color: (51, 51, 51))
+        for (i, bar) in bars.enumerated() {
+            let g = geometry(i)
+            canvas.fill(x: g.x, y: g.y, width: g.w, height: g.h, color: Self.palette[i % Self.palette.count])
+            let value = String(format: "%.4g", bar.value), label = String(bar.label.prefix(slot / 6))
+            canvas.text(value, x: g.x + (g.w - Canvas.textWidth(value)) / 2, y: g.y - 10)
+            canvas.text(label, x: g.x + (g.w - Canvas.textWidth(label)) / 2, y: height - bottom + 8)
+        }
+        return canvas
+    }
+}

@@ -182,4 +182,18 @@ import Testing
         #expect(try run(["evaluate", folder, "--dataset", "fashion-mnist:/nonexistent"]).status != 0)
         #expect(try run(["evaluate", "/nonexistent-run", "--dataset", "patterns"]).status != 0)
     }
+
+    @Test func demoSeedRunsBothExperimentsAndWritesTheirPlots() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-demo-\(UUID())").path
+        let result = try run(["demo", "seed", "--quick", "--out", folder])
+        #expect(result.status == 0, "\(result.error)")
+        for file in ["image_classification/comparison.html", "image_classification/comparison.png",
+                     "image_classification/simplecnn/report.html", "image_classification/resnet-seed/report.html",
+                     "advanced_techniques/loss_curves.png", "advanced_techniques/accuracy_bars.png",
+                     "advanced_techniques/learning_rates.png", "advanced_techniques/comparison.json"] {
+            #expect(FileManager.default.fileExists(atPath: folder + "/" + file), "\(file)")
+        }
+        let outcomes = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/advanced_techniques/comparison.json"))) as! [[String: Any]]
+        #expect(outcomes.map { $0["name"] as! String } == ["step_decay", "cosine_annealing"])
+    }
 }
