@@ -35,11 +35,22 @@ public struct Dataset: @unchecked Sendable {
         return counts
     }
 
-    /// Splits into train/validation/test by fractions, stratified by class (each class is cut
-    /// in the same proportions), shuffled with `seed`. Throws if a class would end up empty in a part.
-    public func split(train: Double, validation: Double, seed: UInt64) throws -> (train: Dataset, validation: Dataset, test: Dataset) {
-        guard train > 0, validation >= 0, train + validation <= 1 else {
+    /// Splits into train/validation/test by fractions, shuffled with `seed`. Stratified (the
+    /// default), each class is cut in the same proportions and a class that would leave a part
+    /// empty is an error; otherwise the whole set is shuffled and cut.
+    public func split(train: Double, validation: Double, seed: UInt64, stratified: Bool = true) throws -> (train: Dataset, validation: Dataset, test: Dataset) {
+        guard train > 0, validation >= 0, train + validation <= 1 + 1e-9 else {
             throw FoveaError.argument("split fractions train \(train), validation \(validation) must be positive and sum to at most 1")
+        }
+        if !stratified {
+            var generator = SeededGenerator(seed: seed)
+            let order = Array(0..<count).shuffled(using: &generator)
+            let nTrain = Int((Double(count) * train).rounded())
+            let nValidation = Swift.min(count - nTrain, Int((Double(count) * validation).rounded()))
+            guard nTrain > 0 else { throw FoveaError.argument("dataset \(name): \(count) images leave no training images at \(train)") }
+            return (subset(Array(order[..<nTrain]), name: name + "/train"),
+                    subset(Array(order[nTrain..<(nTrain + nValidation)]), name: name + "/validation"),
+                    subset(Array(order[(nTrain + nValidation)...]), name: name + "/test"))
         }
         var generator = SeededGenerator(seed: seed)
         var parts: ([Int], [Int], [Int]) = ([], [], [])

@@ -11,6 +11,7 @@ public final class Adam: Optimizer {
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
     public let parameters: [(name: String, parameter: Parameter)]
     public private(set) var stepCount = 0
+    public var groups = ParameterGroups()
     private let store = SlotStore()
 
     public init(_ parameters: [(name: String, parameter: Parameter)], learningRate: Float = 1e-3,
@@ -22,11 +23,13 @@ public final class Adam: Optimizer {
 
     public func step() {
         stepCount += 1
-        let lr = learningRate, b1 = beta1, b2 = beta2, eps = epsilon, wd = weightDecay
+        let b1 = beta1, b2 = beta2, eps = epsilon
         let correction1 = 1 - powf(b1, Float(stepCount)), correction2 = 1 - powf(b2, Float(stepCount))
-        let stepSize = lr / correction1, rootCorrection2 = correction2.squareRoot()
+        let rootCorrection2 = correction2.squareRoot()
         for (name, parameter) in parameters where parameter.isTrainable {
             guard let grad = parameter.grad else { continue }
+            let stepSize = learningRate * groups.learningRateScale(for: name) / correction1
+            let wd = groups.weightDecay(weightDecay, for: name)
             let theta = parameter.value.pointer, g = grad.pointer
             let m = store.slot("\(name)/exp_avg", shape: parameter.shape).pointer
             let v = store.slot("\(name)/exp_avg_sq", shape: parameter.shape).pointer

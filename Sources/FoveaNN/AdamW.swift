@@ -11,24 +11,24 @@ public final class AdamW: Optimizer {
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
     public let parameters: [(name: String, parameter: Parameter)]
     public private(set) var stepCount = 0
+    public var groups = ParameterGroups()
     private let store = SlotStore()
-    /// Names of parameters that get no weight decay (biases and norm scales, by `noDecay`).
-    let exempt: Set<String>
 
     public init(_ parameters: [(name: String, parameter: Parameter)], learningRate: Float = 1e-3, beta1: Float = 0.9,
-                beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 1e-2, exempt: Set<String> = []) {
+                beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 1e-2) {
         self.parameters = parameters
         self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2
-        self.epsilon = epsilon; self.weightDecay = weightDecay; self.exempt = exempt
+        self.epsilon = epsilon; self.weightDecay = weightDecay
     }
 
     public func step() {
         stepCount += 1
-        let lr = learningRate, b1 = beta1, b2 = beta2, eps = epsilon
+        let b1 = beta1, b2 = beta2, eps = epsilon
         let correction1 = 1 - powf(b1, Float(stepCount)), rootCorrection2 = (1 - powf(b2, Float(stepCount))).squareRoot()
         for (name, parameter) in parameters where parameter.isTrainable {
             guard let grad = parameter.grad else { continue }
-            let decay = exempt.contains(name) ? 0 : 1 - lr * weightDecay
+            let lr = learningRate * groups.learningRateScale(for: name)
+            let decay = 1 - lr * groups.weightDecay(weightDecay, for: name)
             let theta = parameter.value.pointer, g = grad.pointer
             let m = store.slot("\(name)/exp_avg", shape: parameter.shape).pointer
             let v = store.slot("\(name)/exp_avg_sq", shape: parameter.shape).pointer
@@ -55,6 +55,7 @@ public final class RMSprop: Optimizer {
     public var learningRate: Float
     public let alpha: Float, epsilon: Float, momentum: Float, weightDecay: Float
     public let parameters: [(name: String, parameter: Parameter)]
+    public var groups = ParameterGroups()
     private let store = SlotStore()
 
     public init(_ parameters: [(name: String, parameter: Parameter)], learningRate: Float = 1e-2, alpha: Float = 0.99,
@@ -65,9 +66,10 @@ public final class RMSprop: Optimizer {
     }
 
     public func step() {
-        let lr = learningRate, a = alpha, eps = epsilon, mu = momentum, wd = weightDecay
+        let a = alpha, eps = epsilon, mu = momentum
         for (name, parameter) in parameters where parameter.isTrainable {
             guard let grad = parameter.grad else { continue }
+            let lr = learningRate * groups.learningRateScale(for: name), wd = groups.weightDecay(weightDecay, for: name)
             let theta = parameter.value.pointer, g = grad.pointer
             let v = store.slot("\(name)/square_avg", shape: parameter.shape).pointer
             let b = mu > 0 ? store.slot("\(name)/momentum_buffer", shape: parameter.shape).pointer : nil

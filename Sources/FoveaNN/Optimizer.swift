@@ -2,6 +2,8 @@
 public protocol Optimizer: AnyObject {
     var learningRate: Float { get set }
     var parameters: [(name: String, parameter: Parameter)] { get }
+    /// Per-parameter learning-rate multipliers and weight-decay exemptions.
+    var groups: ParameterGroups { get set }
     /// Applies one update from the current gradients.
     func step()
     /// Per-parameter state (moments) by "parameter name/slot", for checkpoints.

@@ -4,6 +4,7 @@ public final class SGD: Optimizer {
     public var learningRate: Float
     public let momentum: Float, weightDecay: Float, nesterov: Bool
     public let parameters: [(name: String, parameter: Parameter)]
+    public var groups = ParameterGroups()
     private let store = SlotStore()
 
     public init(_ parameters: [(name: String, parameter: Parameter)], learningRate: Float, momentum: Float = 0,
@@ -14,9 +15,10 @@ public final class SGD: Optimizer {
     }
 
     public func step() {
-        let lr = learningRate, mu = momentum, wd = weightDecay
+        let mu = momentum
         for (name, parameter) in parameters where parameter.isTrainable {
             guard let grad = parameter.grad else { continue }
+            let lr = learningRate * groups.learningRateScale(for: name), wd = groups.weightDecay(weightDecay, for: name)
             let theta = parameter.value.pointer, g = grad.pointer, n = grad.count
             if mu == 0 {
                 for i in 0..<n { theta[i] -= lr * (g[i] + wd * theta[i]) }

@@ -63,6 +63,12 @@ public final class Trainer {
         self.modelConfiguration = modelConfiguration
         self.configuration = configuration
         optimizer = configuration.optimizer.make(for: model, learningRate: configuration.learningRate)
+        let exemptNorms: Bool
+        if case .adamw = configuration.optimizer { exemptNorms = configuration.noDecayOnBiasesAndNorms ?? true }
+        else { exemptNorms = configuration.noDecayOnBiasesAndNorms ?? false }
+        optimizer.groups = exemptNorms
+            ? .noDecayOnBiasesAndNorms(model, scales: configuration.learningRateScales)
+            : ParameterGroups(learningRateScales: configuration.learningRateScales)
         random = RandomSource(seed: configuration.seed)
         state.plateau = configuration.plateau
     }

@@ -22,8 +22,7 @@ public enum OptimizerChoice: Equatable, Sendable, Codable {
         case let .adam(weightDecay):
             Adam(model.namedParameters, learningRate: learningRate, weightDecay: weightDecay)
         case let .adamw(weightDecay):
-            AdamW(model.namedParameters, learningRate: learningRate, weightDecay: weightDecay,
-                  exempt: Set(model.namedParameters.filter { $0.parameter.value.rank < 2 }.map(\.name)))
+            AdamW(model.namedParameters, learningRate: learningRate, weightDecay: weightDecay)
         case let .rmsprop(momentum, weightDecay):
             RMSprop(model.namedParameters, learningRate: learningRate, momentum: momentum, weightDecay: weightDecay)
         }
@@ -48,6 +47,10 @@ public struct TrainingConfiguration: Sendable {
     public var l1: Float, l2: Float
     /// Clip the global gradient norm to this value.
     public var clipNorm: Float?
+    /// Exempt biases and normalisation parameters from weight decay (on by default for AdamW).
+    public var noDecayOnBiasesAndNorms: Bool?
+    /// Learning-rate multipliers by parameter-name prefix.
+    public var learningRateScales: [ParameterGroups.Scale] = []
 
     public init(epochs: Int = 10, batchSize: Int = 32, learningRate: Float = 1e-3,
                 optimizer: OptimizerChoice = .adam(weightDecay: 0), labelSmoothing: Float = 0, seed: UInt64 = 42,
@@ -58,6 +61,14 @@ public struct TrainingConfiguration: Sendable {
         self.optimizer = optimizer; self.labelSmoothing = labelSmoothing; self.seed = seed
         self.augmentation = augmentation; self.mix = mix; self.schedule = schedule; self.plateau = plateau
         self.l1 = l1; self.l2 = l2; self.clipNorm = clipNorm
+    }
+
+    /// A copy with parameter-group settings.
+    public func with(noDecayOnBiasesAndNorms: Bool?, learningRateScales: [ParameterGroups.Scale]) -> TrainingConfiguration {
+        var copy = self
+        copy.noDecayOnBiasesAndNorms = noDecayOnBiasesAndNorms
+        copy.learningRateScales = learningRateScales
+        return copy
     }
 
     public func validate() throws {

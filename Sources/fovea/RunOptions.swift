@@ -30,6 +30,8 @@ struct RunOptions: Codable, Equatable {
     var clipNorm: Float?
     var earlyStopping: Int?
     var monitor = "val_loss"
+    var noDecayBiasNorm: Bool?
+    var lrScales: [String] = []
 
     func validate() throws {
         for (value, name) in [(epochs, "--epochs"), (batchSize, "--batch-size")] { try requirePositive(value, name) }
@@ -66,6 +68,7 @@ struct RunOptions: Codable, Equatable {
             labelSmoothing: labelSmoothing, seed: seed, augmentation: augmentation, mix: mix,
             schedule: try LearningRateSchedule.parse(schedule, totalSteps: epochs, warmup: warmup),
             plateau: plateauPatience.map { ReduceOnPlateau(patience: $0) }, l1: l1, l2: l2, clipNorm: clipNorm)
+            .with(noDecayOnBiasesAndNorms: noDecayBiasNorm, learningRateScales: try lrScales.map(parseScale))
     }
 
     /// Train/validation/test: a dataset with an official test set keeps it and gives 10 % of its
@@ -84,6 +87,15 @@ struct RunOptions: Codable, Equatable {
         }
         let (train, validation, test) = try loaded.train.split(train: 0.70, validation: 0.15, seed: seed)
         return (loaded.train, train, validation, test)
+    }
+
+    /// "features=0.1" → scale 0.1 for every parameter under `features`.
+    func parseScale(_ text: String) throws -> ParameterGroups.Scale {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, let value = Float(parts[1]), value >= 0, value.isFinite else {
+            throw FoveaError.argument("--lr-scale takes PREFIX=MULTIPLIER (e.g. features=0.1), got '\(text)'")
+        }
+        return ParameterGroups.Scale(prefix: parts[0], multiplier: value)
     }
 
     func encoded() throws -> String {

@@ -38,6 +38,10 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("early-stopping"), help: "Stop after this many epochs without improvement (restores the best weights).")
     var earlyStopping: Int?
     @Option(help: "What decides improvement: val_loss, val_accuracy or train_loss.") var monitor: String?
+    @Flag(name: .customLong("no-decay-bias-norm"), help: "No weight decay on biases and normalisation parameters (default for adamw).")
+    var noDecayBiasNorm = false
+    @Option(name: .customLong("lr-scale"), help: "Learning-rate multiplier for parameters under a name prefix, e.g. features=0.1 (repeatable).")
+    var lrScale: [String] = []
     @Option(help: "Continue the run in this folder from its last checkpoint, up to --epochs in total.") var resume: String?
     @Flag(help: "Print only the final result.") var quiet = false
 
@@ -70,6 +74,8 @@ struct Train: ParsableCommand {
         if let clipNorm { o.clipNorm = clipNorm }
         if let earlyStopping { o.earlyStopping = earlyStopping }
         if let monitor { o.monitor = monitor }
+        if noDecayBiasNorm { o.noDecayBiasNorm = true }
+        if !lrScale.isEmpty { o.lrScales = lrScale }
         return o
     }
 

@@ -59,6 +59,13 @@ import Testing
         #expect(all == data.images.scalars.sorted())
     }
 
+    @Test func randomSplitCutsTheShuffledWhole() throws {
+        let data = try PatternDataset.generate(.init(samples: 101, imageSize: 8, channels: 1))
+        let (train, validation, test) = try data.split(train: 0.6, validation: 0.2, seed: 4, stratified: false)
+        #expect(train.count == 61 && validation.count == 20 && test.count == 20)
+        #expect((train.labels + validation.labels + test.labels).sorted() == data.labels.sorted())
+    }
+
     @Test func aSplitThatEmptiesAClassIsAnError() throws {
         let data = try PatternDataset.generate(.init(samples: 10, imageSize: 8, channels: 1))
         #expect(throws: FoveaError.self) { try data.split(train: 0.7, validation: 0.15, seed: 1) }

@@ -79,4 +79,24 @@ import Testing
         #expect(throws: FoveaError.self) { try optimizer.loadState(["q/exp_avg": Tensor(zeros: [2])]) }
         #expect(throws: FoveaError.self) { try optimizer.loadState(["p/exp_avg": Tensor(zeros: [3])]) }
     }
+
+    @Test func parameterGroupsScaleTheRateAndExemptFromDecay() throws {
+        var g = SeededGenerator(seed: 1)
+        let model = Sequential(named: [("features", Dense(2, 2, generator: &g)), ("head", Dense(2, 1, generator: &g))])
+        let optimizer = SGD(model.namedParameters, learningRate: 0.1, weightDecay: 0.5)
+        optimizer.groups = .noDecayOnBiasesAndNorms(model, scales: [.init(prefix: "features", multiplier: 0.1)])
+        #expect(optimizer.groups.noWeightDecay == ["features.bias", "head.bias"])
+        #expect(optimizer.groups.learningRateScale(for: "features.weight") == 0.1)
+        #expect(optimizer.groups.learningRateScale(for: "featuresX.weight") == 1)
+        let before = model.stateDict().mapValues { $0.copy() }
+        for (_, p) in model.namedParameters { (p.value * 0 + p.value * 0).sum().backward() }   // zero gradients
+        optimizer.step()
+        let after = model.stateDict()
+        // Zero gradient: only weight decay moves weights, scaled by each group's rate; biases stay.
+        #expect(after["features.bias"]!.scalars == before["features.bias"]!.scalars)
+        #expect(after["head.bias"]!.scalars == before["head.bias"]!.scalars)
+        for (name, scale) in [("features.weight", Float(0.1)), ("head.weight", 1)] {
+            for (a, b) in zip(after[name]!.scalars, before[name]!.scalars) { #expect(Swift.abs(a - b * (1 - 0.1 * scale * 0.5)) < 1e-6) }
+        }
+    }
 }
