@@ -62,6 +62,12 @@ public final class Trainer {
         self.model = model
         self.modelConfiguration = modelConfiguration
         self.configuration = configuration
+        let names = model.namedParameters.map(\.name)
+        for scale in configuration.learningRateScales
+        where !names.contains(where: { $0 == scale.prefix || $0.hasPrefix(scale.prefix + ".") }) {
+            let roots = Array(Set(names.map { String($0.split(separator: ".").first ?? "") })).sorted()
+            throw FoveaError.argument("learning-rate scale '\(scale.prefix)' matches no parameter; top-level names are \(roots.joined(separator: ", "))")
+        }
         optimizer = configuration.optimizer.make(for: model, learningRate: configuration.learningRate)
         let exemptNorms: Bool
         if case .adamw = configuration.optimizer { exemptNorms = configuration.noDecayOnBiasesAndNorms ?? true }
