@@ -1,7 +1,7 @@
 /// Named datasets for the command line: `patterns`, `patterns-10`, `fashion-mnist[:DIR]`,
 /// `mnist:DIR`, `cifar10:DIR`, `cifar100:DIR`, `csv:FILE`, `folder:DIR[@HxW]`.
 public enum DatasetCatalog {
-    public static let help = "patterns, patterns-10, fashion-mnist, fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR, csv:FILE, npz:FILE, folder:DIR[@HxW]"
+    public static let help = "patterns, patterns-10, fashion-mnist, fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR, csv:FILE, npz:FILE, folder:DIR[@HxW], random:N[@CxHxW]"
 
     /// Training data and, where the dataset has one, its official test set.
     public struct Loaded {
@@ -43,11 +43,33 @@ public enum DatasetCatalog {
         case "npz":
             let data = try NumPy.dataset(try required(argument, spec))
             return Loaded(train: data.train, test: data.test)
+        case "random":
+            // random:N or random:N@CxHxW — uniform noise with uniform labels over 10 classes, for
+            // throughput measurements; a tenth as many test images are drawn besides.
+            let text = try required(argument, spec)
+            let parts = text.split(separator: "@").map(String.init)
+            guard let count = Int(parts[0]), count > 0 else { throw FoveaError.argument("dataset '\(spec)': random:N needs a positive N") }
+            var shape = [1, 28, 28]
+            if parts.count == 2 {
+                shape = parts[1].lowercased().split(separator: "x").compactMap { Int($0) }
+                guard shape.count == 3, shape.allSatisfy({ $0 > 0 }) else {
+                    throw FoveaError.argument("dataset '\(spec)': the shape after @ must be CxHxW, e.g. random:1000@3x32x32")
+                }
+            }
+            return Loaded(train: try randomDataset(count, shape: shape, seed: patterns.seed),
+                          test: try randomDataset(Swift.max(1, count / 10), shape: shape, seed: patterns.seed &+ 1))
         case "csv":
             return Loaded(train: try PixelCSV.load(try required(argument, spec)), test: nil)
         default:
             throw FoveaError(.unknownName, "unknown dataset '\(spec)'; known datasets: \(help)")
         }
+    }
+
+    static func randomDataset(_ count: Int, shape: [Int], seed: UInt64) throws -> Dataset {
+        var generator = SeededGenerator(seed: seed)
+        let images = Tensor.uniform([count] + shape, using: &generator)
+        return try Dataset(name: "random", images: images, labels: (0..<count).map { _ in generator.nextInt(below: 10) },
+                           classNames: (0..<10).map(String.init))
     }
 
     static func split(_ spec: String) -> (String, String?) {

@@ -31,6 +31,8 @@ struct RunOptions: Codable, Equatable {
     var earlyStopping: Int?
     var monitor = "val_loss"
     var noDecayBiasNorm: Bool?
+    /// Fraction of the training data held out for validation (default 0.1 with an official test set, else 0.15).
+    var validationSplit: Double?
     var lrScales: [String] = []
 
     func validate() throws {
@@ -73,7 +75,7 @@ struct RunOptions: Codable, Equatable {
 
     /// Train/validation/test: a dataset with an official test set keeps it and gives 10 % of its
     /// training images to validation; otherwise the data are split 70/15/15. Splits are stratified.
-    func loadData() throws -> (all: Dataset, train: Dataset, validation: Dataset, test: Dataset) {
+    func loadData() throws -> (all: Dataset, train: Dataset, validation: Dataset?, test: Dataset) {
         var patterns = PatternDataset.Configuration()
         patterns.seed = seed
         if let samples { try requirePositive(samples, "--samples"); patterns.samples = samples }
@@ -81,12 +83,18 @@ struct RunOptions: Codable, Equatable {
         if let channels { try requirePositive(channels, "--channels"); patterns.channels = channels }
         if let noise { patterns.noise = noise }
         let loaded = try DatasetCatalog.load(dataset, patterns: patterns)
+        if let fraction = validationSplit, !(0..<1).contains(fraction) {
+            throw FoveaError.argument("--validation-split must be in [0, 1), got \(fraction)")
+        }
         if let test = loaded.test {
-            let (train, validation, _) = try loaded.train.split(train: 0.9, validation: 0.1, seed: seed)
+            let fraction = validationSplit ?? 0.1
+            if fraction == 0 { return (loaded.train, loaded.train, nil, test) }
+            let (train, validation, _) = try loaded.train.split(train: 1 - fraction, validation: fraction, seed: seed)
             return (loaded.train, train, validation, test)
         }
-        let (train, validation, test) = try loaded.train.split(train: 0.70, validation: 0.15, seed: seed)
-        return (loaded.train, train, validation, test)
+        let fraction = validationSplit ?? 0.15
+        let (train, validation, test) = try loaded.train.split(train: 0.85 - fraction, validation: fraction, seed: seed)
+        return (loaded.train, train, fraction == 0 ? nil : validation, test)
     }
 
     /// "features=0.1" → scale 0.1 for every parameter under `features`.

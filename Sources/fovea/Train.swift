@@ -42,6 +42,8 @@ struct Train: ParsableCommand {
     var noDecayBiasNorm = false
     @Option(name: .customLong("lr-scale"), help: "Learning-rate multiplier for parameters under a name prefix, e.g. features=0.1 (repeatable).")
     var lrScale: [String] = []
+    @Option(name: .customLong("validation-split"), help: "Fraction of training data held out for validation (0 for none).")
+    var validationSplit: Double?
     @Option(help: "Continue the run in this folder from its last checkpoint, up to --epochs in total.") var resume: String?
     @Flag(help: "Print only the final result.") var quiet = false
 
@@ -76,6 +78,7 @@ struct Train: ParsableCommand {
         if let monitor { o.monitor = monitor }
         if noDecayBiasNorm { o.noDecayBiasNorm = true }
         if !lrScale.isEmpty { o.lrScales = lrScale }
+        if let validationSplit { o.validationSplit = validationSplit }
         return o
     }
 
@@ -112,7 +115,7 @@ struct Train: ParsableCommand {
 
         if !quiet {
             print("Training \(spec.name) (\(network.parameterCount.formatted) parameters) on \(options.dataset): "
-                  + "\(train.count) train / \(validation.count) val / \(test.count) test images, "
+                  + "\(train.count) train / \(validation?.count ?? 0) val / \(test.count) test images, "
                   + "\(data.imageShape.map(String.init).joined(separator: "×")), \(data.classCount) classes")
             let from = trainer.state.epoch > 0 ? "resuming after epoch \(trainer.state.epoch), " : ""
             print("\(from)\(options.epochs) epochs, batch \(options.batchSize), \(options.optimizer) lr \(options.lr) (\(options.schedule)), "

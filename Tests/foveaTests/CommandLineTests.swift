@@ -196,4 +196,17 @@ import Testing
         let outcomes = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/advanced_techniques/comparison.json"))) as! [[String: Any]]
         #expect(outcomes.map { $0["name"] as! String } == ["step_decay", "cosine_annealing"])
     }
+
+    @Test func randomDataWithoutValidation() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-random-\(UUID())").path
+        let result = try run(["train", "--model", "lenet5", "--dataset", "random:300", "--epochs", "1", "--validation-split", "0",
+                              "--out", folder, "--quiet"])
+        #expect(result.status == 0, "\(result.error)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/summary.json"))) as! [String: Any]
+        let history = summary["history"] as! [[String: Any]]
+        #expect(history[0]["val_loss"] == nil)
+        #expect(try run(["train", "--dataset", "random:0"]).status != 0)
+        #expect(try run(["train", "--dataset", "random:10@3x4"]).status != 0)
+        #expect(try run(["train", "--validation-split", "1.5"]).status != 0)
+    }
 }
