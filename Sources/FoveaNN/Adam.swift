@@ -5,20 +5,28 @@ import Darwin
 #endif
 
 /// Adam (Kingma & Ba 2015) with bias correction, as PyTorch's `torch.optim.Adam`;
-/// `weightDecay` adds λθ to the gradient (L2), unlike AdamW's decoupled decay.
-public final class Adam: Optimizer {
+/// `weightDecay` adds λθ to the gradient (L2). `AdamW` is the same update with decoupled decay.
+public class Adam: Optimizer {
     public var learningRate: Float
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
     public let parameters: [(name: String, parameter: Parameter)]
     public private(set) var stepCount = 0
     public var groups = ParameterGroups()
+    /// Decay the weights directly (AdamW) instead of adding λθ to the gradient.
+    let decoupled: Bool
     private let store = SlotStore()
 
-    public init(_ parameters: [(name: String, parameter: Parameter)], learningRate: Float = 1e-3,
-                beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
+    public convenience init(_ parameters: [(name: String, parameter: Parameter)], learningRate: Float = 1e-3,
+                            beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
+        self.init(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                  weightDecay: weightDecay, decoupled: false)
+    }
+
+    init(_ parameters: [(name: String, parameter: Parameter)], learningRate: Float, beta1: Float, beta2: Float,
+         epsilon: Float, weightDecay: Float, decoupled: Bool) {
         self.parameters = parameters
         self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2
-        self.epsilon = epsilon; self.weightDecay = weightDecay
+        self.epsilon = epsilon; self.weightDecay = weightDecay; self.decoupled = decoupled
     }
 
     public func step() {
@@ -28,13 +36,15 @@ public final class Adam: Optimizer {
         let rootCorrection2 = correction2.squareRoot()
         for (name, parameter) in parameters where parameter.isTrainable {
             guard let grad = parameter.grad else { continue }
-            let stepSize = learningRate * groups.learningRateScale(for: name) / correction1
-            let wd = groups.weightDecay(weightDecay, for: name)
             let theta = parameter.value.pointer, g = grad.pointer
+            let rate = learningRate * groups.learningRateScale(for: name), stepSize = rate / correction1
+            let wd = groups.weightDecay(weightDecay, for: name)
+            let shrink = decoupled ? 1 - rate * wd : 1, l2 = decoupled ? 0 : wd
             let m = store.slot("\(name)/exp_avg", shape: parameter.shape).pointer
             let v = store.slot("\(name)/exp_avg_sq", shape: parameter.shape).pointer
             for i in 0..<grad.count {
-                let gi = g[i] + wd * theta[i]
+                let gi = g[i] + l2 * theta[i]
+                theta[i] *= shrink
                 m[i] = b1 * m[i] + (1 - b1) * gi
                 v[i] = b2 * v[i] + (1 - b2) * gi * gi
                 theta[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
