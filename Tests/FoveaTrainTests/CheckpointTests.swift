@@ -62,7 +62,7 @@ import Testing
 
     @Test func crc32cKnownAnswer() {
         // The CRC-32C check value of "123456789".
-        #expect(TensorBoardTestHook.crc("123456789") == 0xE306_9283)
+        #expect(CRC32C.checksum(Data("123456789".utf8)) == 0xE306_9283)
     }
 
     static let tensorboardAvailable: Bool = {
