@@ -75,6 +75,15 @@ cases.append(case("cross_entropy_soft", lambda x: torch.sum(-soft * torch.log_so
 cases.append(case("softmax", lambda x: torch.softmax(x, dim=-1), [torch.randn(3, 4)]))
 cases.append(case("log_softmax", lambda x: torch.log_softmax(x, dim=-1), [torch.randn(3, 4)]))
 
+activation_input = torch.linspace(-7, 7, 40).reshape(4, 10) + torch.randn(4, 10) * 0.01
+cases.append(case("relu6", F.relu6, [activation_input]))
+cases.append(case("silu", F.silu, [activation_input]))
+cases.append(case("gelu", F.gelu, [activation_input]))
+cases.append(case("hardswish", F.hardswish, [activation_input]))
+for name, xs, size in [("adaptive_avgpool_7x5_to_3x2", (2, 3, 7, 5), (3, 2)), ("adaptive_avgpool_6x6_to_4x4", (1, 2, 6, 6), (4, 4)),
+                       ("adaptive_avgpool_4x4_to_6x5", (1, 1, 4, 4), (6, 5))]:
+    cases.append(case(name, lambda x: F.adaptive_avg_pool2d(x, size), [torch.randn(xs)], {"size": list(size)}))
+
 out = pathlib.Path("Tests/FoveaCoreTests/Fixtures/pytorch_reference.json")
 out.parent.mkdir(parents=True, exist_ok=True)
 out.write_text(json.dumps({"torch_version": torch.__version__, "cases": cases}, separators=(",", ":")))

@@ -13,6 +13,8 @@ public protocol Module: AnyObject {
     var details: String { get }
     /// Whether `summary` shows this composite module as a single row (blocks) or its leaves.
     var summarisedAsOneRow: Bool { get }
+    /// The name summaries and errors use; the class name unless a module says otherwise.
+    var typeName: String { get }
 
     func forward(_ input: Tensor, _ context: ForwardContext) throws -> Tensor
 }

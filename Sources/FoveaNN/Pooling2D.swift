@@ -51,3 +51,17 @@ func checkWindow(_ input: Tensor, _ kernel: (Int, Int), _ stride: (Int, Int), _ 
         throw FoveaError.shape("window \(kernel.0)×\(kernel.1) does not fit input \(describe(shape: input.shape))")
     }
 }
+
+/// Average pooling to a fixed output size, as PyTorch's `nn.AdaptiveAvgPool2d`.
+public final class AdaptiveAvgPool2D: Module {
+    public let outputSize: (Int, Int)
+    public init(outputSize: (Int, Int)) {
+        precondition(outputSize.0 > 0 && outputSize.1 > 0, "AdaptiveAvgPool2D needs a positive output size")
+        self.outputSize = outputSize
+    }
+    public var details: String { "→ \(outputSize.0)×\(outputSize.1)" }
+    public func forward(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
+        guard input.rank == 4 else { throw FoveaError.shape("expects input [N, C, H, W], got \(describe(shape: input.shape))") }
+        return input.adaptiveAvgPool2d(outputSize: outputSize)
+    }
+}

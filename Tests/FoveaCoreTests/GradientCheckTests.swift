@@ -38,6 +38,11 @@ import Testing
         expectGradients([positive]) { $0[0].pow(1.5) }
         let separated = wellSeparated([3, 5], seed: 6)
         expectGradients([separated]) { $0[0].relu() }
+        expectGradients([x]) { $0[0].silu() }
+        expectGradients([x]) { $0[0].gelu() }
+        let wide = wellSeparated([4, 10], seed: 7, spacing: 0.37)   // spans the kinks at −3, 0, 3 and 6
+        expectGradients([wide]) { $0[0].relu6() }
+        expectGradients([wide]) { $0[0].hardswish() }
         expectGradients([separated]) { $0[0].abs() }
     }
 
@@ -99,6 +104,8 @@ import Testing
         expectGradients([x]) { $0[0].avgPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1)) }
         expectGradients([x]) { $0[0].avgPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1), countIncludePad: false) }
         expectGradients([x]) { $0[0].globalAvgPool2d() }
+        expectGradients([x]) { $0[0].adaptiveAvgPool2d(outputSize: (4, 4)) }
+        expectGradients([randomTensor([1, 2, 7, 5], seed: 27)]) { $0[0].adaptiveAvgPool2d(outputSize: (3, 2)) }
     }
 
     @Test func softmaxAndLosses() {

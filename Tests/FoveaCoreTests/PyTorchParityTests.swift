@@ -74,4 +74,19 @@ import Testing
         check("softmax") { x, _ in x[0].softmax() }
         check("log_softmax") { x, _ in x[0].logSoftmax() }
     }
+
+    @Test func modernActivationsMatchPyTorch() {
+        check("relu6") { x, _ in x[0].relu6() }
+        check("silu") { x, _ in x[0].silu() }
+        check("gelu") { x, _ in x[0].gelu() }
+        check("hardswish") { x, _ in x[0].hardswish() }
+    }
+
+    @Test(arguments: ["adaptive_avgpool_7x5_to_3x2", "adaptive_avgpool_6x6_to_4x4", "adaptive_avgpool_4x4_to_6x5"])
+    func adaptiveAvgPoolMatchesPyTorch(name: String) {
+        check(name) { x, c in
+            let size = c.params["size"]!.ints
+            return x[0].adaptiveAvgPool2d(outputSize: (size[0], size[1]))
+        }
+    }
 }

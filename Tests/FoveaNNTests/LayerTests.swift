@@ -117,3 +117,16 @@ import Testing
         #expect(Swift.abs(smoothed - soft) < 1e-6)
     }
 }
+
+@Suite struct ModernLayerTests {
+    @Test func activationLayersAndAdaptivePoolingAsModules() throws {
+        let model = Sequential([ActivationLayer(.gelu), ActivationLayer(.hardswish), AdaptiveAvgPool2D(outputSize: (2, 3))])
+        let summary = try ModelSummary(of: model, inputShape: [4, 7, 9])
+        #expect(summary.rows.map(\.outputShape) == [[4, 7, 9], [4, 7, 9], [4, 2, 3]])
+        #expect(summary.rows.map(\.type) == ["gelu", "hardswish", "AdaptiveAvgPool2D"])
+        #expect(throws: FoveaError.self) { try AdaptiveAvgPool2D(outputSize: (2, 2)).predict(Tensor(zeros: [2, 3])) }
+        for activation in Activation.allCases {
+            #expect(try ActivationLayer(activation).predict(Tensor(ones: [1, 3])).shape == [1, 3])
+        }
+    }
+}
