@@ -84,6 +84,16 @@ for name, xs, size in [("adaptive_avgpool_7x5_to_3x2", (2, 3, 7, 5), (3, 2)), ("
                        ("adaptive_avgpool_4x4_to_6x5", (1, 1, 4, 4), (6, 5))]:
     cases.append(case(name, lambda x: F.adaptive_avg_pool2d(x, size), [torch.randn(xs)], {"size": list(size)}))
 
+for name, xs, ws, stride, pad, dil, groups in [("conv1d_basic", (2, 3, 11), (4, 3, 3), 1, 0, 1, 1),
+                                                ("conv1d_stride2_pad2_dilation2", (1, 4, 13), (6, 2, 3), 2, 2, 2, 2)]:
+    cases.append(case(name, lambda x, w, b: F.conv1d(x, w, b, stride=stride, padding=pad, dilation=dil, groups=groups),
+                      [torch.randn(xs), torch.randn(ws) * 0.5, torch.randn(ws[0])],
+                      {"stride": stride, "padding": pad, "dilation": dil, "groups": groups}))
+cases.append(case("layer_norm_last_dim", lambda x, w, b: F.layer_norm(x, (6,), w, b, eps=1e-5),
+                  [torch.randn(2, 5, 6) * 3 + 1, torch.rand(6) + 0.5, torch.randn(6)]))
+cases.append(case("layer_norm_last_two_dims", lambda x, w, b: F.layer_norm(x, (3, 4), w, b, eps=1e-5),
+                  [torch.randn(2, 3, 4), torch.rand(3, 4) + 0.5, torch.randn(3, 4)]))
+
 out = pathlib.Path("Tests/FoveaCoreTests/Fixtures/pytorch_reference.json")
 out.parent.mkdir(parents=True, exist_ok=True)
 out.write_text(json.dumps({"torch_version": torch.__version__, "cases": cases}, separators=(",", ":")))

@@ -89,4 +89,9 @@ import Testing
             return x[0].adaptiveAvgPool2d(outputSize: (size[0], size[1]))
         }
     }
+
+    @Test func layerNormMatchesPyTorch() {
+        check("layer_norm_last_dim") { x, _ in x[0].layerNorm(weight: x[1], bias: x[2], normalizedDimensions: 1) }
+        check("layer_norm_last_two_dims") { x, _ in x[0].layerNorm(weight: x[1], bias: x[2], normalizedDimensions: 2) }
+    }
 }
