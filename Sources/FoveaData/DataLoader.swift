@@ -48,49 +48,78 @@ public final class DataLoader: Sequence, @unchecked Sendable {
 
     public func makeIterator() -> Iterator { Iterator(loader: self) }
 
-    /// Pulls batches from a producer thread through a bounded queue.
+    /// Pulls batches from a producer thread through a bounded queue. Dropping the iterator
+    /// (an epoch cut short by an error or early stop) cancels the producer: it holds only the
+    /// loader and the queue, never the iterator.
     public final class Iterator: IteratorProtocol {
         let loader: DataLoader
-        let condition = NSCondition()
-        var ready: [Int: LoaderBatch] = [:]
+        public let queue = BatchQueue()
         var nextIndex = 0
-        var cancelled = false
 
         init(loader: DataLoader) {
             self.loader = loader
-            let thread = Thread { [weak self] in self?.produce() }
-            thread.start()
+            let queue = self.queue
+            Thread { DataLoader.produce(loader, into: queue) }.start()
         }
 
-        deinit {
-            condition.lock(); cancelled = true; condition.broadcast(); condition.unlock()
-        }
-
-        private func produce() {
-            let total = loader.batchCount
-            for index in 0..<total {
-                condition.lock()
-                while !cancelled && ready.count >= loader.prefetch { condition.wait() }
-                let stop = cancelled
-                condition.unlock()
-                if stop { return }
-                let batch = loader.batch(index)
-                condition.lock()
-                ready[index] = batch
-                condition.broadcast()
-                condition.unlock()
-            }
-        }
+        deinit { queue.cancel() }
 
         public func next() -> LoaderBatch? {
             guard nextIndex < loader.batchCount else { return nil }
-            condition.lock()
-            defer { condition.unlock() }
-            while ready[nextIndex] == nil { condition.wait() }
-            let batch = ready.removeValue(forKey: nextIndex)
+            let batch = queue.take(nextIndex)
             nextIndex += 1
-            condition.broadcast()
             return batch
         }
+    }
+
+    static func produce(_ loader: DataLoader, into queue: BatchQueue) {
+        for index in 0..<loader.batchCount {
+            guard queue.waitForRoom(limit: loader.prefetch) else { return }
+            queue.put(index, loader.batch(index))
+        }
+    }
+}
+
+/// The bounded hand-over between a loader's producer thread and the training loop.
+public final class BatchQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var ready: [Int: LoaderBatch] = [:]
+    private var cancelled = false
+
+    /// Waits until fewer than `limit` batches are waiting; false once cancelled.
+    func waitForRoom(limit: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !cancelled && ready.count >= limit { condition.wait() }
+        return !cancelled
+    }
+
+    func put(_ index: Int, _ batch: LoaderBatch) {
+        condition.lock()
+        ready[index] = batch
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func take(_ index: Int) -> LoaderBatch {
+        condition.lock()
+        defer { condition.unlock() }
+        while ready[index] == nil { condition.wait() }
+        let batch = ready.removeValue(forKey: index)!
+        condition.broadcast()
+        return batch
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    public var isCancelled: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return cancelled
     }
 }

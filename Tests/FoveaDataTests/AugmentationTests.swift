@@ -157,11 +157,16 @@ import Testing
         #expect(loader.flatMap(\.labels).sorted() == data.labels.sorted())
     }
 
-    @Test func stoppingEarlyReleasesTheProducer() throws {
+    @Test func droppingTheIteratorCancelsTheProducer() throws {
         let data = try PatternDataset.generate(.init(samples: 200, imageSize: 8))
+        var queues: [() -> Bool] = []
         for _ in 0..<20 {
-            var iterator = DataLoader(data, batchSize: 4, seed: 1).makeIterator()
-            _ = iterator.next()
+            var iterator: DataLoader.Iterator? = DataLoader(data, batchSize: 4, seed: 1).makeIterator()
+            _ = iterator!.next()
+            let queue = iterator!.queue
+            queues.append { queue.isCancelled }
+            iterator = nil   // an epoch cut short
         }
+        #expect(queues.allSatisfy { $0() })
     }
 }
