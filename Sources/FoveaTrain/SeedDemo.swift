@@ -43,7 +43,7 @@ public struct SeedDemo {
     }
 
     func trainRun(_ model: String, _ data: (train: Dataset, validation: Dataset, test: Dataset), epochs: Int,
-               schedule: LearningRateSchedule, learningRate: Float, runFolder: String, title: String,
+               schedule: LearningRateSchedule, learningRate: Float, runFolder: String, experiment: String, title: String,
                onEvent: (TrainingEvent) -> Void) throws -> (Outcome, [EpochRecord]) {
         let config = ModelConfiguration(name: model, classes: data.train.classCount, inputShape: data.train.imageShape)
         let network = try ModelZoo.make(config, seed: seed)
@@ -56,7 +56,7 @@ public struct SeedDemo {
         let prediction = try Prediction.run(network, on: data.test)
         try RunDirectory.writeModel(network, configuration: config, to: runFolder)
         try Report.write(to: runFolder, title: title, history: history, prediction: prediction, test: data.test)
-        return (Outcome(experiment: "", name: title, params: network.parameterCount, testAccuracy: prediction.metrics.accuracy,
+        return (Outcome(experiment: experiment, name: title, params: network.parameterCount, testAccuracy: prediction.metrics.accuracy,
                         f1Macro: prediction.metrics.macroF1, trainingSeconds: seconds), history)
     }
 
@@ -69,9 +69,8 @@ public struct SeedDemo {
         var outcomes: [Outcome] = []
         for (model, epochs) in [("simplecnn", scale.simpleEpochs), ("resnet-seed", scale.resnetEpochs)] {
             let (outcome, _) = try trainRun(model, (augmented, validation, test), epochs: epochs, schedule: .constant, learningRate: 1e-3,
-                                         runFolder: "\(base)/\(model)", title: model) { onEvent(model, $0) }
-            outcomes.append(Outcome(experiment: "image_classification", name: model, params: outcome.params,
-                                    testAccuracy: outcome.testAccuracy, f1Macro: outcome.f1Macro, trainingSeconds: outcome.trainingSeconds))
+                                            runFolder: "\(base)/\(model)", experiment: "image_classification", title: model) { onEvent(model, $0) }
+            outcomes.append(outcome)
         }
         let bars = BarChart(title: "Test accuracy", yLabel: "accuracy", bars: outcomes.map { ($0.name, $0.testAccuracy) })
         try writeAtomically(Data(try bars.raster().png()), to: base + "/comparison.png")
@@ -96,9 +95,8 @@ public struct SeedDemo {
         var outcomes: [Outcome] = [], histories: [(String, [EpochRecord])] = []
         for (name, schedule) in schedules {
             let (outcome, history) = try trainRun("simplecnn", split, epochs: epochs, schedule: schedule, learningRate: 1e-3,
-                                               runFolder: "\(base)/\(name)", title: name) { onEvent(name, $0) }
-            outcomes.append(Outcome(experiment: "advanced_techniques", name: name, params: outcome.params,
-                                    testAccuracy: outcome.testAccuracy, f1Macro: outcome.f1Macro, trainingSeconds: outcome.trainingSeconds))
+                                                  runFolder: "\(base)/\(name)", experiment: "advanced_techniques", title: name) { onEvent(name, $0) }
+            outcomes.append(outcome)
             histories.append((name, history))
         }
         let colors: [(UInt8, UInt8, UInt8)] = [(31, 119, 180), (255, 127, 14)]

@@ -47,28 +47,22 @@ public struct TrainingConfiguration: Sendable {
     public var l1: Float, l2: Float
     /// Clip the global gradient norm to this value.
     public var clipNorm: Float?
-    /// Exempt biases and normalisation parameters from weight decay (on by default for AdamW).
+    /// Exempt biases and normalisation parameters from weight decay (nil: only for AdamW).
     public var noDecayOnBiasesAndNorms: Bool?
     /// Learning-rate multipliers by parameter-name prefix.
-    public var learningRateScales: [ParameterGroups.Scale] = []
+    public var learningRateScales: [ParameterGroups.Scale]
 
     public init(epochs: Int = 10, batchSize: Int = 32, learningRate: Float = 1e-3,
                 optimizer: OptimizerChoice = .adam(weightDecay: 0), labelSmoothing: Float = 0, seed: UInt64 = 42,
                 augmentation: AugmentationPipeline = AugmentationPipeline([]), mix: BatchMix? = nil,
                 schedule: LearningRateSchedule = .constant, plateau: ReduceOnPlateau? = nil,
-                l1: Float = 0, l2: Float = 0, clipNorm: Float? = nil) {
+                l1: Float = 0, l2: Float = 0, clipNorm: Float? = nil,
+                noDecayOnBiasesAndNorms: Bool? = nil, learningRateScales: [ParameterGroups.Scale] = []) {
         self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate
         self.optimizer = optimizer; self.labelSmoothing = labelSmoothing; self.seed = seed
         self.augmentation = augmentation; self.mix = mix; self.schedule = schedule; self.plateau = plateau
         self.l1 = l1; self.l2 = l2; self.clipNorm = clipNorm
-    }
-
-    /// A copy with parameter-group settings.
-    public func with(noDecayOnBiasesAndNorms: Bool?, learningRateScales: [ParameterGroups.Scale]) -> TrainingConfiguration {
-        var copy = self
-        copy.noDecayOnBiasesAndNorms = noDecayOnBiasesAndNorms
-        copy.learningRateScales = learningRateScales
-        return copy
+        self.noDecayOnBiasesAndNorms = noDecayOnBiasesAndNorms; self.learningRateScales = learningRateScales
     }
 
     public func validate() throws {

@@ -69,8 +69,8 @@ struct RunOptions: Codable, Equatable {
             epochs: epochs, batchSize: batchSize, learningRate: lr, optimizer: try optimizerChoice(),
             labelSmoothing: labelSmoothing, seed: seed, augmentation: augmentation, mix: mix,
             schedule: try LearningRateSchedule.parse(schedule, totalSteps: epochs, warmup: warmup),
-            plateau: plateauPatience.map { ReduceOnPlateau(patience: $0) }, l1: l1, l2: l2, clipNorm: clipNorm)
-            .with(noDecayOnBiasesAndNorms: noDecayBiasNorm, learningRateScales: try lrScales.map(parseScale))
+            plateau: plateauPatience.map { ReduceOnPlateau(patience: $0) }, l1: l1, l2: l2, clipNorm: clipNorm,
+            noDecayOnBiasesAndNorms: noDecayBiasNorm, learningRateScales: try lrScales.map(parseScale))
     }
 
     /// Train/validation/test: a dataset with an official test set keeps it and gives 10 % of its

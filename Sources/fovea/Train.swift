@@ -92,6 +92,11 @@ struct Train: ParsableCommand {
         var options = options(over: RunOptions())
         var folder = out
         if let resume {
+            var requested = options
+            requested.epochs = RunOptions().epochs
+            guard requested == RunOptions(), out == nil else {
+                throw FoveaError.argument("with --resume only --epochs, --threads and --quiet may be given; the run keeps the options it was started with")
+            }
             let path = resume + "/checkpoint-last.safetensors"
             let saved = try Checkpoint.read(path)
             guard let savedOptions = try? JSONDecoder().decode(RunOptions.self, from: Data(saved.metadata.options.utf8)) else {

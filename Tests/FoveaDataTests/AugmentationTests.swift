@@ -155,6 +155,8 @@ import Testing
         let loader = DataLoader(data, batchSize: 16, seed: 3, epoch: 1)
         #expect(loader.map(\.labels.count) == [16, 16, 16, 2])
         #expect(loader.flatMap(\.labels).sorted() == data.labels.sorted())
+        #expect(loader.flatMap(\.labels) != data.labels)   // shuffled
+        #expect(DataLoader(data, batchSize: 16, dropLast: true, seed: 3, epoch: 1).map(\.labels.count) == [16, 16, 16])
     }
 
     @Test func droppingTheIteratorCancelsTheProducer() throws {

@@ -14,10 +14,16 @@ import Testing
         return folder.appendingPathComponent("fovea")
     }()
 
-    func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+    /// A `fovea` process with these arguments, not yet started.
+    func process(_ arguments: [String]) -> Process {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
+        return process
+    }
+
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        let process = process(arguments)
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -92,6 +98,8 @@ import Testing
         let options = Self.small + ["--schedule", "cosine", "--warmup", "1", "--augment", "flip,crop=1"]
         #expect(try run(["train", "--epochs", "4", "--out", base + "/straight"] + options).status == 0)
         #expect(try run(["train", "--epochs", "2", "--out", base + "/resumed"] + options).status == 0)
+        // Anything but --epochs/--threads/--quiet would contradict the saved run.
+        #expect(try run(["train", "--resume", base + "/resumed", "--model", "lenet5"]).status != 0)
         let resumed = try run(["train", "--resume", base + "/resumed", "--epochs", "4", "--threads", "1", "--quiet"])
         #expect(resumed.status == 0, "\(resumed.error)")
         let a = try Data(contentsOf: URL(fileURLWithPath: base + "/straight/model.safetensors"))
@@ -109,9 +117,7 @@ import Testing
         var generator = SeededGenerator(seed: 8)
         var checked = 0
         for _ in 0..<6 {
-            let process = Process()
-            process.executableURL = Self.binary
-            process.arguments = ["train", "--epochs", "400", "--out", folder] + Self.small
+            let process = process(["train", "--epochs", "400", "--out", folder] + Self.small)
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -208,5 +214,15 @@ import Testing
         #expect(try run(["train", "--dataset", "random:0"]).status != 0)
         #expect(try run(["train", "--dataset", "random:10@3x4"]).status != 0)
         #expect(try run(["train", "--validation-split", "1.5"]).status != 0)
+    }
+
+    @Test func benchReportsThroughputAsJSON() throws {
+        let result = try run(["bench", "lenet5", "--batch", "8", "--repeats", "1", "--seconds", "0.05", "--json"])
+        #expect(result.status == 0, "\(result.error)")
+        let json = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as! [String: Any]
+        for key in ["train_images_per_second", "infer_images_per_second", "infer_latency_ms_batch1", "peak_rss_mb"] {
+            #expect((json[key] as? Double ?? 0) > 0, "\(key)")
+        }
+        #expect(try run(["bench", "lenet5", "--batch", "0"]).status != 0)
     }
 }
