@@ -94,6 +94,29 @@ cases.append(case("layer_norm_last_dim", lambda x, w, b: F.layer_norm(x, (6,), w
 cases.append(case("layer_norm_last_two_dims", lambda x, w, b: F.layer_norm(x, (3, 4), w, b, eps=1e-5),
                   [torch.randn(2, 3, 4), torch.rand(3, 4) + 0.5, torch.randn(3, 4)]))
 
+for name, xs, ws, stride, pad, dil, groups in [("conv3d_basic", (2, 2, 4, 5, 5), (3, 2, 3, 3, 3), 1, 0, 1, 1),
+                                                ("conv3d_stride2_pad1_groups2", (1, 4, 5, 6, 5), (4, 2, 3, 2, 3), 2, 1, 1, 2),
+                                                ("conv3d_dilation2", (1, 2, 6, 6, 6), (2, 2, 2, 2, 2), 1, 1, 2, 1)]:
+    cases.append(case(name, lambda x, w, b: F.conv3d(x, w, b, stride=stride, padding=pad, dilation=dil, groups=groups),
+                      [torch.randn(xs), torch.randn(ws) * 0.5, torch.randn(ws[0])],
+                      {"stride": stride, "padding": pad, "dilation": dil, "groups": groups}))
+for name, xs, k, s, p in [("maxpool_ceil_3x3_s2", (1, 2, 8, 7), 3, 2, 0), ("maxpool_ceil_2x2_s2", (2, 1, 5, 5), 2, 2, 0),
+                          ("maxpool_ceil_3x3_s2_p1", (1, 1, 6, 9), 3, 2, 1)]:
+    cases.append(case(name, lambda x: F.max_pool2d(x, k, s, p, ceil_mode=True), [torch.randn(xs)],
+                      {"kernel": k, "stride": s, "padding": p}))
+
+
+def attention(x, w_in, b_in, w_out, b_out, heads=2):
+    e = x.shape[-1]
+    y, _ = F.multi_head_attention_forward(x.transpose(0, 1), x.transpose(0, 1), x.transpose(0, 1), e, heads, w_in, b_in,
+                                          None, None, False, 0.0, w_out, b_out, training=False, need_weights=False)
+    return y.transpose(0, 1)
+
+
+cases.append(case("multihead_attention_2_heads", attention,
+                  [torch.randn(2, 5, 8), torch.randn(24, 8) * 0.4, torch.randn(24) * 0.1, torch.randn(8, 8) * 0.4,
+                   torch.randn(8) * 0.1], {"heads": 2}))
+
 out = pathlib.Path("Tests/FoveaCoreTests/Fixtures/pytorch_reference.json")
 out.parent.mkdir(parents=True, exist_ok=True)
 out.write_text(json.dumps({"torch_version": torch.__version__, "cases": cases}, separators=(",", ":")))

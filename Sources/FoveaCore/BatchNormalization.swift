@@ -35,11 +35,13 @@ extension Tensor {
         }
         let result = Tensor(uninitializedShape: shape)
         let y = result.pointer, gamma = weight.pointer, beta = bias.pointer
+        // (x − mean)·scale + β, not x·scale + (β − mean·scale): when the mean is large against the
+        // spread, the folded form cancels away float32 digits (PyTorch subtracts first too).
         ThreadPool.shared.parallelFor(channels) { c in
-            let scale = gamma[c] * inverseStd[c], shift = beta[c] - mean[c] * scale
+            let scale = gamma[c] * inverseStd[c], m = mean[c], shift = beta[c]
             for n in 0..<batch {
                 let offset = (n * channels + c) * plane
-                for i in 0..<plane { y[offset + i] = x[offset + i] * scale + shift }
+                for i in 0..<plane { y[offset + i] = (x[offset + i] - m) * scale + shift }
             }
         }
         let input = detached(), g = weight.detached()

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Seeded random tensors and the standard weight initialisers.
 extension Tensor {
     public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1,
@@ -9,8 +11,16 @@ extension Tensor {
 
     public static func normal(_ shape: [Int], mean: Float = 0, std: Float = 1,
                               using generator: inout SeededGenerator) -> Tensor {
+        // Box–Muller gives two independent normals per draw: cos and sin of the same angle.
         let result = Tensor(uninitializedShape: shape)
-        for i in 0..<result.count { result.pointer[i] = mean + std * generator.nextNormal() }
+        var i = 0
+        while i < result.count {
+            let radius = (-2 * Foundation.log(Swift.max(generator.nextUnitDouble(), 1e-300))).squareRoot()
+            let angle = 2 * Double.pi * generator.nextUnitDouble()
+            result.pointer[i] = mean + std * Float(radius * Foundation.cos(angle))
+            if i + 1 < result.count { result.pointer[i + 1] = mean + std * Float(radius * Foundation.sin(angle)) }
+            i += 2
+        }
         return result
     }
 

@@ -1,17 +1,25 @@
 /// Max and average pooling over NCHW, parallel over (image, channel) planes.
 extension Tensor {
-    func poolingGeometry(_ op: String, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int)) -> WindowGeometry {
+    func poolingGeometry(_ op: String, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int),
+                         ceilMode: Bool = false) -> WindowGeometry {
         precondition(rank == 4, "\(op): expected an NCHW tensor, got \(describe(shape: shape))")
-        let g = WindowGeometry(channels: 1, height: shape[2], width: shape[3], kernel: kernel, stride: stride,
+        var g = WindowGeometry(channels: 1, height: shape[2], width: shape[3], kernel: kernel, stride: stride,
                                padding: (padding.0, padding.1, padding.0, padding.1))
+        if ceilMode {
+            (g.padBottom, g.padRight) = (ceilModeExtra(g.height, kernel.0, stride.0, padding.0) + padding.0,
+                                         ceilModeExtra(g.width, kernel.1, stride.1, padding.1) + padding.1)
+        }
         precondition(g.isValid && padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1,
                      "\(op): window \(kernel.0)×\(kernel.1) does not fit input \(describe(shape: shape))")
         return g
     }
 
     /// Max pooling (padding counts as −∞). The gradient goes to the first maximum of each window.
-    public func maxPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) -> Tensor {
-        let g = poolingGeometry("maxPool2d", kernel: kernel, stride: stride ?? kernel, padding: padding)
+    /// With `ceilMode` the output size rounds up (PyTorch's `ceil_mode=True`): a last, partial
+    /// window is kept if it starts inside the input or its left padding.
+    public func maxPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                          ceilMode: Bool = false) -> Tensor {
+        let g = poolingGeometry("maxPool2d", kernel: kernel, stride: stride ?? kernel, padding: padding, ceilMode: ceilMode)
         let planes = shape[0] * shape[1], inPlane = g.height * g.width
         let outH = g.outputHeight, outW = g.outputWidth, outPlane = outH * outW
         let result = Tensor(uninitializedShape: [shape[0], shape[1], outH, outW])
@@ -142,4 +150,12 @@ final class PoolingIndices: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Int32>
     init(pointer: UnsafeMutablePointer<Int32>) { self.pointer = pointer }
     deinit { pointer.deallocate() }
+}
+
+/// Extra bottom/right cells that make floor-mode pooling produce PyTorch's ceil-mode size.
+public func ceilModeExtra(_ size: Int, _ kernel: Int, _ stride: Int, _ pad: Int) -> Int {
+    let span = size + 2 * pad - kernel
+    var outputs = (span + stride - 1) / stride + 1
+    if (outputs - 1) * stride >= size + pad { outputs -= 1 }
+    return Swift.max(0, (outputs - 1) * stride - span)
 }

@@ -37,15 +37,63 @@ public enum ModelZoo {
     ] + [20, 32, 44, 56, 110].map { depth in
         ModelSpecification(name: "resnet\(depth)", summary: "He et al. 2016 §4.2 CIFAR ResNet-\(depth), option-A shortcuts",
                            defaultInput: [3, 32, 32], defaultClasses: 10, build: ResNet.cifar(depth: depth))
+    } + imageNetModels
+
+    static let imageNet = [3, 224, 224]
+
+    /// The torchvision families, at their native ImageNet input and 1000 classes by default.
+    static let imageNetModels: [ModelSpecification] = [
+        ModelSpecification(name: "alexnet", summary: "Krizhevsky et al. 2012, torchvision's single-tower AlexNet",
+                           defaultInput: imageNet, defaultClasses: 1000, build: AlexNet.build),
+    ] + [11, 13, 16, 19].flatMap { depth in
+        [false, true].map { bn in
+            ModelSpecification(name: "vgg\(depth)" + (bn ? "_bn" : ""), summary: "Simonyan & Zisserman 2015, VGG-\(depth)" + (bn ? " with batch norm" : ""),
+                               defaultInput: imageNet, defaultClasses: 1000, build: VGG.make(depth: depth, batchNorm: bn))
+        }
+    } + [
+        ModelSpecification(name: "googlenet", summary: "Szegedy et al. 2015, Inception v1 with batch norm (no auxiliary heads)",
+                           defaultInput: imageNet, defaultClasses: 1000, build: GoogLeNet.build),
+    ] + [18, 34, 50, 101, 152].map { depth in
+        ModelSpecification(name: "resnet\(depth)", summary: "He et al. 2016, ImageNet ResNet-\(depth) (\(depth < 50 ? "basic" : "bottleneck") blocks)",
+                           defaultInput: imageNet, defaultClasses: 1000, build: ResNet.imageNet(depth: depth))
+    } + [(121, [6, 12, 24, 16]), (169, [6, 12, 32, 32]), (201, [6, 12, 48, 32])].map { depth, blocks in
+        ModelSpecification(name: "densenet\(depth)", summary: "Huang et al. 2017, DenseNet-\(depth) (k = 32)",
+                           defaultInput: imageNet, defaultClasses: 1000, build: DenseNet.make(blocks: blocks))
+    } + [
+        ModelSpecification(name: "densenet_bc_100", summary: "Huang et al. 2017, CIFAR DenseNet-BC (L = 100, k = 12)",
+                           defaultInput: [3, 32, 32], defaultClasses: 10,
+                           build: DenseNet.make(blocks: [16, 16, 16], growth: 12, stemChannels: 24, cifarStem: true)),
+    ] + [(1.0, ""), (0.75, "_0.75"), (0.5, "_0.5"), (0.35, "_0.35")].map { width, suffix in
+        ModelSpecification(name: "mobilenet_v2" + suffix, summary: "Sandler et al. 2018, MobileNetV2, width ×\(width)",
+                           defaultInput: imageNet, defaultClasses: 1000, build: MobileNetV2.make(width: width))
+    } + EfficientNet.variants.enumerated().map { index, scaling in
+        ModelSpecification(name: "efficientnet_b\(index)", summary: "Tan & Le 2019, EfficientNet-B\(index) (width ×\(scaling.width), depth ×\(scaling.depth))",
+                           defaultInput: [3, scaling.resolution, scaling.resolution], defaultClasses: 1000, build: EfficientNet.make(scaling))
+    } + [
+        ("vit_ti_16", VisionTransformer.Size(patch: 16, hidden: 192, depth: 12, heads: 3, mlp: 768), imageNet, 1000),
+        ("vit_s_16", VisionTransformer.Size(patch: 16, hidden: 384, depth: 12, heads: 6, mlp: 1536), imageNet, 1000),
+        ("vit_b_16", VisionTransformer.Size(patch: 16, hidden: 768, depth: 12, heads: 12, mlp: 3072), imageNet, 1000),
+        ("vit_p4_32", VisionTransformer.Size(patch: 4, hidden: 192, depth: 6, heads: 3, mlp: 384), [3, 32, 32], 10),
+    ].map { name, size, input, classes in
+        ModelSpecification(name: name, summary: "Dosovitskiy et al. 2021, ViT: patch \(size.patch), width \(size.hidden), \(size.depth) blocks, \(size.heads) heads",
+                           defaultInput: input, defaultClasses: classes, build: VisionTransformer.make(size))
     }
 
     public static var names: [String] { all.map(\.name) }
 
+    /// Names compare without case, and "-" matches "_" (`mobilenet-v2` is `mobilenet_v2`).
+    static func canonical(_ name: String) -> String { name.lowercased().replacingOccurrences(of: "-", with: "_") }
+
     public static func specification(named name: String) throws -> ModelSpecification {
-        guard let spec = all.first(where: { $0.name == name.lowercased() }) else {
-            throw FoveaError(.unknownName, "unknown model '\(name)'; known models: \(names.joined(separator: ", "))")
+        if let spec = all.first(where: { canonical($0.name) == canonical(name) }) { return spec }
+        let prefix = "efficientnet_phi"
+        if canonical(name).hasPrefix(prefix), let phi = Double(canonical(name).dropFirst(prefix.count)), phi >= 0, phi <= 8 {
+            let scaling = EfficientNet.compound(phi: phi)
+            return ModelSpecification(name: canonical(name), summary: "EfficientNet-B0 compound-scaled by φ = \(phi)",
+                                      defaultInput: [3, scaling.resolution, scaling.resolution], defaultClasses: 1000,
+                                      build: EfficientNet.make(scaling))
         }
-        return spec
+        throw FoveaError(.unknownName, "unknown model '\(name)'; known models: \(names.joined(separator: ", ")), efficientnet_phiΦ (0 ≤ Φ ≤ 8)")
     }
 
     /// Builds a model with weights drawn from `seed`; the input shape and class count are checked.

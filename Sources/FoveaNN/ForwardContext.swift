@@ -5,6 +5,8 @@ public final class ForwardContext {
     public let random: RandomSource
     /// Collects (layer path, layer, output) during a forward pass when set; used by `summary`.
     var recorder: ((String, Module, Tensor) -> Void)?
+    /// Sees every module run, with its input and output; used to count multiply-accumulates.
+    var costRecorder: ((Module, Tensor, Tensor) -> Void)?
     var path: [String] = []
     /// Inside a module summarised as one row, its own layers are not recorded.
     var insideSummarisedBlock = 0
@@ -30,6 +32,7 @@ public final class ForwardContext {
         } catch let error as FoveaError where !error.message.hasPrefix("layer '") {
             throw FoveaError(error.kind, "layer '\(path.joined(separator: "."))' (\(child.typeName)): \(error.message)")
         }
+        costRecorder?(child, input, output)
         if let recorder, insideSummarisedBlock == (block ? 1 : 0), child.children.isEmpty || block {
             recorder(path.joined(separator: "."), child, output)
         }

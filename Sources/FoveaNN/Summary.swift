@@ -1,3 +1,5 @@
+import Foundation
+
 /// A Keras-style model summary: one row per layer with its output shape and parameter count.
 public struct ModelSummary: Sendable, Codable {
     public struct Row: Sendable, Codable {
@@ -12,20 +14,27 @@ public struct ModelSummary: Sendable, Codable {
     public let rows: [Row]
     public let params: Int
     public let trainable: Int
+    /// Multiply-accumulates of one forward pass for one image (convolutions, dense layers, attention).
+    public let multiplyAccumulates: Int
 
     /// Runs one inference pass on a zero batch of `inputShape` (no batch dimension) and records every layer.
     public init(of model: Module, inputShape: [Int]) throws {
         var rows: [Row] = []
+        var macs = 0
         let context = ForwardContext.inference
         context.recorder = { path, layer, output in
             rows.append(Row(name: path, type: layer.typeName, details: layer.details,
                             outputShape: Array(output.shape.dropFirst()), params: layer.parameterCount))
+        }
+        context.costRecorder = { layer, input, output in
+            macs += (layer as? MultiplyAccumulateCounting)?.multiplyAccumulates(input: input.shape, output: output.shape) ?? 0
         }
         _ = try withoutGradients { try model.forward(Tensor(zeros: [1] + inputShape), context) }
         self.inputShape = inputShape
         self.rows = rows
         params = model.parameterCount
         trainable = model.trainableParameterCount
+        multiplyAccumulates = macs
     }
 
     /// The table as text, Keras layout: layer (type), output shape, parameters; then totals.
@@ -45,8 +54,20 @@ public struct ModelSummary: Sendable, Codable {
                    line(header.0, header.1, header.2), rule]
         out += cells.map { line($0.0, $0.1, $0.2) }
         out += [rule, "Total params: \(params.formatted)", "Trainable params: \(trainable.formatted)",
-                "Non-trainable params: \((params - trainable).formatted)", rule]
+                "Non-trainable params: \((params - trainable).formatted)",
+                "FLOPs per image: \(Self.describeFLOPs(2 * multiplyAccumulates)) (\(multiplyAccumulates.formatted) multiply-accumulates)", rule]
         return out.joined(separator: "\n")
+    }
+}
+
+extension ModelSummary {
+    /// 3_640_000_000 → "3.64 G".
+    public static func describeFLOPs(_ flops: Int) -> String {
+        let value = Double(flops)
+        for (limit, unit) in [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")] where value >= limit {
+            return String(format: "%.3g %@", value / limit, unit)
+        }
+        return "\(flops)"
     }
 }
 

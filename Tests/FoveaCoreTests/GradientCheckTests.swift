@@ -124,4 +124,22 @@ import Testing
             return inputs[0].dropout(probability: 0.4, using: &generator)
         }
     }
+
+    @Test func conv3d() {
+        let x = randomTensor([2, 2, 3, 4, 3], seed: 40), w = randomTensor([4, 1, 2, 3, 2], seed: 41), b = randomTensor([4], seed: 42)
+        expectGradients([x, w, b]) { $0[0].conv3d(weight: $0[1], bias: $0[2], stride: [1, 2, 1], padding: [1, 1, 0], groups: 2) }
+    }
+
+    @Test func ceilModeMaxPool() {
+        expectGradients([randomTensor([1, 2, 7, 6], seed: 43)]) { $0[0].maxPool2d(kernel: (3, 3), stride: (2, 2), ceilMode: true) }
+    }
+
+    @Test func multiheadSelfAttention() {
+        let x = randomTensor([2, 3, 4], seed: 44), wIn = randomTensor([12, 4], seed: 45), bIn = randomTensor([12], seed: 46)
+        let wOut = randomTensor([4, 4], seed: 47), bOut = randomTensor([4], seed: 48)
+        expectGradients([x, wIn, bIn, wOut, bOut]) {
+            $0[0].multiheadSelfAttention(heads: 2, inProjectionWeight: $0[1], inProjectionBias: $0[2], outProjectionWeight: $0[3],
+                                         outProjectionBias: $0[4])
+        }
+    }
 }

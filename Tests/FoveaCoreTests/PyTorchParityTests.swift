@@ -94,4 +94,29 @@ import Testing
         check("layer_norm_last_dim") { x, _ in x[0].layerNorm(weight: x[1], bias: x[2], normalizedDimensions: 1) }
         check("layer_norm_last_two_dims") { x, _ in x[0].layerNorm(weight: x[1], bias: x[2], normalizedDimensions: 2) }
     }
+
+    @Test(arguments: ["maxpool_ceil_3x3_s2", "maxpool_ceil_2x2_s2", "maxpool_ceil_3x3_s2_p1"])
+    func ceilModeMaxPoolMatchesPyTorch(name: String) {
+        check(name) { x, c in
+            let k = c.params["kernel"]!.int, s = c.params["stride"]!.int, p = c.params["padding"]!.int
+            return x[0].maxPool2d(kernel: (k, k), stride: (s, s), padding: (p, p), ceilMode: true)
+        }
+    }
+
+    @Test(arguments: ["conv3d_basic", "conv3d_stride2_pad1_groups2", "conv3d_dilation2"])
+    func conv3dMatchesPyTorch(name: String) {
+        check(name) { x, c in
+            let s = c.params["stride"]!.int, p = c.params["padding"]!.int, d = c.params["dilation"]!.int
+            return x[0].conv3d(weight: x[1], bias: x[2], stride: [s, s, s], padding: [p, p, p], dilation: [d, d, d],
+                               groups: c.params["groups"]!.int)
+        }
+    }
+
+    /// Eight chained float32 ops against a float64 reference: elements near zero sit at ~1e-4.
+    @Test func multiheadSelfAttentionMatchesPyTorch() {
+        check("multihead_attention_2_heads", tolerance: 5e-4) { x, c in
+            x[0].multiheadSelfAttention(heads: c.params["heads"]!.int, inProjectionWeight: x[1], inProjectionBias: x[2],
+                                        outProjectionWeight: x[3], outProjectionBias: x[4])
+        }
+    }
 }

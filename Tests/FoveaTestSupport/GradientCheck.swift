@@ -67,3 +67,19 @@ public func relativeError(_ actual: [Float], _ expected: [Double]) -> Double {
     }
     return worst
 }
+
+/// Whether the tests were compiled with optimisation; heavy tests (big models, end-to-end
+/// training) run only then (`swift test -c release`), or when FOVEA_HEAVY_TESTS is set.
+#if DEBUG
+public let isReleaseBuild = false
+#else
+public let isReleaseBuild = true
+#endif
+
+/// max |actual − expected| / max |expected|: the error relative to the output's scale, the measure
+/// for whole-model logits (an elementwise ratio is meaningless for a logit that happens to be ≈ 0).
+public func peakRelativeError(_ actual: [Float], _ expected: [Double]) -> Double {
+    precondition(actual.count == expected.count, "compared arrays differ in length: \(actual.count) vs \(expected.count)")
+    let peak = Swift.max(expected.map { Swift.abs($0) }.max() ?? 0, 1e-12)
+    return zip(actual, expected).map { Swift.abs(Double($0) - $1) }.max().map { $0 / peak } ?? 0
+}
