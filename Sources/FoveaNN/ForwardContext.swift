@@ -6,7 +6,7 @@ public final class ForwardContext {
     /// Collects (layer path, layer, output) during a forward pass when set; used by `summary`.
     var recorder: ((String, Module, Tensor) -> Void)?
     /// Sees every module run, with its input and output; used to count multiply-accumulates.
-    var costRecorder: ((Module, Tensor, Tensor) -> Void)?
+    public internal(set) var costRecorder: ((Module, Tensor, Tensor) -> Void)?
     var path: [String] = []
     /// Inside a module summarised as one row, its own layers are not recorded.
     var insideSummarisedBlock = 0

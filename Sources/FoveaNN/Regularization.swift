@@ -35,3 +35,34 @@ public enum Regularization {
         return norm
     }
 }
+
+extension Regularization {
+    /// L2-SP (Li, Grandvalet, Davoine, "Explicit Inductive Bias for Transfer Learning with
+    /// Convolutional Networks", ICML 2018): λ·Σ‖θ − θ_pre‖², pulling fine-tuned weights towards the
+    /// pre-trained starting point instead of towards zero. Differentiable in `values`.
+    public static func startingPoint(values: [Tensor], references: [Tensor], lambda: Float) -> Tensor {
+        precondition(values.count == references.count && zip(values, references).allSatisfy { $0.shape == $1.shape },
+                     "L2-SP: values and references must pair up with equal shapes")
+        return zip(values, references).map { ($0 - $1.detached()).squared().sum() }.reduce(Tensor(scalar: 0), +) * lambda
+    }
+}
+
+/// The pre-trained values an L2-SP penalty pulls towards: a copy of every trainable parameter
+/// that exists in both the model and the reference weights with the same shape (a new head has
+/// no starting point and is left to plain weight decay, as in the paper).
+public struct StartingPoint {
+    public let lambda: Float
+    public let pairs: [(parameter: Parameter, reference: Tensor)]
+
+    public init(lambda: Float, model: Module, reference: [String: Tensor]) {
+        self.lambda = lambda
+        pairs = model.namedParameters.compactMap { name, parameter in
+            guard parameter.isTrainable, let value = reference[name], value.shape == parameter.shape else { return nil }
+            return (parameter, value.copy())
+        }
+    }
+
+    public func penalty() -> Tensor {
+        Regularization.startingPoint(values: pairs.map(\.parameter.value), references: pairs.map(\.reference), lambda: lambda)
+    }
+}

@@ -56,6 +56,10 @@ public final class Trainer {
     /// Drives dropout; its state is checkpointed. Data order and augmentation derive from (seed, epoch).
     public let random: RandomSource
     public var state = TrainingState()
+    /// Fine-tuning with L2-SP: λ‖θ − θ_pre‖² added to the loss.
+    public var startingPoint: StartingPoint?
+    /// Knowledge distillation from a teacher's soft targets.
+    public var distillation: Distillation?
 
     public init(model: Module, configuration: TrainingConfiguration, modelConfiguration: ModelConfiguration? = nil) throws {
         try configuration.validate()
@@ -145,7 +149,9 @@ public final class Trainer {
             } else {
                 loss = try Loss.crossEntropy(logits, labels: batch.labels, labelSmoothing: configuration.labelSmoothing)
             }
+            if let distillation { loss = try distillation.loss(studentLogits: logits, images: batch.images, hardLoss: loss) }
             let dataLoss = loss.item
+            if let startingPoint { loss = loss + startingPoint.penalty() }
             if configuration.l1 > 0 { loss = loss + Regularization.l1(penalised, lambda: configuration.l1) }
             if configuration.l2 > 0 { loss = loss + Regularization.l2(penalised, lambda: configuration.l2) }
             guard loss.item.isFinite else {

@@ -34,6 +34,22 @@ struct RunOptions: Codable, Equatable {
     /// Fraction of the training data held out for validation (default 0.1 with an official test set, else 0.15).
     var validationSplit: Double?
     var lrScales: [String] = []
+    // Transfer learning and distillation (optional, so checkpoints of earlier versions still resume).
+    /// Start from these weights: a run folder or a safetensors file with the same parameter names.
+    var from: String?
+    var freeze: [String]?
+    var freezeEncoder: Bool?
+    var l2sp: Float?
+    var teacher: String?
+    var temperature: Float?
+    var distillAlpha: Float?
+    /// Train on only this many (stratified) training images.
+    var trainLimit: Int?
+    /// Re-initialise the classifier head after loading --from (a new task with the same class count).
+    var newHead: Bool?
+    /// Seed of the data (pattern generation, splits, --train-limit) when it should differ from --seed,
+    /// e.g. ensemble members that share the data but not the initial weights.
+    var dataSeed: UInt64?
 
     func validate() throws {
         for (value, name) in [(epochs, "--epochs"), (batchSize, "--batch-size")] { try requirePositive(value, name) }
@@ -77,7 +93,7 @@ struct RunOptions: Codable, Equatable {
     /// training images to validation; otherwise the data are split 70/15/15. Splits are stratified.
     func loadData() throws -> (all: Dataset, train: Dataset, validation: Dataset?, test: Dataset) {
         var patterns = PatternDataset.Configuration()
-        patterns.seed = seed
+        patterns.seed = dataSeed ?? seed
         if let samples { try requirePositive(samples, "--samples"); patterns.samples = samples }
         if let imageSize { try requirePositive(imageSize, "--image-size"); patterns.imageSize = imageSize }
         if let channels { try requirePositive(channels, "--channels"); patterns.channels = channels }
@@ -86,14 +102,21 @@ struct RunOptions: Codable, Equatable {
         if let fraction = validationSplit, !(0..<1).contains(fraction) {
             throw FoveaError.argument("--validation-split must be in [0, 1), got \(fraction)")
         }
+        let (all, train, validation, test) = try splitData(loaded)
+        guard let limit = trainLimit else { return (all, train, validation, test) }
+        try requirePositive(limit, "--train-limit")
+        return (all, try train.stratifiedSample(count: limit, seed: dataSeed ?? seed), validation, test)
+    }
+
+    func splitData(_ loaded: DatasetCatalog.Loaded) throws -> (all: Dataset, train: Dataset, validation: Dataset?, test: Dataset) {
         if let test = loaded.test {
             let fraction = validationSplit ?? 0.1
             if fraction == 0 { return (loaded.train, loaded.train, nil, test) }
-            let (train, validation, _) = try loaded.train.split(train: 1 - fraction, validation: fraction, seed: seed)
+            let (train, validation, _) = try loaded.train.split(train: 1 - fraction, validation: fraction, seed: dataSeed ?? seed)
             return (loaded.train, train, validation, test)
         }
         let fraction = validationSplit ?? 0.15
-        let (train, validation, test) = try loaded.train.split(train: 0.85 - fraction, validation: fraction, seed: seed)
+        let (train, validation, test) = try loaded.train.split(train: 0.85 - fraction, validation: fraction, seed: dataSeed ?? seed)
         return (loaded.train, train, fraction == 0 ? nil : validation, test)
     }
 

@@ -35,6 +35,8 @@ struct SummaryDocument: Encodable {
     let inputShape: [Int]
     let params: Int
     let trainable: Int
+    /// Per image: 2 × multiply-accumulates of convolutions, dense layers and attention.
+    let flops: Int
     let layers: [ModelSummary.Row]
 
     init(model: String, summary: ModelSummary) {
@@ -42,6 +44,7 @@ struct SummaryDocument: Encodable {
         inputShape = summary.inputShape
         params = summary.params
         trainable = summary.trainable
+        flops = 2 * summary.multiplyAccumulates
         layers = summary.rows
     }
 }

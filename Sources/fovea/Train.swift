@@ -45,6 +45,19 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("validation-split"), help: "Fraction of training data held out for validation (0 for none).")
     var validationSplit: Double?
     @Option(help: "Continue the run in this folder from its last checkpoint, up to --epochs in total.") var resume: String?
+    @Option(help: "Start from pre-trained weights: a run folder or a safetensors file with torchvision names (the head is replaced when the class count differs).")
+    var from: String?
+    @Option(help: "Freeze parameters under this name prefix, e.g. features or layer1 (repeatable).") var freeze: [String] = []
+    @Flag(name: .customLong("freeze-encoder"), help: "Freeze everything but the classifier head.") var freezeEncoder = false
+    @Option(help: "L2-SP: add λ‖θ − θ_pre‖² towards the --from weights.") var l2sp: Float?
+    @Option(help: "Distil from this trained run (its soft targets).") var teacher: String?
+    @Option(help: "Distillation temperature T.") var temperature: Float?
+    @Option(name: .customLong("distill-alpha"), help: "Weight α of the soft (teacher) term; 1 − α goes to the labels.") var distillAlpha: Float?
+    @Option(name: .customLong("train-limit"), help: "Use only this many training images (stratified).") var trainLimit: Int?
+    @Flag(name: .customLong("new-head"), help: "With --from: a freshly initialised classifier head even when the class count is the same.")
+    var newHead = false
+    @Option(name: .customLong("data-seed"), help: "Seed of the data and its split, when it should differ from --seed (e.g. ensemble members).")
+    var dataSeed: UInt64?
     @Flag(help: "Print only the final result.") var quiet = false
 
     /// The options of this invocation over the defaults (or, when resuming, over the saved run's).
@@ -79,6 +92,16 @@ struct Train: ParsableCommand {
         if noDecayBiasNorm { o.noDecayBiasNorm = true }
         if !lrScale.isEmpty { o.lrScales = lrScale }
         if let validationSplit { o.validationSplit = validationSplit }
+        if let from { o.from = from }
+        if !freeze.isEmpty { o.freeze = freeze }
+        if freezeEncoder { o.freezeEncoder = true }
+        if let l2sp { o.l2sp = l2sp }
+        if let teacher { o.teacher = teacher }
+        if let temperature { o.temperature = temperature }
+        if let distillAlpha { o.distillAlpha = distillAlpha }
+        if let trainLimit { o.trainLimit = trainLimit }
+        if newHead { o.newHead = true }
+        if let dataSeed { o.dataSeed = dataSeed }
         return o
     }
 
@@ -113,7 +136,9 @@ struct Train: ParsableCommand {
         let spec = try ModelZoo.specification(named: options.model)
         let modelConfiguration = ModelConfiguration(name: spec.name, classes: data.classCount, inputShape: data.imageShape)
         let network = try ModelZoo.make(modelConfiguration, seed: options.seed)
+        let transfer = try TransferSetup(options: options, network: network, data: data, quiet: quiet)
         let trainer = try Trainer(model: network, configuration: try options.trainingConfiguration(), modelConfiguration: modelConfiguration)
+        transfer.configure(trainer)
         if let checkpoint { try trainer.restore(checkpoint, source: resume! + "/checkpoint-last.safetensors") }
         let runFolder = folder ?? RunDirectory.defaultPath(model: spec.name)
         let monitor = Monitor(rawValue: options.monitor)!

@@ -225,4 +225,31 @@ import Testing
         }
         #expect(try run(["bench", "lenet5", "--batch", "0"]).status != 0)
     }
+
+    @Test func compareTrainsEachModelOnTheSameDataAndWritesTheTable() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-compare-\(UUID())").path
+        let result = try run(["compare", "--models", "lenet5,keras-cifar-cnn", "--samples", "150", "--image-size", "16",
+                              "--epochs", "1", "--out", folder, "--quiet"])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.contains("| lenet5 |") && result.output.contains("| keras-cifar-cnn |"))
+        let entries = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/comparison.json"))) as! [[String: Any]]
+        #expect(entries.map { $0["model"] as? String } == ["lenet5", "keras-cifar-cnn"])
+        for entry in entries {
+            for key in ["params", "flops", "training_seconds", "test_accuracy", "latency_ms_batch1"] { #expect(entry[key] != nil, "\(key)") }
+        }
+        for file in ["comparison.md", "comparison.csv", "comparison.html", "comparison_accuracy.png", "lenet5/report.html", "keras-cifar-cnn/model.safetensors"] {
+            #expect(FileManager.default.fileExists(atPath: "\(folder)/\(file)"), "\(file)")
+        }
+        #expect(try run(["compare", "--models", "lenet5,nosuchnet", "--out", folder]).error.contains("nosuchnet"))
+    }
+
+    @Test func modelsListsTheZooAndSummaryWorksForNewFamilies() throws {
+        let names = try run(["models", "--names-only"]).output.split(separator: "\n").map(String.init)
+        for name in ["alexnet", "vgg16_bn", "googlenet", "resnet152", "densenet121", "densenet_bc_100", "mobilenet_v2",
+                     "efficientnet_b7", "vit_b_16", "vit_p4_32"] { #expect(names.contains(name), "\(name)") }
+        let summary = try run(["summary", "mobilenet-v2", "--input", "3,32,32", "--classes", "10", "--json"])
+        let json = try JSONSerialization.jsonObject(with: Data(summary.output.utf8)) as! [String: Any]
+        #expect(json["params"] as? Int == 2_236_682)
+        #expect((json["flops"] as? Int ?? 0) > 10_000_000)
+    }
 }
