@@ -18,7 +18,7 @@ extension Tensor {
 
     /// An elementwise op whose derivative is a function of the input x and output y.
     @inline(__always)
-    func mapped(_ name: String, _ f: (Float) -> Float,
+    public func mapped(_ name: String, _ f: (Float) -> Float,
                 derivative: @escaping (_ x: Float, _ y: Float) -> Float) -> Tensor {
         let result = mapValues(f)
         let input = detached(), output = result.detached()

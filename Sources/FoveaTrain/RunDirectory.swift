@@ -99,7 +99,8 @@ public enum RunDirectory {
         } catch {
             throw FoveaError.format("\(folder)/model.json: not a Fovea model description (\(error))")
         }
-        let model = try ModelZoo.make(configuration, seed: 0)
+        // An imported ONNX graph keeps its file beside the weights (fovea import).
+        let model: Module = configuration.name == "onnx" ? try ONNXModel(contentsOf: folder + "/model.onnx") : try ModelZoo.make(configuration, seed: 0)
         try model.loadStateDict(Safetensors.read(folder + "/model.safetensors").tensors, source: folder + "/model.safetensors")
         return (model, configuration)
     }

@@ -81,23 +81,3 @@ public enum CRC32C {
         return ((crc >> 15) | (crc << 17)) &+ 0xA282_EAD8
     }
 }
-
-/// Just enough protobuf encoding for TensorBoard events.
-extension Data {
-    mutating func appendVarint(_ value: UInt64) {
-        var v = value
-        while v >= 0x80 { append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
-        append(UInt8(v))
-    }
-    mutating func appendField(_ number: Int, varint: UInt64) { appendVarint(UInt64(number << 3)); appendVarint(varint) }
-    mutating func appendField(_ number: Int, double: Double) { appendVarint(UInt64(number << 3 | 1)); appendLittleEndian(double.bitPattern) }
-    mutating func appendField(_ number: Int, float: Float) { appendVarint(UInt64(number << 3 | 5)); appendLittleEndian(float.bitPattern) }
-    mutating func appendField(_ number: Int, bytes: Data) {
-        appendVarint(UInt64(number << 3 | 2)); appendVarint(UInt64(bytes.count)); append(bytes)
-    }
-    mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
-        var v = value.littleEndian
-        Swift.withUnsafeBytes(of: &v) { append(contentsOf: $0) }
-    }
-}
-

@@ -7,7 +7,7 @@ struct Fovea: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fovea",
         abstract: "Build, train and evaluate image classifiers in Swift.",
-        subcommands: [Train.self, Finetune.self, Distill.self, Ensemble.self, Evaluate.self, Predict.self, Summary.self, Models.self, Compare.self, Bench.self, DatasetCommand.self, Demo.self])
+        subcommands: [Train.self, Finetune.self, Distill.self, Ensemble.self, Export.self, Import.self, Evaluate.self, Predict.self, Summary.self, Models.self, Compare.self, Bench.self, DatasetCommand.self, Demo.self])
 
     /// Errors are one line on stderr and a non-zero exit; help and version go to stdout as usual.
     static func main() {

@@ -252,4 +252,28 @@ import Testing
         #expect(json["params"] as? Int == 2_236_682)
         #expect((json["flops"] as? Int ?? 0) > 10_000_000)
     }
+
+    /// Pre-train, fine-tune with a frozen encoder and with L2-SP, distil, and ensemble — through the CLI.
+    @Test func finetuneDistillAndEnsembleUseTrainedRuns() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-transfer-\(UUID())").path
+        let data = ["--samples", "150", "--image-size", "16", "--epochs", "1", "--quiet", "--data-seed", "3"]
+        #expect(try run(["train", "--model", "keras-cifar-cnn", "--out", base + "/a"] + data).status == 0)
+        #expect(try run(["train", "--model", "keras-cifar-cnn", "--seed", "9", "--out", base + "/b"] + data).status == 0)
+        let frozen = try run(["finetune", "--from", base + "/a", "--model", "keras-cifar-cnn", "--new-head", "--freeze-encoder",
+                              "--out", base + "/frozen"] + data.filter { $0 != "--quiet" })
+        #expect(frozen.status == 0, "\(frozen.error)")
+        #expect(frozen.output.contains("new head") && frozen.output.contains("Trainable: 645 of"))
+        #expect(try run(["finetune", "--from", base + "/a", "--model", "keras-cifar-cnn", "--l2sp", "0.01", "--out", base + "/l2sp"] + data).status == 0)
+        let distilled = try run(["distill", "--student", "keras-mnist-dense", "--teacher", base + "/a", "--out", base + "/student"] + data)
+        #expect(distilled.status == 0, "\(distilled.error)")
+        let ensemble = try run(["ensemble", base + "/a", base + "/b", "--json"])
+        #expect(ensemble.status == 0, "\(ensemble.error)")
+        let json = try JSONSerialization.jsonObject(with: Data(ensemble.output.utf8)) as! [String: Any]
+        #expect((json["member_accuracies"] as? [Double])?.count == 2 && json["average_accuracy"] != nil && json["vote_accuracy"] != nil)
+        // Misuse is a one-line error.
+        #expect(try run(["finetune", "--model", "lenet5"]).error.contains("--from"))
+        #expect(try run(["finetune", "--from", base + "/a", "--model", "lenet5", "--dataset", "random:10@1x28x28"]).error.contains("does not fit"))
+        #expect(try run(["train", "--freeze", "nosuchlayer", "--samples", "50", "--quiet"]).error.contains("nosuchlayer"))
+        #expect(try run(["ensemble", base + "/a"]).status != 0)
+    }
 }
