@@ -5,7 +5,8 @@ Builds Fovea in release, then for each model alternates `fovea bench` and
 Benchmarks/pytorch_bench.py (ROUNDS times each, waiting for an idle CPU before every run) and
 prints a Markdown table of medians and ratios. OPENBLAS_CORETYPE is removed from the
 environment (these machines set it to Haswell). Usage, from the repository root:
-    python3 Benchmarks/compare.py [--rounds 3] [--models lenet5:64,keras-cifar-cnn:64,simplecnn:32,resnet20:128,resnet-seed:32]
+    python3 Benchmarks/compare.py [--rounds 3] [--models lenet5:64,keras-cifar-cnn:64,simplecnn:32,resnet20:128,resnet-seed:32,mobilenet_v2:64,resnet18:64]
+Needs torch (CPU wheel), torchvision (matching, --no-deps), onnx and onnxruntime.
 """
 import argparse
 import json
@@ -43,7 +44,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--models", default="lenet5:64,keras-cifar-cnn:64,simplecnn:32,resnet20:128,resnet-seed:32")
+    parser.add_argument("--models", default="lenet5:64,keras-cifar-cnn:64,simplecnn:32,resnet20:128,resnet-seed:32,"
+                                                "mobilenet_v2:64,resnet18:64")
     args = parser.parse_args()
     env = dict(os.environ)
     env.pop("OPENBLAS_CORETYPE", None)
@@ -53,21 +55,30 @@ def main():
         model, batch = item.split(":")
         fovea, torch = [], []
         for _ in range(args.rounds):  # alternate, so clock drift hits both sides alike
+            # torchvision's ImageNet models are benchmarked at 3×32×32 with 10 classes, as in the PyTorch baseline.
+            extra = ["--input", "3,32,32", "--classes", "10"] if model in ("mobilenet_v2", "resnet18") else []
             fovea.append(run_json([".build/release/fovea", "bench", model, "--batch", batch, "--threads", str(args.threads),
-                                   "--json"], env))
-            torch.append(run_json(["python3", "Benchmarks/pytorch_bench.py", model, batch, "--threads", str(args.threads)], env))
+                                   "--json"] + extra, env))
+            torch.append(run_json(["python3", "Benchmarks/pytorch_bench.py", model, batch, "--threads", str(args.threads),
+                                   "--onnxruntime"], env))
         med = lambda runs, key: statistics.median(r[key] for r in runs)
         rows.append((model, batch, med(fovea, "train_images_per_second"), med(torch, "train_images_per_second"),
                      med(fovea, "infer_images_per_second"), med(torch, "infer_images_per_second"),
                      med(fovea, "infer_latency_ms_batch1"), med(torch, "infer_latency_ms_batch1"),
-                     med(fovea, "peak_rss_mb"), med(torch, "peak_rss_mb")))
+                     med(fovea, "peak_rss_mb"), med(torch, "peak_rss_mb"),
+                     med(torch, "ort_infer_images_per_second"), med(torch, "ort_infer_latency_ms_batch1")))
     print(f"\n{args.threads} threads, median of {args.rounds} alternating rounds, each round a median of 5 timed windows\n")
     print("| model | batch | train img/s Fovea | PyTorch | ratio | infer img/s Fovea | PyTorch | ratio "
           "| batch-1 ms Fovea | PyTorch | peak RSS MB Fovea | PyTorch |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for m, b, ft, pt, fi, pi, fl, pl, fr, pr in rows:
+    for m, b, ft, pt, fi, pi, fl, pl, fr, pr, oi, ol in rows:
         print(f"| {m} | {b} | {ft:.0f} | {pt:.0f} | **{ft / pt:.2f}×** | {fi:.0f} | {pi:.0f} | {fi / pi:.2f}× "
               f"| {fl:.3f} | {pl:.3f} | {fr:.0f} | {pr:.0f} |")
+    print("\nInference against ONNX Runtime (the PyTorch model exported with torch.onnx.export, opset 17, ORT_ENABLE_ALL)\n")
+    print("| model | batch | infer img/s Fovea | ONNX Runtime | ratio | batch-1 ms Fovea | ONNX Runtime | ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    for m, b, ft, pt, fi, pi, fl, pl, fr, pr, oi, ol in rows:
+        print(f"| {m} | {b} | {fi:.0f} | {oi:.0f} | **{fi / oi:.2f}×** | {fl:.3f} | {ol:.3f} | {ol / fl:.2f}× |")
 
 
 if __name__ == "__main__":

@@ -85,8 +85,39 @@ def resnet_seed(classes=5):
     return ResNet(64, [64, 128, 256], [2, 2, 2], classes, False), (3, 32, 32), classes
 
 
+def torchvision_model(name):
+    def build(classes=10):
+        import sys
+        import types
+        # torchvision's C++ ops do not register against a CPU torch of another build; the models do not need them.
+        sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+        import torchvision.models as tvm
+        return getattr(tvm, name)(num_classes=classes), (3, 32, 32), classes
+    return build
+
+
 MODELS = {"lenet5": lenet5, "keras-cifar-cnn": keras_cifar_cnn, "simplecnn": simplecnn, "keras-mnist-cnn": keras_mnist_cnn,
-          "resnet20": resnet20, "resnet-seed": resnet_seed}
+          "resnet20": resnet20, "resnet-seed": resnet_seed, "mobilenet_v2": torchvision_model("mobilenet_v2"),
+          "resnet18": torchvision_model("resnet18")}
+
+
+def onnxruntime_inference(model, shape, batch, threads, repeats, seconds):
+    """The eval-mode model exported by torch.onnx.export (legacy, opset 17) and run in ONNX Runtime."""
+    import tempfile
+    import numpy as np
+    import onnxruntime as ort
+    with tempfile.TemporaryDirectory() as folder:
+        path = folder + "/model.onnx"
+        torch.onnx.export(model, torch.rand(1, *shape), path, opset_version=17, dynamo=False, input_names=["x"],
+                          dynamic_axes={"x": {0: "N"}})
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    x, single = np.random.rand(batch, *shape).astype(np.float32), np.random.rand(1, *shape).astype(np.float32)
+    infer = measure(lambda: session.run(None, {"x": x}), repeats, seconds)
+    latency = measure(lambda: session.run(None, {"x": single}), repeats, seconds)
+    return batch / infer, latency * 1000
 
 
 def measure(body, repeats, seconds):
@@ -112,6 +143,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=1.0)
     parser.add_argument("--train-only", action="store_true")
+    parser.add_argument("--onnxruntime", action="store_true", help="also time inference in ONNX Runtime")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
@@ -139,6 +171,9 @@ def main():
             infer = measure(lambda: model(data[step[0] % 4][0]), args.repeats, args.seconds)
             latency = measure(lambda: model(single), args.repeats, args.seconds)
         result.update(infer_images_per_second=args.batch / infer, infer_latency_ms_batch1=latency * 1000)
+        if args.onnxruntime:
+            rate, ms = onnxruntime_inference(model, shape, args.batch, args.threads, args.repeats, args.seconds)
+            result.update(ort_infer_images_per_second=rate, ort_infer_latency_ms_batch1=ms)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 

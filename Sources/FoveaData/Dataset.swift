@@ -64,7 +64,7 @@ public struct Dataset: @unchecked Sendable {
             let nTest = members.count - nTrain - nValidation
             if members.isEmpty { continue }
             guard nTrain > 0, validation == 0 || nValidation > 0, !testWanted || nTest > 0 else {
-                throw FoveaError.argument("dataset \(name): class '\(classNames[c])' has \(members.count) images, too few to split \(train)/\(validation)/\(1 - train - validation) without leaving a part empty")
+                throw FoveaError.argument("dataset \(name): class '\(classNames[c])' has \(members.count) images, too few to split \(Self.percent(train))/\(Self.percent(validation))/\(Self.percent(Swift.max(0, 1 - train - validation))) (train/validation/test) without leaving a part empty")
             }
             parts.0 += members[..<nTrain]
             parts.1 += members[nTrain..<(nTrain + nValidation)]
@@ -74,4 +74,6 @@ public struct Dataset: @unchecked Sendable {
         return (subset(parts.0, name: name + "/train"), subset(parts.1, name: name + "/validation"),
                 subset(parts.2, name: name + "/test"))
     }
+
+    static func percent(_ fraction: Double) -> String { "\(Int((fraction * 100).rounded())) %" }
 }

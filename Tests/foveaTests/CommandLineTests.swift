@@ -272,7 +272,7 @@ import Testing
         #expect((json["member_accuracies"] as? [Double])?.count == 2 && json["average_accuracy"] != nil && json["vote_accuracy"] != nil)
         // Misuse is a one-line error.
         #expect(try run(["finetune", "--model", "lenet5"]).error.contains("--from"))
-        #expect(try run(["finetune", "--from", base + "/a", "--model", "lenet5", "--dataset", "random:10@1x28x28"]).error.contains("does not fit"))
+        #expect(try run(["finetune", "--from", base + "/a", "--model", "lenet5", "--dataset", "random:200@1x28x28"]).error.contains("does not fit"))
         #expect(try run(["train", "--freeze", "nosuchlayer", "--samples", "50", "--quiet"]).error.contains("nosuchlayer"))
         #expect(try run(["ensemble", base + "/a"]).status != 0)
     }

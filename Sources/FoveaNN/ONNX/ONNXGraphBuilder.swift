@@ -40,9 +40,8 @@ public final class ONNXGraphBuilder {
         for d in tensor.shape { proto.appendField(1, int: d) }
         proto.appendField(2, int: 1)  // FLOAT
         proto.appendField(8, string: unique)
-        var raw = Data(capacity: tensor.count * 4)
-        for i in 0..<tensor.count { raw.appendLittleEndian(tensor.pointer[i].bitPattern) }
-        proto.appendField(9, bytes: raw)
+        // Float32 little-endian, copied in one go (the platforms Fovea runs on are little-endian).
+        proto.appendField(9, bytes: Data(bytes: UnsafeRawPointer(tensor.pointer), count: tensor.count * 4))
         initializers.append(proto)
         return unique
     }

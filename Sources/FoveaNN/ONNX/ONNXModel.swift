@@ -90,9 +90,12 @@ public final class ONNXModel: Module {
         let raw = proto.bytes(9).last
         switch type {
         case 1:
-            values = raw.map { data in stride(from: 0, to: data.count, by: 4).map { i in
-                Float(bitPattern: data[data.startIndex + i..<data.startIndex + i + 4].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) })
-            } } ?? proto.floats(4)
+            values = raw.map { data in
+                let count = data.count / 4
+                var floats = [Float](repeating: 0, count: count)
+                floats.withUnsafeMutableBytes { target in _ = data.copyBytes(to: target.bindMemory(to: UInt8.self), count: count * 4) }
+                return floats
+            } ?? proto.floats(4)
         case 7, 6:
             let size = type == 7 ? 8 : 4
             values = raw.map { data in stride(from: 0, to: data.count, by: size).map { i in
