@@ -68,8 +68,15 @@ public struct ConvolutionKernel: Sendable {
         return (count, { c in (batch * c / count)..<(batch * (c + 1) / count) })
     }
 
+    /// One filter per channel: direct loops beat one tiny GEMM per channel.
+    var depthwise: DepthwiseKernel? {
+        geometry.channels == 1 && outPerGroup == 1 && groups > 1
+            ? DepthwiseKernel(g: geometry, batch: batch, channels: groups, relu: activation == .relu) : nil
+    }
+
     public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         output: UnsafeMutablePointer<Float>) {
+        if let depthwise { return depthwise.forward(input: input, weight: weight, bias: bias, output: output) }
         let g = geometry, outPlane = outPlane, patch = patch, outPerGroup = outPerGroup, relu = activation == .relu
         let inputSize = g.channels * groups * inPlane, outputSize = outChannels * outPlane
         let (shareCount, share) = shares()
@@ -110,6 +117,10 @@ public struct ConvolutionKernel: Sendable {
     public func backward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, output: UnsafePointer<Float>,
                          outputGrad: UnsafePointer<Float>, inputGrad: UnsafeMutablePointer<Float>?,
                          weightGrad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?) {
+        if let depthwise {
+            return depthwise.backward(input: input, weight: weight, output: output, outputGrad: outputGrad,
+                                      inputGrad: inputGrad, weightGrad: weightGrad, biasGrad: biasGrad)
+        }
         let g = geometry, outPlane = outPlane, patch = patch, outPerGroup = outPerGroup, relu = activation == .relu
         let inputSize = g.channels * groups * inPlane, outputSize = outChannels * outPlane
         let weightCount = outChannels * patch

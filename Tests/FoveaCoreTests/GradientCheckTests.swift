@@ -78,7 +78,7 @@ import Testing
     @Test(arguments: [
         (stride: 1, pad: 0, dilation: 1, groups: 1), (stride: 2, pad: 1, dilation: 1, groups: 1),
         (stride: 1, pad: 2, dilation: 2, groups: 1), (stride: 1, pad: 1, dilation: 1, groups: 2),
-        (stride: 2, pad: 1, dilation: 1, groups: 4),
+        (stride: 2, pad: 1, dilation: 1, groups: 4), (stride: 1, pad: 2, dilation: 2, groups: 4), (stride: 3, pad: 0, dilation: 1, groups: 4),
     ])
     func convolution(config: (stride: Int, pad: Int, dilation: Int, groups: Int)) {
         let x = randomTensor([2, 4, 5, 6], seed: 20)

@@ -37,7 +37,7 @@ import Testing
         return out
     }
 
-    @Test(arguments: [(1, 0, 1, 1), (2, 1, 1, 1), (1, 2, 2, 1), (2, 1, 1, 3), (3, 2, 1, 1), (1, 0, 1, 6)])
+    @Test(arguments: [(1, 0, 1, 1), (2, 1, 1, 1), (1, 2, 2, 1), (2, 1, 1, 3), (3, 2, 1, 1), (1, 0, 1, 6), (2, 2, 2, 6), (3, 1, 1, 6)])
     func convolutionMatchesDirectLoops(config: (stride: Int, pad: Int, dilation: Int, groups: Int)) {
         let x = randomTensor([3, 6, 9, 8], seed: 3), w = randomTensor([6, 6 / config.groups, 3, 3], seed: 4)
         let fast = x.conv2d(weight: w, bias: nil, stride: (config.stride, config.stride),
@@ -102,14 +102,16 @@ import Testing
 }
 
 @Suite struct FusedActivationTests {
-    @Test func fusedReLUEqualsConvolutionThenReLUBothWays() {
-        let x = randomTensor([5, 3, 7, 7], seed: 40), w = randomTensor([4, 3, 3, 3], seed: 41), b = randomTensor([4], seed: 42)
-        let seed = randomTensor([5, 4, 7, 7], seed: 43)
+    /// Both the GEMM kernel and the depthwise one (groups = channels).
+    @Test(arguments: [1, 3]) func fusedReLUEqualsConvolutionThenReLUBothWays(groups: Int) {
+        let out = groups == 1 ? 4 : 3
+        let x = randomTensor([5, 3, 7, 7], seed: 40), w = randomTensor([out, 3 / groups, 3, 3], seed: 41), b = randomTensor([out], seed: 42)
+        let seed = randomTensor([5, out, 7, 7], seed: 43)
         func run(_ fused: Bool) -> [[Float]] {
             let (xi, wi, bi) = (x.copy().requiringGrad(), w.copy().requiringGrad(), b.copy().requiringGrad())
             let y = fused
-                ? xi.conv2d(weight: wi, bias: bi, padding: (1, 1, 1, 1), activation: .relu)
-                : xi.conv2d(weight: wi, bias: bi, padding: (1, 1, 1, 1)).relu()
+                ? xi.conv2d(weight: wi, bias: bi, padding: (1, 1, 1, 1), groups: groups, activation: .relu)
+                : xi.conv2d(weight: wi, bias: bi, padding: (1, 1, 1, 1), groups: groups).relu()
             y.backward(seed: seed)
             return [y.scalars, xi.grad!.scalars, wi.grad!.scalars, bi.grad!.scalars]
         }
