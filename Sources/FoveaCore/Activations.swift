@@ -33,13 +33,18 @@ extension Tensor {
         })
     }
 
-    /// Average pooling to a fixed output size: cell i covers input rows ⌊i·H/out⌋ ..< ⌈(i+1)·H/out⌉,
-    /// as PyTorch's `adaptive_avg_pool2d`.
+    /// Input rows (or columns) of output cell i: ⌊i·size/out⌋ ..< ⌈(i+1)·size/out⌉, PyTorch's rule.
+    public static func adaptivePoolingWindow(_ i: Int, _ size: Int, _ out: Int) -> Range<Int> {
+        (i * size / out)..<(((i + 1) * size + out - 1) / out)
+    }
+
+    /// Average pooling to a fixed output size (cells from `adaptivePoolingWindow`), as PyTorch's
+    /// `adaptive_avg_pool2d`.
     public func adaptiveAvgPool2d(outputSize: (Int, Int)) -> Tensor {
         precondition(rank == 4 && outputSize.0 > 0 && outputSize.1 > 0, "adaptiveAvgPool2d: input \(describe(shape: shape))")
         let (planes, h, w) = (shape[0] * shape[1], shape[2], shape[3])
         let (oh, ow) = outputSize
-        func window(_ i: Int, _ size: Int, _ out: Int) -> Range<Int> { (i * size / out)..<(((i + 1) * size + out - 1) / out) }
+        let window = Tensor.adaptivePoolingWindow
         let result = Tensor(uninitializedShape: [shape[0], shape[1], oh, ow])
         let source = pointer, destination = result.pointer
         ThreadPool.shared.parallelRanges(planes) { range in

@@ -84,8 +84,9 @@ enum DenseNet {
                 }
             }
             layers.append(("norm5", BatchNorm2D(channels)))  // torchvision names it norm5 whatever the block count
+            layers.append(("relu5", ReLU()))  // torchvision applies it after `features`; it has no parameters
             let model = PooledClassifier(features: Sequential(named: layers), pooledSize: (1, 1),
-                                         classifier: Dense(channels, config.classes, generator: &g), reluBeforePooling: true)
+                                         classifier: Dense(channels, config.classes, generator: &g))
             WeightInitialisation.heConvolutions(model, fanOut: false, generator: &g)
             if let bias = model.namedParameters.first(where: { $0.name == "classifier.bias" })?.parameter {
                 bias.assign(Tensor(zeros: bias.shape))

@@ -20,28 +20,29 @@ func convNormActivation(_ inChannels: Int, _ outChannels: Int, kernelSize: Int =
 enum WeightInitialisation {
     /// Kaiming-normal convolution weights (He et al. 2015) with fan-out (`mode="fan_out"`) or fan-in; zero biases.
     static func heConvolutions(_ model: Module, fanOut: Bool = true, generator g: inout SeededGenerator) {
-        for (name, parameter) in model.namedParameters where parameter.value.rank >= 3 {
+        let named = model.namedParameters
+        let byName = Dictionary(named.map { ($0.name, $0.parameter) }, uniquingKeysWith: { a, _ in a })
+        for (name, parameter) in named where parameter.value.rank >= 3 {
             let s = parameter.shape, receptive = s.dropFirst(2).reduce(1, *)
-            let fan = fanOut ? s[0] * receptive : s[1] * receptive
-            parameter.assign(.kaimingNormal(s, fanIn: fan, using: &g))
-            zeroBias(of: name, in: model)
+            parameter.assign(.kaimingNormal(s, fanIn: fanOut ? s[0] * receptive : s[1] * receptive, using: &g))
+            zeroBias(of: name, in: byName)
         }
     }
 
-    /// Normal(0, std) linear weights and zero biases (VGG, MobileNetV2, GoogLeNet).
+    /// Normal(0, std) linear weights and zero biases (VGG, MobileNetV2).
     static func normalLinear(_ model: Module, std: Float, generator g: inout SeededGenerator) {
-        for (name, parameter) in model.namedParameters where parameter.value.rank == 2 {
+        let named = model.namedParameters
+        let byName = Dictionary(named.map { ($0.name, $0.parameter) }, uniquingKeysWith: { a, _ in a })
+        for (name, parameter) in named where parameter.value.rank == 2 {
             parameter.assign(.normal(parameter.shape, std: std, using: &g))
-            zeroBias(of: name, in: model)
+            zeroBias(of: name, in: byName)
         }
     }
 
-    static func zeroBias(of weightName: String, in model: Module) {
-        guard weightName.hasSuffix("weight") else { return }
-        let biasName = weightName.dropLast("weight".count) + "bias"
-        if let bias = model.namedParameters.first(where: { $0.name == biasName })?.parameter {
-            bias.assign(Tensor(zeros: bias.shape))
-        }
+    /// The bias beside a weight ("fc.weight" → "fc.bias"), set to zero if there is one.
+    static func zeroBias(of weightName: String, in parameters: [String: Parameter]) {
+        guard weightName.hasSuffix("weight"), let bias = parameters[weightName.dropLast("weight".count) + "bias"] else { return }
+        bias.assign(Tensor(zeros: bias.shape))
     }
 }
 
@@ -50,14 +51,12 @@ enum WeightInitialisation {
 public final class PooledClassifier: Module {
     public let features: Module, classifier: Module
     let avgpool: AdaptiveAvgPool2D
-    let reluBeforePooling: Bool
     let headName: String
 
-    init(features: Module, pooledSize: (Int, Int), classifier: Module, reluBeforePooling: Bool = false,
-         headName: String = "classifier") {
+    init(features: Module, pooledSize: (Int, Int), classifier: Module, headName: String = "classifier") {
         self.features = features; self.classifier = classifier
         avgpool = AdaptiveAvgPool2D(outputSize: pooledSize)
-        self.reluBeforePooling = reluBeforePooling; self.headName = headName
+        self.headName = headName
     }
 
     public var children: [(name: String, module: Module)] {
@@ -65,9 +64,7 @@ public final class PooledClassifier: Module {
     }
 
     public func forward(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
-        var x = try context.run(features, named: "features", input)
-        if reluBeforePooling { x = x.relu() }
-        x = try context.run(avgpool, named: "avgpool", x)
+        let x = try context.run(avgpool, named: "avgpool", try context.run(features, named: "features", input))
         return try context.run(classifier, named: headName, x.flattened())
     }
 }

@@ -10,7 +10,6 @@ extension Classifier: ONNXExportable {
 extension PooledClassifier: ONNXExportable {
     public func exportONNX(_ graph: ONNXGraphBuilder, input: String, path: String) throws -> String {
         var x = try graph.export(child: features, named: "features", of: path, input: input)
-        if reluBeforePooling { x = graph.activation(.relu, x, path: graph.join(path, "features")) }
         x = try graph.export(child: avgpool, named: "avgpool", of: path, input: x)
         x = graph.node1("Flatten", [x], name: graph.join(path, "flatten"), [.int("axis", 1)])
         return try graph.export(child: classifier, named: headName, of: path, input: x)

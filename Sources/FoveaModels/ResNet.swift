@@ -49,12 +49,7 @@ public final class ResNet: Module {
         fc = Dense(channels, classes, generator: &g)
         self.headName = headName
         // He initialisation for convolutions (fan-out, ReLU), as torchvision's ResNet does.
-        for module in [conv1 as Module] + stages.flatMap { $0.layers.map(\.module) } {
-            for (name, parameter) in module.namedParameters where name.hasSuffix("weight") && parameter.value.rank == 4 {
-                let s = parameter.shape
-                parameter.assign(.kaimingNormal(s, fanIn: s[0] * s[2] * s[3], using: &g))
-            }
-        }
+        WeightInitialisation.heConvolutions(self, generator: &g)
     }
 
     public var children: [(name: String, module: Module)] {

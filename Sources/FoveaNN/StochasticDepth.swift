@@ -16,9 +16,8 @@ public final class StochasticDepth: Module {
     public func forward(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
         guard context.isTraining, probability > 0 else { return input }
         let batch = input.shape[0], keep = 1 - probability
-        var mask = Tensor(zeros: [batch] + Array(repeating: 1, count: input.rank - 1))
+        let mask = Tensor(zeros: [batch] + Array(repeating: 1, count: input.rank - 1))
         for i in 0..<batch where context.random.generator.nextUnitFloat() < keep { mask.pointer[i] = 1 / keep }
-        mask = mask.detached()
         return input * mask
     }
 }

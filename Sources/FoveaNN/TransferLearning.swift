@@ -21,8 +21,8 @@ extension Module {
 
     /// Freezes everything except the classifier head.
     public func freezeEncoder() throws {
-        guard let head = headPath else { throw FoveaError.argument("\(typeName) has no Dense head to keep trainable") }
-        for (name, parameter) in namedParameters { parameter.isTrainable = name.hasPrefix(head + ".") }
+        guard let head else { throw FoveaError.argument("\(typeName) has no Dense head to keep trainable") }
+        for (name, parameter) in namedParameters { parameter.isTrainable = name.hasPrefix(head.path + ".") }
     }
 
     /// The last `Dense` layer and its dotted path, depth first.
@@ -36,8 +36,6 @@ extension Module {
         }
         return search(self, "")
     }
-
-    var headPath: String? { head?.path }
 
     /// Replaces the head by a freshly initialised one with `classes` outputs (PyTorch's default
     /// initialisation); the encoder is untouched. Build optimisers after calling this.

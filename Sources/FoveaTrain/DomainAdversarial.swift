@@ -25,12 +25,7 @@ public final class DomainAdversarialTraining {
         self.model = model
         self.configuration = configuration
         let parameters = model.namedParameters + domainHead.namedParameters.map { ("domain_head.\($0.name)", $0.parameter) }
-        switch configuration.optimizer {
-        case let .sgd(momentum, nesterov, weightDecay):
-            optimizer = SGD(parameters, learningRate: configuration.learningRate, momentum: momentum, weightDecay: weightDecay, nesterov: nesterov)
-        default:
-            optimizer = Adam(parameters, learningRate: configuration.learningRate)
-        }
+        optimizer = configuration.optimizer.make(for: parameters, learningRate: configuration.learningRate)
     }
 
     public struct EpochLog: Codable, Sendable {
@@ -45,13 +40,13 @@ public final class DomainAdversarialTraining {
         let random = RandomSource(seed: configuration.seed)
         let context = ForwardContext.training(random)
         let half = configuration.batchSize
-        let stepsPerEpoch = max(1, source.count / half)
         var logs: [EpochLog] = []
         for epoch in 1...configuration.epochs {
             optimizer.learningRate = configuration.schedule.rate(at: epoch - 1, base: configuration.learningRate)
             let sourceLoader = DataLoader(source, batchSize: half, seed: configuration.seed, epoch: epoch, augmentation: configuration.augmentation)
             let targetLoader = DataLoader(target, batchSize: half, seed: configuration.seed &+ 1, epoch: epoch, augmentation: configuration.augmentation)
             var targetBatches = targetLoader.makeIterator()
+            let stepsPerEpoch = sourceLoader.batchCount
             var taskSum = 0.0, domainSum = 0.0, domainCorrect = 0, seen = 0, lambda: Float = 0
             for (step, batch) in sourceLoader.enumerated() {
                 guard let targetBatch = targetBatches.next() ?? { targetBatches = targetLoader.makeIterator(); return targetBatches.next() }() else { break }

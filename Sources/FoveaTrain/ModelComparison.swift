@@ -95,14 +95,12 @@ public struct ModelComparison {
         try writeAtomically(Data(try accuracy.raster().png()), to: folder + "/comparison_accuracy.png")
         try writeAtomically(Data(try time.raster().png()), to: folder + "/comparison_training_time.png")
         let title = "Model comparison on \(dataset): \(configuration.epochs) epochs, batch \(configuration.batchSize), \(configuration.optimizer.name) lr \(configuration.learningRate)"
-        var html = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(escapeHTML(title))</title>"
-        html += "<style>body{font-family:sans-serif;margin:24px}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}table{border-collapse:collapse}</style></head><body>"
-        html += "<h1>\(escapeHTML(title))</h1><table><tr><th>model</th><th>parameters</th><th>FLOPs / image</th><th>training s</th><th>test accuracy</th><th>macro F1</th><th>latency, batch 1</th></tr>"
-        for e in entries {
-            html += "<tr><td><a href=\"\(e.model)/report.html\">\(escapeHTML(e.model))</a></td><td>\(e.params.formatted)</td><td>\(ModelSummary.describeFLOPs(e.flops))</td>"
-                + String(format: "<td>%.1f</td><td>%.4f</td><td>%.4f</td><td>%.2f ms</td></tr>", e.trainingSeconds, e.testAccuracy, e.macroF1, e.latencyMsBatch1)
-        }
-        html += "</table><div>" + accuracy.svg() + time.svg() + size.svg() + "</div></body></html>\n"
+        let html = ComparisonPage.html(
+            title: title, columns: ["model", "parameters", "FLOPs / image", "training s", "test accuracy", "macro F1", "latency, batch 1"],
+            rows: entries.map { e in (e.model, [e.params.formatted, ModelSummary.describeFLOPs(e.flops), String(format: "%.1f", e.trainingSeconds),
+                                                String(format: "%.4f", e.testAccuracy), String(format: "%.4f", e.macroF1),
+                                                String(format: "%.2f ms", e.latencyMsBatch1)]) },
+            charts: [accuracy.svg(), time.svg(), size.svg()])
         try writeAtomically(Data(html.utf8), to: folder + "/comparison.html")
     }
 }

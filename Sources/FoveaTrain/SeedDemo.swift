@@ -123,13 +123,11 @@ public struct SeedDemo {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try writeAtomically(try encoder.encode(outcomes), to: base + "/comparison.json")
-        var html = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(escapeHTML(title))</title>"
-        html += "<style>body{font-family:sans-serif;margin:24px}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}table{border-collapse:collapse}</style></head><body>"
-        html += "<h1>\(escapeHTML(title))</h1><table><tr><th>run</th><th>parameters</th><th>test accuracy</th><th>macro F1</th><th>training s</th></tr>"
-        for o in outcomes {
-            html += "<tr><td><a href=\"\(o.name)/report.html\">\(escapeHTML(o.name))</a></td><td>\(o.params.formatted)</td><td>\(String(format: "%.4f", o.testAccuracy))</td><td>\(String(format: "%.4f", o.f1Macro))</td><td>\(String(format: "%.1f", o.trainingSeconds))</td></tr>"
-        }
-        html += "</table><div>" + charts.joined() + "</div></body></html>\n"
+        let html = ComparisonPage.html(
+            title: title, columns: ["run", "parameters", "test accuracy", "macro F1", "training s"],
+            rows: outcomes.map { o in (o.name, [o.params.formatted, String(format: "%.4f", o.testAccuracy),
+                                                String(format: "%.4f", o.f1Macro), String(format: "%.1f", o.trainingSeconds)]) },
+            charts: charts)
         try writeAtomically(Data(html.utf8), to: base + "/comparison.html")
     }
 }

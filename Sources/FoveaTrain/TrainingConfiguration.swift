@@ -16,15 +16,19 @@ public enum OptimizerChoice: Equatable, Sendable, Codable {
     }
 
     public func make(for model: Module, learningRate: Float) -> Optimizer {
+        make(for: model.namedParameters, learningRate: learningRate)
+    }
+
+    public func make(for parameters: [(name: String, parameter: Parameter)], learningRate: Float) -> Optimizer {
         switch self {
         case let .sgd(momentum, nesterov, weightDecay):
-            SGD(model.namedParameters, learningRate: learningRate, momentum: momentum, weightDecay: weightDecay, nesterov: nesterov)
+            SGD(parameters, learningRate: learningRate, momentum: momentum, weightDecay: weightDecay, nesterov: nesterov)
         case let .adam(weightDecay):
-            Adam(model.namedParameters, learningRate: learningRate, weightDecay: weightDecay)
+            Adam(parameters, learningRate: learningRate, weightDecay: weightDecay)
         case let .adamw(weightDecay):
-            AdamW(model.namedParameters, learningRate: learningRate, weightDecay: weightDecay)
+            AdamW(parameters, learningRate: learningRate, weightDecay: weightDecay)
         case let .rmsprop(momentum, weightDecay):
-            RMSprop(model.namedParameters, learningRate: learningRate, momentum: momentum, weightDecay: weightDecay)
+            RMSprop(parameters, learningRate: learningRate, momentum: momentum, weightDecay: weightDecay)
         }
     }
 }

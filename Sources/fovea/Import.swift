@@ -23,11 +23,16 @@ struct Import: ParsableCommand {
         let spec = try ModelZoo.specification(named: model)
         let weights = try PretrainedWeights.read(file)
         let inputShape = try input.map { try parseShape($0, option: "--input") } ?? spec.defaultInput
-        let build = { (classes: Int) in try ModelZoo.make(ModelConfiguration(name: spec.name, classes: classes, inputShape: inputShape), seed: 0) }
-        // The class count is the head's output size in the file, unless given.
+        if let classes { try requirePositive(classes, "--classes") }
+        // The class count is the head's output size in the file, unless given: build once, then
+        // resize the head to what the weights hold.
+        let network = try ModelZoo.make(ModelConfiguration(name: spec.name, classes: classes ?? spec.defaultClasses, inputShape: inputShape), seed: 0)
         var classCount = classes ?? spec.defaultClasses
-        if classes == nil, let head = try build(2).head, let weight = weights[head.path + ".weight"] { classCount = weight.shape[0] }
-        let network = try build(classCount)
+        if classes == nil, let head = network.head, let weight = weights[head.path + ".weight"], weight.rank == 2, weight.shape[0] != classCount {
+            classCount = weight.shape[0]
+            var generator = SeededGenerator(seed: 0)
+            try network.replaceHead(classes: classCount, generator: &generator)
+        }
         let (headReplaced, loaded) = try PretrainedWeights.load(weights, into: network, source: file)
         guard !headReplaced else { throw FoveaError.shape("\(file): the head has a different class count than --classes \(classCount)") }
         try RunDirectory.writeModel(network, configuration: ModelConfiguration(name: spec.name, classes: classCount, inputShape: inputShape), to: out)

@@ -46,7 +46,7 @@ import Testing
         ("vit_s_16", 22_050_664), ("vit_b_16", 86_567_656), ("vit_p4_32", 1_806_538), ("densenet_bc_100", 769_162),
     ]
 
-    @Test(.enabled(if: isReleaseBuild), arguments: torchvisionCounts)
+    @Test(.enabled(if: runsHeavyTests), arguments: torchvisionCounts)
     func parameterCountsMatchTorchvision(model: (name: String, params: Int)) throws {
         let spec = try ModelZoo.specification(named: model.name)
         let network = try ModelZoo.make(.init(name: model.name, classes: spec.defaultClasses, inputShape: spec.defaultInput), seed: 1)
@@ -63,7 +63,7 @@ import Testing
     static let quickModels = ["simplecnn", "lenet5", "keras-mnist-cnn", "keras-mnist-dense", "keras-cifar-cnn", "resnet20",
                               "resnet-seed", "resnet18", "googlenet", "mobilenet_v2_0.35", "efficientnet_b0", "vit_p4_32",
                               "densenet121"]
-    static var exercisedModels: [String] { isReleaseBuild ? ModelZoo.names : quickModels }
+    static var exercisedModels: [String] { runsHeavyTests ? ModelZoo.names : quickModels }
 
     /// At a small input (32×32, or the model's own if smaller; EfficientNet 64×64), in training mode: forward and
     /// backward without NaN, and a few Adam steps on a fixed batch lower the loss.
@@ -103,7 +103,7 @@ import Testing
 
     /// Compound scaling (Tan & Le 2019, §3.3): φ = 0 is B0, and each step of φ about doubles the FLOPs
     /// (α·β²·γ² ≈ 1.92; channel rounding moves it a little).
-    @Test(.enabled(if: isReleaseBuild)) func compoundScalingDoublesFLOPsPerStep() throws {
+    @Test(.enabled(if: runsHeavyTests)) func compoundScalingDoublesFLOPsPerStep() throws {
         func summary(_ name: String) throws -> ModelSummary {
             let spec = try ModelZoo.specification(named: name)
             return try ModelSummary(of: try ModelZoo.make(.init(name: name, classes: 1000, inputShape: spec.defaultInput), seed: 1),

@@ -6,19 +6,9 @@ import Testing
 /// Every zoo model exported to ONNX runs in ONNX Runtime (Scripts/check_onnx.py) with Fovea's
 /// logits; and the exported file imports back into Fovea with the same logits.
 @Suite struct ONNXExportTests {
-    static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Scripts").path
-    static let onnxRuntimeAvailable: Bool = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import onnxruntime"]
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }()
+    static let onnxRuntimeAvailable = pythonCanRun("import onnxruntime")
 
-    static var models: [String] { isReleaseBuild ? ModelZoo.names : ModelZooTests.quickModels }
+    static var models: [String] { runsHeavyTests ? ModelZoo.names : ModelZooTests.quickModels }
 
     func writeFloats(_ tensor: Tensor, to path: String) throws {
         var data = Data(capacity: tensor.count * 4)
@@ -45,18 +35,10 @@ import Testing
         try writeFloats(x, to: folder.appendingPathComponent("x.f32").path)
         try writeFloats(logits, to: folder.appendingPathComponent("y.f32").path)
 
-        let process = Process(), pipe = Pipe(), errors = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.scripts + "/check_onnx.py", file, folder.appendingPathComponent("x.f32").path,
-                             folder.appendingPathComponent("y.f32").path, ([2] + input).map(String.init).joined(separator: ",")]
-        process.standardOutput = pipe
-        process.standardError = errors
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        let error = Double(output.trimmingCharacters(in: .whitespacesAndNewlines))
-        #expect(error != nil && error! < 1e-4, "\(name): ONNX Runtime relative error \(output) \(stderr.suffix(600))")
+        let (_, output) = runPython([scriptsFolder() + "/check_onnx.py", file, folder.appendingPathComponent("x.f32").path,
+                                     folder.appendingPathComponent("y.f32").path, ([2] + input).map(String.init).joined(separator: ",")])
+        let error = Double(output.split(separator: "\n").last.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? "")
+        #expect(error != nil && error! < 1e-4, "\(name): ONNX Runtime relative error \(output.suffix(600))")
 
         // Round trip: the exported graph imported by Fovea gives the same logits.
         let imported = try ONNXModel(contentsOf: file)

@@ -26,7 +26,7 @@ import Testing
         ("vit_p4_32", "vit_p4_32"), ("vit_ti_16", "vit_ti_16"),
     ]
 
-    @Test(.enabled(if: isReleaseBuild || ProcessInfo.processInfo.environment["FOVEA_HEAVY_TESTS"] != nil), arguments: cases)
+    @Test(.enabled(if: runsHeavyTests), arguments: cases)
     func matchesTorchvision(_ testCase: (fixture: String, model: String)) throws {
         let url = URL(fileURLWithPath: "\(Self.folder)/\(testCase.fixture).json")
         let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))

@@ -68,14 +68,6 @@ public func relativeError(_ actual: [Float], _ expected: [Double]) -> Double {
     return worst
 }
 
-/// Whether the tests were compiled with optimisation; heavy tests (big models, end-to-end
-/// training) run only then (`swift test -c release`), or when FOVEA_HEAVY_TESTS is set.
-#if DEBUG
-public let isReleaseBuild = false
-#else
-public let isReleaseBuild = true
-#endif
-
 /// max |actual − expected| / max |expected|: the error relative to the output's scale, the measure
 /// for whole-model logits (an elementwise ratio is meaningless for a logit that happens to be ≈ 0).
 public func peakRelativeError(_ actual: [Float], _ expected: [Double]) -> Double {

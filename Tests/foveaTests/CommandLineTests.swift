@@ -276,4 +276,36 @@ import Testing
         #expect(try run(["train", "--freeze", "nosuchlayer", "--samples", "50", "--quiet"]).error.contains("nosuchlayer"))
         #expect(try run(["ensemble", base + "/a"]).status != 0)
     }
+
+    /// A trained run exported as ONNX and safetensors, imported back as two runs: all three predict the same.
+    @Test func exportAndImportRoundTripThroughTheCLI() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-interop-\(UUID())").path
+        #expect(try run(["train", "--model", "keras-cifar-cnn", "--samples", "100", "--image-size", "16", "--epochs", "1",
+                         "--quiet", "--out", base + "/a"]).status == 0)
+        let exported = try run(["export", base + "/a", "--onnx", base + "/a.onnx", "--safetensors", base + "/a.safetensors"])
+        #expect(exported.status == 0, "\(exported.error)")
+        let fromWeights = try run(["import", base + "/a.safetensors", "--model", "keras-cifar-cnn", "--input", "3,16,16", "--out", base + "/b"])
+        #expect(fromWeights.status == 0 && fromWeights.output.contains("(5 classes)"), "\(fromWeights.output) \(fromWeights.error)")
+        let fromONNX = try run(["import", base + "/a.onnx", "--out", base + "/c"])
+        #expect(fromONNX.status == 0, "\(fromONNX.error)")
+        #expect(try run(["dataset", "show", "patterns", "--out", base + "/grid.png"]).status == 0)
+        let predictions = try ["a", "b", "c"].map { try run(["predict", "\(base)/\($0)", base + "/grid.png", "--json"]) }
+        #expect(predictions.allSatisfy { $0.status == 0 }, "\(predictions.map(\.error))")
+        func top(_ output: String) -> [Double] {
+            let json = try? JSONSerialization.jsonObject(with: Data(output.utf8))
+            let first = ((json as? [[String: Any]])?.first?["top"] as? [[String: Any]]) ?? []
+            return first.compactMap { $0["probability"] as? Double }
+        }
+        let reference = top(predictions[0].output)
+        #expect(!reference.isEmpty)
+        for other in predictions.dropFirst() {
+            #expect(zip(top(other.output), reference).allSatisfy { Swift.abs($0 - $1) < 1e-4 }, "\(other.output) vs \(predictions[0].output)")
+        }
+        // Bad input: no output requested, a missing model name, a file that is not ONNX.
+        #expect(try run(["export", base + "/a"]).error.contains("--onnx"))
+        #expect(try run(["import", base + "/a.safetensors", "--out", base + "/d"]).error.contains("--model"))
+        try Data("not a model".utf8).write(to: URL(fileURLWithPath: base + "/bad.onnx"))
+        let bad = try run(["import", base + "/bad.onnx", "--out", base + "/e"])
+        #expect(bad.status != 0 && bad.error.contains("bad.onnx"), "\(bad.error)")
+    }
 }

@@ -115,11 +115,11 @@ extension AdaptiveAvgPool2D: ONNXExportable {
         if oh == 1 && ow == 1 { return graph.node1("GlobalAveragePool", [input], name: graph.join(path, "gap")) }
         let matrix = Tensor(zeros: [h * w, oh * ow])
         for i in 0..<oh {
-            let (r0, r1) = (i * h / oh, ((i + 1) * h + oh - 1) / oh)
+            let rows = Tensor.adaptivePoolingWindow(i, h, oh)
             for j in 0..<ow {
-                let (c0, c1) = (j * w / ow, ((j + 1) * w + ow - 1) / ow)
-                let weight = 1 / Float((r1 - r0) * (c1 - c0))
-                for r in r0..<r1 { for c in c0..<c1 { matrix.pointer[(r * w + c) * oh * ow + i * ow + j] = weight } }
+                let columns = Tensor.adaptivePoolingWindow(j, w, ow)
+                let weight = 1 / Float(rows.count * columns.count)
+                for r in rows { for c in columns { matrix.pointer[(r * w + c) * oh * ow + i * ow + j] = weight } }
             }
         }
         let flat = graph.node1("Reshape", [input, graph.integers(graph.join(path, "flat_shape"), [0, 0, h * w])], name: graph.join(path, "flat"))

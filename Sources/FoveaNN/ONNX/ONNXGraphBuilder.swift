@@ -143,7 +143,7 @@ public final class ONNXGraphBuilder {
         graph.appendField(12, bytes: valueInfo(logits, output.shape))
         var opset = Data()
         opset.appendField(1, string: "")
-        opset.appendField(2, int: opset17)
+        opset.appendField(2, int: Self.opset)
         var proto = Data()
         proto.appendField(1, int: 8)  // IR version 8 goes with opset 17
         proto.appendField(2, string: producer)
@@ -151,8 +151,6 @@ public final class ONNXGraphBuilder {
         proto.appendField(8, bytes: opset)
         return proto
     }
-
-    static let opset17 = opset
 }
 
 /// A module that can write itself into an ONNX graph: `input` is the name of its input value;

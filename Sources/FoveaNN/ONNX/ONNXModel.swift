@@ -8,7 +8,7 @@ import Foundation
 public final class ONNXModel: Module {
     struct Node {
         let op: String, name: String, inputs: [String], outputs: [String]
-        let ints: [String: [Int]], floats: [String: Float], tensors: [String: Tensor]
+        let ints: [String: [Int]], floats: [String: Float], tensors: [String: Tensor], strings: [String: String]
         func int(_ key: String, _ fallback: Int) -> Int { ints[key]?.first ?? fallback }
     }
 
@@ -43,7 +43,7 @@ public final class ONNXModel: Module {
         let initialised = Set(parameters.map(\.0)).union(constants.keys)
         var nodes: [Node] = []
         for proto in try graph.messages(1, source: source) {
-            var ints: [String: [Int]] = [:], floats: [String: Float] = [:], tensors: [String: Tensor] = [:]
+            var ints: [String: [Int]] = [:], floats: [String: Float] = [:], tensors: [String: Tensor] = [:], strings: [String: String] = [:]
             for attribute in try proto.messages(5, source: source) {
                 guard let key = attribute.string(1) else { continue }
                 switch attribute.integer(20) ?? 0 {
@@ -51,19 +51,21 @@ public final class ONNXModel: Module {
                 case 2: ints[key] = attribute.integer(3).map { [$0] }
                 case 7: ints[key] = attribute.integers(8)
                 case 6: floats[key] = attribute.floats(7).first
+                case 3: strings[key] = attribute.string(4)
                 case 4: if let t = try attribute.message(5, source: source) { tensors[key] = try Self.tensor(t, source: source).1 }
                 default: break
                 }
             }
             let node = Node(op: proto.string(4) ?? "", name: proto.string(3) ?? "", inputs: proto.strings(1), outputs: proto.strings(2),
-                            ints: ints, floats: floats, tensors: tensors)
+                            ints: ints, floats: floats, tensors: tensors, strings: strings)
             guard Self.supportedOps.contains(node.op), (proto.string(7) ?? "").isEmpty || proto.string(7) == "ai.onnx" else {
                 throw FoveaError.format("\(source): unsupported ONNX op '\(node.op)' (node '\(node.name)'); Fovea runs \(Self.supportedOps.sorted().joined(separator: ", "))")
             }
             nodes.append(node)
         }
         guard let input = try graph.messages(11, source: source).first(where: { !initialised.contains($0.string(1) ?? "") }),
-              let output = try graph.message(12, source: source) else {
+              let inputName = input.string(1), !inputName.isEmpty,
+              let output = try graph.message(12, source: source), let outputName = output.string(1), !outputName.isEmpty else {
             throw FoveaError.format("\(source): the graph needs one image input and one output")
         }
         func dims(_ info: ProtobufMessage) throws -> [Int] {
@@ -76,8 +78,8 @@ public final class ONNXModel: Module {
         self.nodes = nodes
         self.parameters_ = parameters
         self.constants = constants
-        inputName = input.string(1)!
-        outputName = output.string(1) ?? ""
+        self.inputName = inputName
+        self.outputName = outputName
         inputShape = Array(shape.dropFirst())
         classes = try dims(output).last ?? 0
     }
