@@ -1,31 +1,46 @@
 /// Batch normalisation over NCHW (Ioffe & Szegedy 2015) with PyTorch's semantics: in training,
 /// normalise by the batch's mean and biased variance and move the running statistics by
 /// `momentum` towards the batch's mean and unbiased variance; in inference, use the running ones.
+///
+/// Optionally fused with what follows it in residual networks: `adding` a residual of the same
+/// shape, then a ReLU — y = act((x − μ)·γ/σ + β + r) — one pass and one tape node instead of three.
 extension Tensor {
     public func batchNorm2d(weight: Tensor, bias: Tensor, runningMean: Tensor, runningVariance: Tensor,
-                            training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5) -> Tensor {
+                            training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5,
+                            adding residual: Tensor? = nil, activation: FusedActivation = .none) -> Tensor {
         precondition(rank == 4 && weight.shape == [shape[1]] && bias.shape == [shape[1]]
                      && runningMean.shape == [shape[1]] && runningVariance.shape == [shape[1]],
                      "batchNorm2d: input \(describe(shape: shape)) and parameters of shape \(describe(shape: weight.shape))")
+        precondition(residual == nil || residual!.shape == shape,
+                     "batchNorm2d: residual \(describe(shape: residual!.shape)) does not match input \(describe(shape: shape))")
         let (batch, channels, plane) = (shape[0], shape[1], shape[2] * shape[3])
         let count = batch * plane
         var mean = [Float](repeating: 0, count: channels), inverseStd = [Float](repeating: 0, count: channels)
         let x = pointer
         if training {
             precondition(count > 1, "batchNorm2d: training needs more than one value per channel, got input \(describe(shape: shape))")
-            ThreadPool.shared.parallelFor(channels) { c in
-                var sum: Double = 0, squares: Double = 0
-                for n in 0..<batch {
-                    let row = x + (n * channels + c) * plane
-                    for i in 0..<plane { let v = Double(row[i]); sum += v; squares += v * v }
+            mean.withUnsafeMutableBufferPointer { meanOut in
+                inverseStd.withUnsafeMutableBufferPointer { inverseStdOut in
+                    ThreadPool.shared.parallelFor(channels) { c in
+                        // Sums of x − K with K a value of the channel: one pass, without the cancellation
+                        // that E[x²] − E[x]² suffers when the mean is large against the spread.
+                        let k = x[c * plane]
+                        var sum: Double = 0, squares: Double = 0
+                        for n in 0..<batch {
+                            let (s, q) = shiftedSums(x + (n * channels + c) * plane, count: plane, shift: k)
+                            sum += s; squares += q
+                        }
+                        let shiftedMean = sum / Double(count)
+                        let variance = Swift.max(squares / Double(count) - shiftedMean * shiftedMean, 0)
+                        let m = shiftedMean + Double(k)
+                        meanOut[c] = Float(m)
+                        inverseStdOut[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
+                        // Running statistics: in place, the one piece of layer state a forward pass updates.
+                        runningMean.pointer[c] = (1 - momentum) * runningMean.pointer[c] + momentum * Float(m)
+                        runningVariance.pointer[c] = (1 - momentum) * runningVariance.pointer[c]
+                            + momentum * Float(variance * Double(count) / Double(count - 1))
+                    }
                 }
-                let m = sum / Double(count), variance = Swift.max(squares / Double(count) - m * m, 0)
-                mean[c] = Float(m)
-                inverseStd[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
-                // Running statistics: in place, the one piece of layer state a forward pass updates.
-                runningMean.pointer[c] = (1 - momentum) * runningMean.pointer[c] + momentum * Float(m)
-                runningVariance.pointer[c] = (1 - momentum) * runningVariance.pointer[c]
-                    + momentum * Float(variance * Double(count) / Double(count - 1))
             }
         } else {
             for c in 0..<channels {
@@ -34,49 +49,120 @@ extension Tensor {
             }
         }
         let result = Tensor(uninitializedShape: shape)
-        let y = result.pointer, gamma = weight.pointer, beta = bias.pointer
+        let y = result.pointer, gamma = weight.pointer, beta = bias.pointer, r = residual?.pointer
+        let relu = activation == .relu
         // (x − mean)·scale + β, not x·scale + (β − mean·scale): when the mean is large against the
         // spread, the folded form cancels away float32 digits (PyTorch subtracts first too).
         ThreadPool.shared.parallelFor(channels) { c in
+            let epilogue = ConvolutionEpilogue(relu: relu)
             let scale = gamma[c] * inverseStd[c], m = mean[c], shift = beta[c]
             for n in 0..<batch {
                 let offset = (n * channels + c) * plane
-                for i in 0..<plane { y[offset + i] = (x[offset + i] - m) * scale + shift }
+                normalise(x + offset, into: y + offset, residual: r.map { $0 + offset }, count: plane,
+                          mean: m, scale: scale, shift: shift, floor: epilogue.relu ? 0 : -.infinity)
             }
         }
-        let input = detached(), g = weight.detached()
-        return Tensor.record(result, op: "batchNorm2d", inputs: [self, weight, bias]) { dy, needs in
+        let input = detached(), g = weight.detached(), output = result.detached()
+        var inputs = [self, weight, bias]
+        if let residual { inputs.append(residual) }
+        return Tensor.record(result, op: "batchNorm2d", inputs: inputs) { dy, needs in
+            // Through the ReLU first: the gradient that reaches the sum (x̂·γ + β + r).
+            let masked: Tensor
+            if relu {
+                masked = Tensor(uninitializedShape: dy.shape)
+                let d = dy.pointer, m = masked.pointer, out = output.pointer
+                ThreadPool.shared.parallelRanges(dy.count, minimumPerChunk: 1 << 14) { range in
+                    for i in range { m[i] = out[i] > 0 ? d[i] : 0 }
+                }
+            } else {
+                masked = dy
+            }
             let gradInput = needs[0] ? Tensor(uninitializedShape: input.shape) : nil
             let gradWeight = Tensor(uninitializedShape: [channels]), gradBias = Tensor(uninitializedShape: [channels])
+            let d = masked.pointer, xs = input.pointer
             ThreadPool.shared.parallelFor(channels) { c in
-                var sumDy: Double = 0, sumDyXhat: Double = 0
+                var sumDy: Double = 0, sumDyCentered: Double = 0
                 for n in 0..<batch {
                     let offset = (n * channels + c) * plane
-                    for i in 0..<plane {
-                        let d = Double(dy.pointer[offset + i])
-                        sumDy += d
-                        sumDyXhat += d * Double((input.pointer[offset + i] - mean[c]) * inverseStd[c])
-                    }
+                    let (s, p) = sumAndCenteredProduct(d + offset, xs + offset, count: plane, mean: mean[c])
+                    sumDy += s; sumDyCentered += p
                 }
+                let sumDyXhat = sumDyCentered * Double(inverseStd[c])
                 gradBias.pointer[c] = Float(sumDy)
                 gradWeight.pointer[c] = Float(sumDyXhat)
                 guard let gradInput else { return }
                 let k = g.pointer[c] * inverseStd[c]
                 for n in 0..<batch {
                     let offset = (n * channels + c) * plane
-                    for i in 0..<plane {
-                        if training {
-                            // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂))
-                            let xhat = (input.pointer[offset + i] - mean[c]) * inverseStd[c]
-                            gradInput.pointer[offset + i] = k * (dy.pointer[offset + i] - Float(sumDy / Double(count))
-                                                                 - xhat * Float(sumDyXhat / Double(count)))
-                        } else {
-                            gradInput.pointer[offset + i] = k * dy.pointer[offset + i]
-                        }
+                    let dx = gradInput.pointer + offset, dyc = d + offset, xc = xs + offset
+                    if training {
+                        // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂))
+                        let meanDy = Float(sumDy / Double(count)), meanDyXhat = Float(sumDyXhat / Double(count))
+                        let m = mean[c], inv = inverseStd[c]
+                        for i in 0..<plane { dx[i] = k * (dyc[i] - meanDy - (xc[i] - m) * inv * meanDyXhat) }
+                    } else {
+                        for i in 0..<plane { dx[i] = k * dyc[i] }
                     }
                 }
             }
-            return [gradInput, needs[1] ? gradWeight : nil, needs[2] ? gradBias : nil]
+            var grads: [Tensor?] = [gradInput, needs[1] ? gradWeight : nil, needs[2] ? gradBias : nil]
+            if needs.count > 3 { grads.append(needs[3] ? masked : nil) }
+            return grads
         }
+    }
+}
+
+/// Σ(x − shift) and Σ(x − shift)² over `count` floats: eight float lanes within blocks of 1,024
+/// values (fast), doubles across blocks (no drift over large planes).
+@inline(__always)
+private func shiftedSums(_ x: UnsafePointer<Float>, count: Int, shift: Float) -> (Double, Double) {
+    var totalSum: Double = 0, totalSquares: Double = 0
+    let k = SIMD8<Float>(repeating: shift)
+    for blockStart in stride(from: 0, to: count, by: 1024) {
+        let end = Swift.min(count, blockStart + 1024)
+        var sum = SIMD8<Float>(), squares = SIMD8<Float>()
+        var i = blockStart
+        while i + 8 <= end {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - k
+            sum += v; squares += v * v
+            i += 8
+        }
+        var s = sum.sum(), q = squares.sum()
+        while i < end { let v = x[i] - shift; s += v; q += v * v; i += 1 }
+        totalSum += Double(s); totalSquares += Double(q)
+    }
+    return (totalSum, totalSquares)
+}
+
+/// Σdy and Σdy·(x − mean) over `count` floats, blocked as `shiftedSums`.
+@inline(__always)
+private func sumAndCenteredProduct(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int, mean: Float) -> (Double, Double) {
+    var totalSum: Double = 0, totalProducts: Double = 0
+    let m = SIMD8<Float>(repeating: mean)
+    for blockStart in stride(from: 0, to: count, by: 1024) {
+        let end = Swift.min(count, blockStart + 1024)
+        var sum = SIMD8<Float>(), products = SIMD8<Float>()
+        var i = blockStart
+        while i + 8 <= end {
+            let d = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - m
+            sum += d; products += d * v
+            i += 8
+        }
+        var s = sum.sum(), p = products.sum()
+        while i < end { s += dy[i]; p += dy[i] * (x[i] - mean); i += 1 }
+        totalSum += Double(s); totalProducts += Double(p)
+    }
+    return (totalSum, totalProducts)
+}
+
+/// y = max((x − mean)·scale + shift (+ r), floor) over `count` floats.
+@inline(__always)
+private func normalise(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
+                       count: Int, mean: Float, scale: Float, shift: Float, floor: Float) {
+    if let residual {
+        for i in 0..<count { y[i] = Swift.max((x[i] - mean) * scale + shift + residual[i], floor) }
+    } else {
+        for i in 0..<count { y[i] = Swift.max((x[i] - mean) * scale + shift, floor) }
     }
 }

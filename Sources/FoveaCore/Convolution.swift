@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 /// An activation applied inside a kernel's output pass instead of as a separate op.
 public enum FusedActivation: Sendable, Equatable {
     case none, relu
@@ -60,7 +65,8 @@ public struct ConvolutionKernel: Sendable {
     var patch: Int { geometry.channels * geometry.kernelHeight * geometry.kernelWidth }  // K of the GEMM
     var outPerGroup: Int { outChannels / groups }
     /// Images unfolded into one GEMM: as many as keep the column buffer near 2M floats (8 MB).
-    var imagesPerGEMM: Int { Swift.max(1, Swift.min(batch, (1 << 21) / Swift.max(1, patch * outPlane))) }
+    var imagesPerGEMM: Int { Swift.max(1, Swift.min(batch, ConvolutionKernel.columnBudget / Swift.max(1, patch * outPlane))) }
+    static let columnBudget: Int = { if let v = getenv("FOVEA_COLS"), let n = Int(String(cString: v)) { return n }; return 1 << 18 }()
 
     /// Splits the batch into one contiguous share per thread.
     func shares() -> (count: Int, range: (Int) -> Range<Int>) {
@@ -76,8 +82,14 @@ public struct ConvolutionKernel: Sendable {
 
     public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         output: UnsafeMutablePointer<Float>) {
-        if let depthwise { return depthwise.forward(input: input, weight: weight, bias: bias, output: output) }
-        let g = geometry, outPlane = outPlane, patch = patch, outPerGroup = outPerGroup, relu = activation == .relu
+        forward(input: input, weight: weight, epilogue: ConvolutionEpilogue(bias: bias, relu: activation == .relu), output: output)
+    }
+
+    /// The GEMM, then `epilogue` in the same pass that moves the product into NCHW.
+    public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
+                        output: UnsafeMutablePointer<Float>) {
+        if let depthwise { return depthwise.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
+        let g = geometry, outPlane = outPlane, patch = patch, outPerGroup = outPerGroup
         let inputSize = g.channels * groups * inPlane, outputSize = outChannels * outPlane
         let (shareCount, share) = shares()
         let perGEMM = imagesPerGEMM
@@ -96,15 +108,11 @@ public struct ConvolutionKernel: Sendable {
                     gemm(m: outPerGroup, n: width, k: patch, a: weight + group * outPerGroup * patch, lda: patch,
                          b: columns.pointer, ldb: width, c: product.pointer, ldc: width)
                     for o in 0..<outPerGroup {
-                        let channel = group * outPerGroup + o, b = bias?[channel] ?? 0
+                        let channel = group * outPerGroup + o
                         for i in 0..<count {
-                            let source = product.pointer + o * width + i * outPlane
-                            let target = output + (start + i) * outputSize + channel * outPlane
-                            if relu {
-                                for p in 0..<outPlane { target[p] = Swift.max(source[p] + b, 0) }
-                            } else {
-                                for p in 0..<outPlane { target[p] = source[p] + b }
-                            }
+                            let offset = (start + i) * outputSize + channel * outPlane
+                            epilogue.apply(channel: channel, source: product.pointer + o * width + i * outPlane,
+                                           target: output + offset, residual: epilogue.residual.map { $0 + offset }, count: outPlane)
                         }
                     }
                 }

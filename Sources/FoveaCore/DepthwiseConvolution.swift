@@ -23,12 +23,12 @@ struct DepthwiseKernel {
         return ih >= 0 && ih < g.height ? ih : nil
     }
 
-    func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+    func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue, output: UnsafeMutablePointer<Float>) {
         let (kh, kw, outW, s) = (g.kernelHeight, g.kernelWidth, g.outputWidth, g.strideWidth)
         ThreadPool.shared.parallelRanges(batch * channels) { planes in
             for p in planes {
                 let c = p % channels, x = input + p * inPlane, y = output + p * outPlane, w = weight + c * kh * kw
-                y.update(repeating: bias?[c] ?? 0, count: outPlane)
+                y.update(repeating: 0, count: outPlane)
                 for ki in 0..<kh {
                     for kj in 0..<kw {
                         let tap = w[ki * kw + kj], cols = columns(kj), offset = kj * g.dilationWidth - g.padLeft
@@ -43,7 +43,7 @@ struct DepthwiseKernel {
                         }
                     }
                 }
-                if relu { for i in 0..<outPlane { y[i] = Swift.max(y[i], 0) } }
+                epilogue.apply(channel: c, source: y, target: y, residual: epilogue.residual.map { $0 + p * outPlane }, count: outPlane)
             }
         }
     }

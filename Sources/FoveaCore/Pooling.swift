@@ -23,11 +23,30 @@ extension Tensor {
         let planes = shape[0] * shape[1], inPlane = g.height * g.width
         let outH = g.outputHeight, outW = g.outputWidth, outPlane = outH * outW
         let result = Tensor(uninitializedShape: [shape[0], shape[1], outH, outW])
-        let winners = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(1, planes * outPlane))
+        // The winners' indices are kept only when a gradient will need them.
+        let keepsIndices = GradientRecording.isEnabled && requiresGrad
+        let winners = UnsafeMutablePointer<Int32>.allocate(capacity: keepsIndices ? Swift.max(1, planes * outPlane) : 1)
         let source = pointer, destination = result.pointer
+        let halving = g.kernelHeight == 2 && g.kernelWidth == 2 && g.strideHeight == 2 && g.strideWidth == 2
+            && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
         ThreadPool.shared.parallelRanges(planes) { range in
             for p in range {
-                let x = source + p * inPlane, y = destination + p * outPlane, w = winners + p * outPlane
+                let x = source + p * inPlane, y = destination + p * outPlane, w = winners + (keepsIndices ? p * outPlane : 0)
+                if halving {
+                    // 2×2, stride 2 (LeNet, VGG, the CIFAR CNNs): four loads per output, no window loops.
+                    for oh in 0..<outH {
+                        let top = 2 * oh * g.width, bottom = top + g.width
+                        for ow in 0..<outW {
+                            var best = x[top + 2 * ow], bestIndex = top + 2 * ow
+                            challenge(&best, &bestIndex, x, top + 2 * ow + 1)
+                            challenge(&best, &bestIndex, x, bottom + 2 * ow)
+                            challenge(&best, &bestIndex, x, bottom + 2 * ow + 1)
+                            y[oh * outW + ow] = best
+                            if keepsIndices { w[oh * outW + ow] = Int32(bestIndex) }
+                        }
+                    }
+                    continue
+                }
                 for oh in 0..<outH {
                     let h0 = oh * g.strideHeight - g.padTop
                     let hs = Swift.max(h0, 0), he = min(h0 + g.kernelHeight, g.height)
@@ -43,7 +62,7 @@ extension Tensor {
                             }
                         }
                         y[oh * outW + ow] = best
-                        w[oh * outW + ow] = Int32(bestIndex)
+                        if keepsIndices { w[oh * outW + ow] = Int32(bestIndex) }
                     }
                 }
             }
@@ -143,6 +162,13 @@ extension Tensor {
             return [gradInput]
         }
     }
+}
+
+/// The first maximum wins, and a NaN beats everything (as the general window loop decides).
+@inline(__always)
+private func challenge(_ best: inout Float, _ bestIndex: inout Int, _ x: UnsafePointer<Float>, _ index: Int) {
+    let v = x[index]
+    if !best.isNaN && (v > best || v.isNaN) { best = v; bestIndex = index }
 }
 
 /// Owns the argmax indices captured by a max-pool backward closure.

@@ -31,9 +31,7 @@ public final class BasicBlock: Module {
     public var details: String { "\(inChannels)→\(outChannels), stride \(stride)" }
 
     public func forward(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
-        var out = try context.run(conv1, named: "conv1", input)
-        out = try context.run(bn1, named: "bn1", out).relu()
-        out = try context.run(bn2, named: "bn2", try context.run(conv2, named: "conv2", out))
+        let out = try context.runConvolution(conv1, named: "conv1", normalisedBy: bn1, named: "bn1", activation: .relu, input)
         let identity: Tensor
         switch shortcut {
         case .identity: identity = input
@@ -42,6 +40,8 @@ public final class BasicBlock: Module {
             let extra = outChannels - inChannels
             identity = input.subsampledWithZeroChannels(stride: stride, padBefore: extra / 2, padAfter: extra - extra / 2)
         }
-        return (out + identity).relu()
+        // bn2, the shortcut's sum and the final ReLU run as one fused step.
+        return try context.runConvolution(conv2, named: "conv2", normalisedBy: bn2, named: "bn2", adding: identity,
+                                          activation: .relu, out)
     }
 }

@@ -29,10 +29,11 @@ public final class Bottleneck: Module {
     public var details: String { "\(inChannels)→\(width)→\(width * Self.expansion), stride \(stride)" }
 
     public func forward(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
-        var out = try context.run(bn1, named: "bn1", try context.run(conv1, named: "conv1", input)).relu()
-        out = try context.run(bn2, named: "bn2", try context.run(conv2, named: "conv2", out)).relu()
-        out = try context.run(bn3, named: "bn3", try context.run(conv3, named: "conv3", out))
+        var out = try context.runConvolution(conv1, named: "conv1", normalisedBy: bn1, named: "bn1", activation: .relu, input)
+        out = try context.runConvolution(conv2, named: "conv2", normalisedBy: bn2, named: "bn2", activation: .relu, out)
         let identity = try downsample.map { try context.run($0, named: "downsample", input) } ?? input
-        return (out + identity).relu()
+        // bn3, the shortcut's sum and the final ReLU run as one fused step.
+        return try context.runConvolution(conv3, named: "conv3", normalisedBy: bn3, named: "bn3", adding: identity,
+                                          activation: .relu, out)
     }
 }

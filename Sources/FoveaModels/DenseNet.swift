@@ -26,8 +26,8 @@ public final class DenseLayer: Module {
 
     /// BN-ReLU-1×1-BN-ReLU-3×3 on everything before it; returns only the `growth` new channels.
     public func forward(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
-        var x = try context.run(norm1, named: "norm1", input).relu()
-        x = try context.run(norm2, named: "norm2", try context.run(conv1, named: "conv1", x)).relu()
+        var x = try context.runNormalisation(norm1, named: "norm1", activation: .relu, input)
+        x = try context.runConvolution(conv1, named: "conv1", normalisedBy: norm2, named: "norm2", activation: .relu, x)
         return try context.run(conv2, named: "conv2", x)
     }
 }

@@ -68,6 +68,6 @@ public final class BasicConv2d: Module {
     public var details: String { conv.details + ", bn, relu" }
 
     public func forward(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
-        try context.run(bn, named: "bn", try context.run(conv, named: "conv", input)).relu()
+        try context.runConvolution(conv, named: "conv", normalisedBy: bn, named: "bn", activation: .relu, input)
     }
 }

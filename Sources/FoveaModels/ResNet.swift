@@ -57,7 +57,7 @@ public final class ResNet: Module {
     }
 
     public func forward(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
-        var x = try context.run(bn1, named: "bn1", try context.run(conv1, named: "conv1", input)).relu()
+        var x = try context.runConvolution(conv1, named: "conv1", normalisedBy: bn1, named: "bn1", activation: .relu, input)
         if let maxpool { x = try context.run(maxpool, named: "maxpool", x) }
         for (i, layer) in layers.enumerated() { x = try context.run(layer, named: "layer\(i + 1)", x) }
         guard x.rank == 4 else { throw FoveaError.shape("expected feature maps before pooling, got \(describe(shape: x.shape))") }

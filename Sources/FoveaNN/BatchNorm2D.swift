@@ -25,10 +25,21 @@ public final class BatchNorm2D: Module {
     public var details: String { "\(channels)" }
 
     public func forward(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
+        try forward(input, context, adding: nil, activation: .none)
+    }
+
+    /// Whether this layer normalises by its running statistics in `context` (inference, or frozen).
+    func usesRunningStatistics(_ context: ForwardContext) -> Bool { !(context.isTraining && weight.isTrainable) }
+
+    /// The layer, then `+ residual`, then the fused activation, in one pass (see `Tensor.batchNorm2d`).
+    func forward(_ input: Tensor, _ context: ForwardContext, adding residual: Tensor?, activation: FusedActivation) throws -> Tensor {
         guard input.rank == 4, input.shape[1] == channels else {
             throw FoveaError.shape("expects input [N, \(channels), H, W], got \(describe(shape: input.shape))")
         }
-        let training = context.isTraining && weight.isTrainable
+        if let residual, residual.shape != input.shape {
+            throw FoveaError.shape("residual \(describe(shape: residual.shape)) does not match input \(describe(shape: input.shape))")
+        }
+        let training = !usesRunningStatistics(context)
         if training {
             guard input.shape[0] * input.shape[2] * input.shape[3] > 1 else {
                 throw FoveaError.shape("training needs more than one value per channel, got input \(describe(shape: input.shape))")
@@ -36,6 +47,7 @@ public final class BatchNorm2D: Module {
             batchesTracked.value = Tensor(scalar: batchesTracked.value.item + 1)
         }
         return input.batchNorm2d(weight: weight.value, bias: bias.value, runningMean: runningMean.value,
-                                 runningVariance: runningVariance.value, training: training, momentum: momentum, epsilon: epsilon)
+                                 runningVariance: runningVariance.value, training: training, momentum: momentum, epsilon: epsilon,
+                                 adding: residual, activation: activation)
     }
 }

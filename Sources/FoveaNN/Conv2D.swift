@@ -79,6 +79,16 @@ public final class Conv2D: Module {
     }
 
     public func forward(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
+        let pad = try resolvedPadding(for: input)
+        // ReLU runs inside the convolution's output pass; other activations follow as their own op.
+        let fused: FusedActivation = activation == .relu ? .relu : .none
+        let output = input.conv2d(weight: weight.value, bias: bias?.value, stride: stride, padding: pad,
+                                  dilation: dilation, groups: groups, activation: fused)
+        return fused == .relu ? output : activation?.apply(output) ?? output
+    }
+
+    /// The explicit padding for this input, after checking that the input fits the layer.
+    func resolvedPadding(for input: Tensor) throws -> (top: Int, left: Int, bottom: Int, right: Int) {
         guard input.rank == 4, input.shape[1] == inChannels else {
             throw FoveaError.shape("expects input [N, \(inChannels), H, W], got \(describe(shape: input.shape))")
         }
@@ -89,10 +99,6 @@ public final class Conv2D: Module {
         guard fits else {
             throw FoveaError.shape("kernel \(kernelSize.0)×\(kernelSize.1) does not fit input \(describe(shape: input.shape)) (\(padding))")
         }
-        // ReLU runs inside the convolution's output pass; other activations follow as their own op.
-        let fused: FusedActivation = activation == .relu ? .relu : .none
-        let output = input.conv2d(weight: weight.value, bias: bias?.value, stride: stride, padding: pad,
-                                  dilation: dilation, groups: groups, activation: fused)
-        return fused == .relu ? output : activation?.apply(output) ?? output
+        return pad
     }
 }

@@ -21,6 +21,15 @@ public final class ForwardContext {
 
     /// Runs a child module under `name`, recording it and naming it in any error it throws.
     public func run(_ child: Module, named name: String, _ input: Tensor) throws -> Tensor {
+        try scoped(child, named: name, input) { try child.forward(input, self) }
+    }
+
+    /// Whether anything watches the layers one by one (summary, FLOP counting, ONNX tracing,
+    /// feature extraction): then layers run one by one, unfused.
+    var observesLayers: Bool { recorder != nil || costRecorder != nil }
+
+    /// Runs `body` as `child`'s forward under `name`: the path, error naming and recording of `run`.
+    func scoped(_ child: Module, named name: String, _ input: Tensor, _ body: () throws -> Tensor) throws -> Tensor {
         path.append(name)
         defer { path.removeLast() }
         let output: Tensor
@@ -28,7 +37,7 @@ public final class ForwardContext {
         if block { insideSummarisedBlock += 1 }
         defer { if block { insideSummarisedBlock -= 1 } }
         do {
-            output = try child.forward(input, self)
+            output = try body()
         } catch let error as FoveaError where !error.message.hasPrefix("layer '") {
             throw FoveaError(error.kind, "layer '\(path.joined(separator: "."))' (\(child.typeName)): \(error.message)")
         }

@@ -14,7 +14,33 @@ public final class Sequential: Module {
 
     public func forward(_ input: Tensor, _ context: ForwardContext) throws -> Tensor {
         var x = input
-        for (name, layer) in layers { x = try context.run(layer, named: name, x) }
+        var i = 0
+        while i < layers.count {
+            // Conv2D → BatchNorm2D (→ activation) runs fused (see `runConvolution`).
+            if !context.observesLayers, i + 1 < layers.count, let conv = layers[i].module as? Conv2D,
+               let norm = layers[i + 1].module as? BatchNorm2D {
+                let activation = i + 2 < layers.count ? Sequential.activation(of: layers[i + 2].module) : nil
+                x = try context.runConvolution(conv, named: layers[i].name, normalisedBy: norm, named: layers[i + 1].name,
+                                               activation: activation, x)
+                i += activation == nil ? 2 : 3
+                continue
+            }
+            // BatchNorm2D → ReLU (pre-activation blocks, DenseNet's transitions) runs as one op.
+            if !context.observesLayers, i + 1 < layers.count, let norm = layers[i].module as? BatchNorm2D,
+               Sequential.activation(of: layers[i + 1].module) == .relu {
+                x = try context.runNormalisation(norm, named: layers[i].name, activation: .relu, x)
+                i += 2
+                continue
+            }
+            x = try context.run(layers[i].module, named: layers[i].name, x)
+            i += 1
+        }
         return x
+    }
+
+    /// The activation a parameter-free activation layer applies, if it is one.
+    static func activation(of module: Module) -> Activation? {
+        if let layer = module as? ActivationLayer { return layer.activation }
+        return module is ReLU ? .relu : nil
     }
 }

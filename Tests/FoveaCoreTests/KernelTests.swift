@@ -118,4 +118,39 @@ import Testing
         let (fused, separate) = (run(true), run(false))
         for (a, b) in zip(fused, separate) { #expect(relativeError(a, b.map(Double.init)) < 1e-5) }
     }
+
+    /// Inference-time batch norm, residual and ReLU folded into the convolution's output pass,
+    /// against the separate ops; GEMM kernel (groups 1, 2) and depthwise kernel (groups = channels).
+    @Test(arguments: [1, 2, 4]) func batchNormFoldedIntoTheConvolutionEqualsTheSeparateOps(groups: Int) {
+        let x = randomTensor([3, 4, 6, 6], seed: 50), w = randomTensor([4, 4 / groups, 3, 3], seed: 51)
+        let b = randomTensor([4], seed: 52), gamma = randomTensor([4], seed: 53), beta = randomTensor([4], seed: 54)
+        let mean = randomTensor([4], seed: 55), variance = randomTensor([4], seed: 56).mapValues { $0 * $0 + 0.1 }
+        let residual = randomTensor([3, 4, 3, 3], seed: 57)
+        for (useResidual, activation) in [(false, FusedActivation.none), (false, .relu), (true, .none), (true, .relu)] {
+            let folded = x.conv2dBatchNormInference(weight: w, bias: b, stride: (2, 2), padding: (1, 1, 1, 1), groups: groups,
+                                                    normWeight: gamma, normBias: beta, runningMean: mean, runningVariance: variance,
+                                                    epsilon: 1e-5, adding: useResidual ? residual : nil, activation: activation)
+            var separate = x.conv2d(weight: w, bias: b, stride: (2, 2), padding: (1, 1, 1, 1), groups: groups)
+                .batchNorm2d(weight: gamma, bias: beta, runningMean: mean, runningVariance: variance, training: false)
+            if useResidual { separate = separate + residual }
+            if activation == .relu { separate = separate.relu() }
+            #expect(folded.shape == separate.shape)
+            #expect(relativeError(folded.scalars, separate.scalars.map(Double.init)) < 1e-5,
+                    "groups \(groups), residual \(useResidual), \(activation)")
+        }
+    }
+
+    /// The 2×2 fast path keeps the general loop's rules: the first maximum takes the gradient, NaN wins.
+    @Test func halvingMaxPoolPicksTheFirstMaximumAndPropagatesNaN() {
+        let x = try! Tensor([1, 3, 3, 0,   2, 5, 1, 1,
+                             .nan, 0, 4, 4,  1, 2, 4, 4], shape: [1, 1, 4, 4]).requiringGrad()
+        let y = x.maxPool2d(kernel: (2, 2))
+        #expect(y[flat: 0] == 5 && y[flat: 1] == 3 && y[flat: 2].isNaN && y[flat: 3] == 4)
+        y.sum().backward()
+        let expected: [Float] = [0, 0, 1, 0,  0, 1, 0, 0,  1, 0, 1, 0,  0, 0, 0, 0]
+        #expect(x.grad!.scalars == expected)
+        // Without a gradient to record, no indices are kept and the values are the same.
+        let inference = withoutGradients { x.maxPool2d(kernel: (2, 2)) }
+        #expect(inference[flat: 0] == 5 && inference[flat: 2].isNaN && inference[flat: 3] == 4)
+    }
 }

@@ -50,6 +50,36 @@ import Testing
         }
     }
 
+    @Test func fusedResidualAndReLUGradientsByFiniteDifferences() {
+        let x = wellSeparated([3, 2, 3, 3], seed: 14, spacing: 0.2), w = randomTensor([2], seed: 15)
+        let b = randomTensor([2], seed: 16), r = wellSeparated([3, 2, 3, 3], seed: 17, spacing: 0.2)
+        for training in [true, false] {
+            let mismatch = gradientMismatch([x, w, b, r], epsilon: 1e-3) { inputs in
+                inputs[0].batchNorm2d(weight: inputs[1], bias: inputs[2], runningMean: Tensor(zeros: [2]),
+                                      runningVariance: Tensor(ones: [2]), training: training, adding: inputs[3], activation: .relu)
+            }
+            #expect(mismatch == nil, "training \(training): \(mismatch ?? "")")
+        }
+    }
+
+    /// The fused op against batch norm, +, ReLU as three ops: values, all four gradients and the running statistics.
+    @Test(arguments: [true, false]) func fusedResidualAndReLUEqualTheSeparateOps(training: Bool) {
+        let x = randomTensor([4, 3, 5, 6], seed: 20, scale: 3), w = randomTensor([3], seed: 21)
+        let b = randomTensor([3], seed: 22), r = randomTensor([4, 3, 5, 6], seed: 23), seed = randomTensor([4, 3, 5, 6], seed: 24)
+        func run(fused: Bool) -> [[Float]] {
+            let (xi, wi, bi, ri) = (x.copy().requiringGrad(), w.copy().requiringGrad(), b.copy().requiringGrad(), r.copy().requiringGrad())
+            let (mean, variance) = (Tensor(zeros: [3]) + 0.5, Tensor(ones: [3]) * 2)
+            let y = fused
+                ? xi.batchNorm2d(weight: wi, bias: bi, runningMean: mean, runningVariance: variance, training: training,
+                                 adding: ri, activation: .relu)
+                : (xi.batchNorm2d(weight: wi, bias: bi, runningMean: mean, runningVariance: variance, training: training) + ri).relu()
+            y.backward(seed: seed)
+            return [y.scalars, xi.grad!.scalars, wi.grad!.scalars, bi.grad!.scalars, ri.grad!.scalars, mean.scalars, variance.scalars]
+        }
+        let (fused, separate) = (run(fused: true), run(fused: false))
+        for (a, b) in zip(fused, separate) { #expect(relativeError(a, b.map(Double.init)) < 1e-5) }
+    }
+
     @Test func frozenBatchNormUsesAndKeepsItsRunningStatistics() throws {
         let bn = makeLayer()
         bn.weight.isTrainable = false

@@ -1,0 +1,40 @@
+/// What a convolution's output pass applies to each channel's raw product, so that bias,
+/// an inference-time batch norm, a residual and a ReLU cost no extra pass over memory:
+///
+///     y = act((acc + bias[o]) · scale[o] + shift[o] + residual)
+///
+/// With `scale` = γ/√(σ² + ε), `bias` = b − μ and `shift` = β this is conv → BatchNorm (running
+/// statistics) in PyTorch's order of operations: subtract the mean first, then scale.
+public struct ConvolutionEpilogue: @unchecked Sendable {
+    public var bias: UnsafePointer<Float>?
+    public var scale: UnsafePointer<Float>?
+    public var shift: UnsafePointer<Float>?
+    /// Same layout as the output, added after the scale and shift.
+    public var residual: UnsafePointer<Float>?
+    public var relu: Bool
+
+    public init(bias: UnsafePointer<Float>? = nil, scale: UnsafePointer<Float>? = nil, shift: UnsafePointer<Float>? = nil,
+                residual: UnsafePointer<Float>? = nil, relu: Bool = false) {
+        self.bias = bias; self.scale = scale; self.shift = shift; self.residual = residual; self.relu = relu
+    }
+
+    /// Writes `count` values of one channel from `source` to `target` (which may be `source`).
+    /// `residual` points at this channel's slice of the residual, if any.
+    @inline(__always)
+    func apply(channel o: Int, source: UnsafePointer<Float>, target: UnsafeMutablePointer<Float>,
+               residual: UnsafePointer<Float>?, count: Int) {
+        let b = bias?[o] ?? 0, s = scale?[o] ?? 1, t = shift?[o] ?? 0
+        let floor: Float = relu ? 0 : -.infinity
+        if let residual {
+            for p in 0..<count { target[p] = Swift.max((source[p] + b) * s + t + residual[p], floor) }
+        } else if scale == nil && shift == nil {
+            if relu {
+                for p in 0..<count { target[p] = Swift.max(source[p] + b, 0) }
+            } else {
+                for p in 0..<count { target[p] = source[p] + b }
+            }
+        } else {
+            for p in 0..<count { target[p] = Swift.max((source[p] + b) * s + t, floor) }
+        }
+    }
+}

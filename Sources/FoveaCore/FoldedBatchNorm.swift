@@ -1,0 +1,45 @@
+/// Convolution followed by an inference-mode batch norm (running statistics), an optional
+/// residual and an optional ReLU, as one kernel call: the normalisation is folded into the
+/// convolution's output pass (see `ConvolutionEpilogue`), so the three extra passes over the
+/// feature map, and their allocations, disappear. PyTorch's JIT and ONNX Runtime fold the same
+/// way. Records no gradient: callers use it only where none is being recorded.
+extension Tensor {
+    public func conv2dBatchNormInference(weight: Tensor, bias: Tensor?, stride: (Int, Int) = (1, 1),
+                                         padding: (top: Int, left: Int, bottom: Int, right: Int) = (0, 0, 0, 0),
+                                         dilation: (Int, Int) = (1, 1), groups: Int = 1,
+                                         normWeight: Tensor, normBias: Tensor, runningMean: Tensor, runningVariance: Tensor,
+                                         epsilon: Float, adding residual: Tensor? = nil,
+                                         activation: FusedActivation = .none) -> Tensor {
+        let outChannels = weight.shape[0]
+        precondition(rank == 4 && weight.rank == 4 && shape[1] == weight.shape[1] * groups,
+                     "conv2dBatchNormInference: input \(describe(shape: shape)) does not fit weight \(describe(shape: weight.shape))")
+        precondition([normWeight, normBias, runningMean, runningVariance].allSatisfy { $0.shape == [outChannels] },
+                     "conv2dBatchNormInference: batch norm parameters must have shape [\(outChannels)]")
+        precondition(!GradientRecording.isEnabled || ![self, weight, normWeight, normBias].contains { $0.requiresGrad }
+                     && !(bias?.requiresGrad ?? false) && !(residual?.requiresGrad ?? false),
+                     "conv2dBatchNormInference records no gradient; use conv2d and batchNorm2d when one is needed")
+        let geometry = WindowGeometry(channels: shape[1] / groups, height: shape[2], width: shape[3],
+                                      kernel: (weight.shape[2], weight.shape[3]), stride: stride,
+                                      padding: padding, dilation: dilation)
+        precondition(geometry.isValid, "conv2dBatchNormInference: kernel does not fit input \(describe(shape: shape))")
+        let outputShape = [shape[0], outChannels, geometry.outputHeight, geometry.outputWidth]
+        precondition(residual == nil || residual!.shape == outputShape,
+                     "conv2dBatchNormInference: residual \(describe(shape: residual!.shape)) does not match output \(describe(shape: outputShape))")
+        var shiftBefore = [Float](repeating: 0, count: outChannels), scale = shiftBefore
+        for o in 0..<outChannels {
+            shiftBefore[o] = (bias?.pointer[o] ?? 0) - runningMean.pointer[o]
+            scale[o] = normWeight.pointer[o] / (runningVariance.pointer[o] + epsilon).squareRoot()
+        }
+        let kernel = ConvolutionKernel(geometry: geometry, batch: shape[0], outChannels: outChannels, groups: groups,
+                                       activation: activation)
+        let result = Tensor(uninitializedShape: outputShape)
+        shiftBefore.withUnsafeBufferPointer { before in
+            scale.withUnsafeBufferPointer { scale in
+                let epilogue = ConvolutionEpilogue(bias: before.baseAddress, scale: scale.baseAddress, shift: UnsafePointer(normBias.pointer),
+                                                   residual: residual.map { UnsafePointer($0.pointer) }, relu: activation == .relu)
+                kernel.forward(input: pointer, weight: weight.pointer, epilogue: epilogue, output: result.pointer)
+            }
+        }
+        return result
+    }
+}
