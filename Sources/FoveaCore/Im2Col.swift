@@ -34,6 +34,9 @@ public struct WindowGeometry: Equatable, Sendable {
 /// can be unfolded side by side into one wider matrix for a single GEMM.
 public func im2col(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
     let outH = g.outputHeight, outW = g.outputWidth, plane = rowStride ?? outH * outW
+    if g.strideHeight == 1 && g.strideWidth == 1 && outW == g.width {
+        return im2colShifted(g, input: input, columns: columns, rowStride: plane)
+    }
     for c in 0..<g.channels {
         let channel = input + c * g.height * g.width
         for ki in 0..<g.kernelHeight {
@@ -59,6 +62,39 @@ public func im2col(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: Un
                         for ow in first..<last { out[ow] = source[ow * g.strideWidth] }
                     }
                     for ow in last..<outW { out[ow] = 0 }
+                }
+            }
+        }
+    }
+}
+
+/// im2col for stride 1 when output rows are as wide as input rows ("same" padding, the common
+/// 3×3 case): each column row is then the input plane shifted by one offset, so it is one long
+/// copy plus zeroing of the cells whose window hits padding, instead of one short copy per row
+/// (which costs more in loop overhead than in bytes on 8- to 32-pixel rows).
+func im2colShifted(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>, rowStride plane: Int) {
+    let outH = g.outputHeight, width = g.width, inPlane = g.height * width, count = outH * width
+    for c in 0..<g.channels {
+        let channel = input + c * inPlane
+        for ki in 0..<g.kernelHeight {
+            let rowOffset = ki * g.dilationHeight - g.padTop
+            // Output rows whose input row lies inside the image: oh in [firstRow, lastRow).
+            let firstRow = Swift.max(0, -rowOffset), lastRow = Swift.max(firstRow, Swift.min(outH, g.height - rowOffset))
+            for kj in 0..<g.kernelWidth {
+                let row = columns + ((c * g.kernelHeight + ki) * g.kernelWidth + kj) * plane
+                let columnOffset = kj * g.dilationWidth - g.padLeft, shift = rowOffset * width + columnOffset
+                // The valid rows as one flat range, clipped so the source stays inside the plane.
+                let start = Swift.max(firstRow * width, -shift), end = Swift.max(start, Swift.min(lastRow * width, inPlane - shift))
+                row.update(repeating: 0, count: start)
+                row.advanced(by: start).update(from: channel + start + shift, count: end - start)
+                row.advanced(by: end).update(repeating: 0, count: count - end)
+                // Cells whose input column fell off the left or right edge were copied from the
+                // neighbouring row: zero them.
+                if columnOffset != 0 {
+                    let edge = columnOffset < 0 ? 0..<Swift.min(width, -columnOffset) : Swift.max(0, width - columnOffset)..<width
+                    for oh in firstRow..<lastRow {
+                        for ow in edge { row[oh * width + ow] = 0 }
+                    }
                 }
             }
         }

@@ -37,10 +37,17 @@ extension Tensor {
                     for oh in 0..<outH {
                         let top = 2 * oh * g.width, bottom = top + g.width
                         for ow in 0..<outW {
-                            var best = x[top + 2 * ow], bestIndex = top + 2 * ow
-                            challenge(&best, &bestIndex, x, top + 2 * ow + 1)
-                            challenge(&best, &bestIndex, x, bottom + 2 * ow)
-                            challenge(&best, &bestIndex, x, bottom + 2 * ow + 1)
+                            let (i0, i1, i2, i3) = (top + 2 * ow, top + 2 * ow + 1, bottom + 2 * ow, bottom + 2 * ow + 1)
+                            let (a, b, c, d) = (x[i0], x[i1], x[i2], x[i3])
+                            var best = Swift.max(Swift.max(a, b), Swift.max(c, d))
+                            var bestIndex = a == best ? i0 : b == best ? i1 : c == best ? i2 : i3
+                            if (a + b + c + d).isNaN {
+                                // Rare: a NaN wins (the first one), as in the general loop.
+                                (best, bestIndex) = (a, i0)
+                                challenge(&best, &bestIndex, x, i1)
+                                challenge(&best, &bestIndex, x, i2)
+                                challenge(&best, &bestIndex, x, i3)
+                            }
                             y[oh * outW + ow] = best
                             if keepsIndices { w[oh * outW + ow] = Int32(bestIndex) }
                         }

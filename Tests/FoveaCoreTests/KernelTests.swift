@@ -47,6 +47,39 @@ import Testing
         #expect(relativeError(fast.scalars, slow.map(Double.init)) < 1e-4)
     }
 
+    /// im2col (its shifted-plane path for stride-1 "same" rows and its row-by-row path) against
+    /// the definition, with several images side by side (row stride wider than one image).
+    @Test func im2colMatchesTheDefinition() {
+        let cases: [(kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int, Int, Int), dilation: (Int, Int))] = [
+            ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1)), ((5, 5), (1, 1), (2, 2, 2, 2), (1, 1)), ((3, 3), (1, 1), (2, 2, 2, 2), (2, 2)),
+            ((2, 2), (1, 1), (0, 0, 1, 1), (1, 1)), ((3, 1), (1, 1), (1, 0, 1, 0), (1, 1)), ((3, 3), (1, 1), (0, 0, 0, 0), (1, 1)),
+            ((3, 3), (2, 2), (1, 1, 1, 1), (1, 1)), ((1, 1), (1, 1), (0, 0, 0, 0), (1, 1)), ((3, 3), (1, 1), (3, 1, 0, 1), (1, 1)),
+        ]
+        let x = randomTensor([2, 5, 6], seed: 60)
+        for (kernel, stride, padding, dilation) in cases {
+            let g = WindowGeometry(channels: 2, height: 5, width: 6, kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+            let plane = g.outputHeight * g.outputWidth, rowStride = plane + 3
+            let columns = Tensor(repeating: .nan, shape: [2 * kernel.0 * kernel.1 * rowStride])
+            im2col(g, input: x.pointer, columns: columns.pointer, rowStride: rowStride)
+            var mismatches = 0
+            for c in 0..<2 {
+                for ki in 0..<kernel.0 {
+                    for kj in 0..<kernel.1 {
+                        for oh in 0..<g.outputHeight {
+                            for ow in 0..<g.outputWidth {
+                                let ih = oh * stride.0 - padding.0 + ki * dilation.0, iw = ow * stride.1 - padding.1 + kj * dilation.1
+                                let expected: Float = ih >= 0 && ih < 5 && iw >= 0 && iw < 6 ? x[flat: (c * 5 + ih) * 6 + iw] : 0
+                                let r = (c * kernel.0 + ki) * kernel.1 + kj
+                                if columns[flat: r * rowStride + oh * g.outputWidth + ow] != expected { mismatches += 1 }
+                            }
+                        }
+                    }
+                }
+            }
+            #expect(mismatches == 0, "kernel \(kernel), stride \(stride), padding \(padding), dilation \(dilation)")
+        }
+    }
+
     @Test func im2colThenCol2imCountsWindowCoverage() {
         // col2im(im2col(1)) counts how many windows cover each pixel: corners of a 3×3 "same" conv see 4.
         let g = WindowGeometry(channels: 1, height: 4, width: 4, kernel: (3, 3), padding: (1, 1, 1, 1))
