@@ -33,24 +33,10 @@ extension Tensor {
             for p in range {
                 let x = source + p * inPlane, y = destination + p * outPlane, w = winners + (keepsIndices ? p * outPlane : 0)
                 if halving {
-                    // 2×2, stride 2 (LeNet, VGG, the CIFAR CNNs): four loads per output, no window loops.
+                    // 2×2, stride 2 (LeNet, VGG, the CIFAR CNNs): no window loops, four outputs at a time.
                     for oh in 0..<outH {
-                        let top = 2 * oh * g.width, bottom = top + g.width
-                        for ow in 0..<outW {
-                            let (i0, i1, i2, i3) = (top + 2 * ow, top + 2 * ow + 1, bottom + 2 * ow, bottom + 2 * ow + 1)
-                            let (a, b, c, d) = (x[i0], x[i1], x[i2], x[i3])
-                            var best = Swift.max(Swift.max(a, b), Swift.max(c, d))
-                            var bestIndex = a == best ? i0 : b == best ? i1 : c == best ? i2 : i3
-                            if (a + b + c + d).isNaN {
-                                // Rare: a NaN wins (the first one), as in the general loop.
-                                (best, bestIndex) = (a, i0)
-                                challenge(&best, &bestIndex, x, i1)
-                                challenge(&best, &bestIndex, x, i2)
-                                challenge(&best, &bestIndex, x, i3)
-                            }
-                            y[oh * outW + ow] = best
-                            if keepsIndices { w[oh * outW + ow] = Int32(bestIndex) }
-                        }
+                        maxPoolHalvingRow(x, top: 2 * oh * g.width, width: g.width, outputs: outW, values: y + oh * outW,
+                                          indices: keepsIndices ? w + oh * outW : nil)
                     }
                     continue
                 }
@@ -168,6 +154,55 @@ extension Tensor {
             }
             return [gradInput]
         }
+    }
+}
+
+/// One output row of a 2×2, stride-2 max pool over input rows `top` and `top + width` of plane `x`.
+/// Four outputs per step from two 8-float loads (even lanes: left cells, odd lanes: right cells);
+/// the winner's index is chosen by selects from the last candidate back, so the first maximum
+/// wins as in the general loop. A group holding a NaN goes through the scalar rule (NaN wins).
+@inline(__always)
+private func maxPoolHalvingRow(_ x: UnsafePointer<Float>, top: Int, width: Int, outputs: Int,
+                               values: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>?) {
+    let bottom = top + width
+    var ow = 0
+    while ow + 4 <= outputs {
+        let upper = UnsafeRawPointer(x + top + 2 * ow).loadUnaligned(as: SIMD8<Float>.self)
+        let lower = UnsafeRawPointer(x + bottom + 2 * ow).loadUnaligned(as: SIMD8<Float>.self)
+        let (a, b, c, d) = (upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf)
+        let total = a + b + c + d
+        if any(total .!= total) { break }   // a NaN: the scalar loop below takes this group and the rest of the row
+        // Compare-and-select (pointwiseMax goes lane by lane through its NaN rules).
+        let upperBest = a.replacing(with: b, where: b .> a), lowerBest = c.replacing(with: d, where: d .> c)
+        let best = upperBest.replacing(with: lowerBest, where: lowerBest .> upperBest)
+        UnsafeMutableRawPointer(values + ow).storeBytes(of: best, as: SIMD4<Float>.self)
+        if let indices {
+            let base = SIMD4<Int32>(0, 2, 4, 6) &+ Int32(top + 2 * ow), down = Int32(width)
+            var index = base &+ down &+ 1
+            index.replace(with: base &+ down, where: c .== best)
+            index.replace(with: base &+ 1, where: b .== best)
+            index.replace(with: base, where: a .== best)
+            UnsafeMutableRawPointer(indices + ow).storeBytes(of: index, as: SIMD4<Int32>.self)
+        }
+        ow += 4
+    }
+    while ow < outputs {
+        let (i0, i1, i2, i3) = (top + 2 * ow, top + 2 * ow + 1, bottom + 2 * ow, bottom + 2 * ow + 1)
+        let (a, b, c, d) = (x[i0], x[i1], x[i2], x[i3])
+        var best = Swift.max(Swift.max(a, b), Swift.max(c, d))
+        var bestIndex = i3
+        bestIndex = c == best ? i2 : bestIndex
+        bestIndex = b == best ? i1 : bestIndex
+        bestIndex = a == best ? i0 : bestIndex
+        if (a + b + c + d).isNaN {
+            (best, bestIndex) = (a, i0)
+            challenge(&best, &bestIndex, x, i1)
+            challenge(&best, &bestIndex, x, i2)
+            challenge(&best, &bestIndex, x, i3)
+        }
+        values[ow] = best
+        indices?[ow] = Int32(bestIndex)
+        ow += 1
     }
 }
 

@@ -186,4 +186,33 @@ import Testing
         let inference = withoutGradients { x.maxPool2d(kernel: (2, 2)) }
         #expect(inference[flat: 0] == 5 && inference[flat: 2].isNaN && inference[flat: 3] == 4)
     }
+
+    /// The vectorised 2×2 path on rows wide enough for it, with many ties and a few NaNs, against the rule.
+    @Test func halvingMaxPoolMatchesTheRuleOnWideRows() {
+        var values = randomTensor([2, 3, 6, 19], seed: 70, scale: 2).scalars.map { Float(Int($0)) }   // small integers: ties
+        values[5] = .nan; values[19 * 2 + 8] = .nan; values[300] = -.infinity
+        let x = try! Tensor(values, shape: [2, 3, 6, 19]).requiringGrad()
+        let y = x.maxPool2d(kernel: (2, 2))
+        y.backward(seed: Tensor(ones: y.shape))
+        var expectedGrad = [Float](repeating: 0, count: values.count), mismatches = 0
+        for plane in 0..<6 {
+            for oh in 0..<3 {
+                for ow in 0..<9 {
+                    let cells = [(2 * oh, 2 * ow), (2 * oh, 2 * ow + 1), (2 * oh + 1, 2 * ow), (2 * oh + 1, 2 * ow + 1)]
+                        .map { plane * 114 + $0.0 * 19 + $0.1 }
+                    var best = cells[0]
+                    for cell in cells.dropFirst() where !values[best].isNaN && (values[cell] > values[best] || values[cell].isNaN) {
+                        best = cell
+                    }
+                    expectedGrad[best] += 1
+                    let actual = y[flat: plane * 27 + oh * 9 + ow]
+                    if !(actual == values[best] || actual.isNaN && values[best].isNaN) { mismatches += 1 }
+                }
+            }
+        }
+        #expect(mismatches == 0)
+        #expect(x.grad!.scalars == expectedGrad)
+        let inference = withoutGradients { x.maxPool2d(kernel: (2, 2)) }
+        #expect(zip(inference.scalars, y.scalars).allSatisfy { $0 == $1 || $0.isNaN && $1.isNaN })
+    }
 }
