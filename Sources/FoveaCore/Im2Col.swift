@@ -79,12 +79,13 @@ func im2colShifted(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: Un
         for ki in 0..<g.kernelHeight {
             let rowOffset = ki * g.dilationHeight - g.padTop
             // Output rows whose input row lies inside the image: oh in [firstRow, lastRow).
-            let firstRow = Swift.max(0, -rowOffset), lastRow = Swift.max(firstRow, Swift.min(outH, g.height - rowOffset))
+            let firstRow = Swift.min(outH, Swift.max(0, -rowOffset)), lastRow = Swift.max(firstRow, Swift.min(outH, g.height - rowOffset))
             for kj in 0..<g.kernelWidth {
                 let row = columns + ((c * g.kernelHeight + ki) * g.kernelWidth + kj) * plane
                 let columnOffset = kj * g.dilationWidth - g.padLeft, shift = rowOffset * width + columnOffset
                 // The valid rows as one flat range, clipped so the source stays inside the plane.
-                let start = Swift.max(firstRow * width, -shift), end = Swift.max(start, Swift.min(lastRow * width, inPlane - shift))
+                let start = Swift.min(count, Swift.max(firstRow * width, -shift))
+                let end = Swift.max(start, Swift.min(lastRow * width, inPlane - shift))
                 row.update(repeating: 0, count: start)
                 row.advanced(by: start).update(from: channel + start + shift, count: end - start)
                 row.advanced(by: end).update(repeating: 0, count: count - end)

@@ -55,9 +55,13 @@ import Testing
             ((2, 2), (1, 1), (0, 0, 1, 1), (1, 1)), ((3, 1), (1, 1), (1, 0, 1, 0), (1, 1)), ((3, 3), (1, 1), (0, 0, 0, 0), (1, 1)),
             ((3, 3), (2, 2), (1, 1, 1, 1), (1, 1)), ((1, 1), (1, 1), (0, 0, 0, 0), (1, 1)), ((3, 3), (1, 1), (3, 1, 0, 1), (1, 1)),
         ]
-        let x = randomTensor([2, 5, 6], seed: 60)
-        for (kernel, stride, padding, dilation) in cases {
-            let g = WindowGeometry(channels: 2, height: 5, width: 6, kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+        // Maps smaller than the kernel's reach too (ResNet-18's last stage at 32×32 inputs is 1×1).
+        let sizes = [(5, 6), (1, 1), (2, 2), (1, 3)]
+        for (height, width) in sizes {
+          let x = randomTensor([2, height, width], seed: 60)
+          for (kernel, stride, padding, dilation) in cases {
+            let g = WindowGeometry(channels: 2, height: height, width: width, kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+            guard g.isValid else { continue }
             let plane = g.outputHeight * g.outputWidth, rowStride = plane + 3
             let columns = Tensor(repeating: .nan, shape: [2 * kernel.0 * kernel.1 * rowStride])
             im2col(g, input: x.pointer, columns: columns.pointer, rowStride: rowStride)
@@ -68,7 +72,8 @@ import Testing
                         for oh in 0..<g.outputHeight {
                             for ow in 0..<g.outputWidth {
                                 let ih = oh * stride.0 - padding.0 + ki * dilation.0, iw = ow * stride.1 - padding.1 + kj * dilation.1
-                                let expected: Float = ih >= 0 && ih < 5 && iw >= 0 && iw < 6 ? x[flat: (c * 5 + ih) * 6 + iw] : 0
+                                let expected: Float = ih >= 0 && ih < height && iw >= 0 && iw < width
+                                    ? x[flat: (c * height + ih) * width + iw] : 0
                                 let r = (c * kernel.0 + ki) * kernel.1 + kj
                                 if columns[flat: r * rowStride + oh * g.outputWidth + ow] != expected { mismatches += 1 }
                             }
@@ -76,7 +81,8 @@ import Testing
                     }
                 }
             }
-            #expect(mismatches == 0, "kernel \(kernel), stride \(stride), padding \(padding), dilation \(dilation)")
+            #expect(mismatches == 0, "\(height)×\(width), kernel \(kernel), stride \(stride), padding \(padding), dilation \(dilation)")
+          }
         }
     }
 
