@@ -96,6 +96,22 @@ import Testing
         expectGradients([x, randomTensor([2, 3, 2, 2], seed: 25)]) { $0[0].conv2d(weight: $0[1], bias: nil, padding: (0, 0, 1, 1)) }
     }
 
+    /// Stride-1 "same" convolutions take dX as a convolution of dY with flipped weights; these
+    /// cover asymmetric padding, dilation, a 5×5 kernel and the fused ReLU's mask.
+    @Test func inputGradientOfSameSizeConvolutions() {
+        let x = randomTensor([2, 3, 5, 5], seed: 80)
+        expectGradients([x, randomTensor([4, 3, 3, 3], seed: 81)]) { $0[0].conv2d(weight: $0[1], bias: nil, padding: (1, 1, 1, 1)) }
+        expectGradients([x, randomTensor([2, 3, 2, 2], seed: 82)]) { $0[0].conv2d(weight: $0[1], bias: nil, padding: (0, 1, 1, 0)) }
+        expectGradients([x, randomTensor([2, 3, 3, 3], seed: 83)]) {
+            $0[0].conv2d(weight: $0[1], bias: nil, padding: (2, 2, 2, 2), dilation: (2, 2))
+        }
+        expectGradients([x, randomTensor([2, 3, 5, 5], seed: 84)]) { $0[0].conv2d(weight: $0[1], bias: nil, padding: (2, 2, 2, 2)) }
+        let separated = wellSeparated([2, 3, 5, 5], seed: 85, spacing: 0.1)
+        expectGradients([separated, randomTensor([3, 3, 1, 1], seed: 86)]) {
+            $0[0].conv2d(weight: $0[1], bias: nil, activation: .relu)
+        }
+    }
+
     @Test func pooling() {
         let x = wellSeparated([2, 2, 6, 6], seed: 26)
         expectGradients([x]) { $0[0].maxPool2d(kernel: (2, 2)) }
