@@ -50,16 +50,14 @@ extension Tensor {
         }
         let result = Tensor(uninitializedShape: shape)
         let y = result.pointer, gamma = weight.pointer, beta = bias.pointer, r = residual?.pointer
-        let relu = activation == .relu
         // (x − mean)·scale + β, not x·scale + (β − mean·scale): when the mean is large against the
         // spread, the folded form cancels away float32 digits (PyTorch subtracts first too).
         ThreadPool.shared.parallelFor(channels) { c in
-            let epilogue = ConvolutionEpilogue(relu: relu)
             let scale = gamma[c] * inverseStd[c], m = mean[c], shift = beta[c]
             for n in 0..<batch {
                 let offset = (n * channels + c) * plane
                 normalise(x + offset, into: y + offset, residual: r.map { $0 + offset }, count: plane,
-                          mean: m, scale: scale, shift: shift, floor: epilogue.relu ? 0 : -.infinity)
+                          mean: m, scale: scale, shift: shift, activation: activation)
             }
         }
         let input = detached(), g = weight.detached(), output = result.detached()
@@ -68,11 +66,11 @@ extension Tensor {
         return Tensor.record(result, op: "batchNorm2d", inputs: inputs) { dy, needs in
             // Through the ReLU first: the gradient that reaches the sum (x̂·γ + β + r).
             let masked: Tensor
-            if relu {
+            if activation != .none {
                 masked = Tensor(uninitializedShape: dy.shape)
                 let d = dy.pointer, m = masked.pointer, out = output.pointer
                 ThreadPool.shared.parallelRanges(dy.count, minimumPerChunk: 1 << 14) { range in
-                    for i in range { m[i] = out[i] > 0 ? d[i] : 0 }
+                    for i in range { m[i] = activation.passes(out[i]) ? d[i] : 0 }
                 }
             } else {
                 masked = dy
@@ -156,13 +154,14 @@ private func sumAndCenteredProduct(_ dy: UnsafePointer<Float>, _ x: UnsafePointe
     return (totalSum, totalProducts)
 }
 
-/// y = max((x − mean)·scale + shift (+ r), floor) over `count` floats.
+/// y = clamp((x − mean)·scale + shift (+ r)) over `count` floats, the clamp of `activation`.
 @inline(__always)
 private func normalise(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
-                       count: Int, mean: Float, scale: Float, shift: Float, floor: Float) {
+                       count: Int, mean: Float, scale: Float, shift: Float, activation: FusedActivation) {
+    let floor = activation.floor, ceiling = activation.ceiling
     if let residual {
-        for i in 0..<count { y[i] = Swift.max((x[i] - mean) * scale + shift + residual[i], floor) }
+        for i in 0..<count { y[i] = Swift.min(Swift.max((x[i] - mean) * scale + shift + residual[i], floor), ceiling) }
     } else {
-        for i in 0..<count { y[i] = Swift.max((x[i] - mean) * scale + shift, floor) }
+        for i in 0..<count { y[i] = Swift.min(Swift.max((x[i] - mean) * scale + shift, floor), ceiling) }
     }
 }

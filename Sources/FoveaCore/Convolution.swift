@@ -1,6 +1,19 @@
-/// An activation applied inside a kernel's output pass instead of as a separate op.
+/// An activation applied inside a kernel's output pass instead of as a separate op: a clamp to
+/// [floor, ceiling], whose gradient passes where the output lies strictly inside the clamp.
 public enum FusedActivation: Sendable, Equatable {
-    case none, relu
+    case none, relu, relu6
+
+    public var floor: Float { self == .none ? -.infinity : 0 }
+    public var ceiling: Float { self == .relu6 ? 6 : .infinity }
+
+    /// Whether the gradient flows through an output value `y` (as PyTorch, not where y is NaN).
+    @inline(__always) public func passes(_ y: Float) -> Bool {
+        switch self {
+        case .none: true
+        case .relu: y > 0
+        case .relu6: y > 0 && y < 6
+        }
+    }
 }
 
 /// 2-D convolution (cross-correlation, as PyTorch) by im2col + GEMM, parallel over the batch.
@@ -74,12 +87,12 @@ public struct ConvolutionKernel: Sendable {
     /// One filter per channel: direct loops beat one tiny GEMM per channel.
     var depthwise: DepthwiseKernel? {
         geometry.channels == 1 && outPerGroup == 1 && groups > 1
-            ? DepthwiseKernel(g: geometry, batch: batch, channels: groups, relu: activation == .relu) : nil
+            ? DepthwiseKernel(g: geometry, batch: batch, channels: groups, activation: activation) : nil
     }
 
     public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         output: UnsafeMutablePointer<Float>) {
-        forward(input: input, weight: weight, epilogue: ConvolutionEpilogue(bias: bias, relu: activation == .relu), output: output)
+        forward(input: input, weight: weight, epilogue: ConvolutionEpilogue(bias: bias, activation: activation), output: output)
     }
 
     /// The GEMM, then `epilogue` in the same pass that moves the product into NCHW.
@@ -131,7 +144,7 @@ public struct ConvolutionKernel: Sendable {
                      weightGrad: weightGrad, biasGrad: biasGrad)
             return inputGradientByConvolution(transposed, weight: weight, output: output, outputGrad: outputGrad, inputGrad: inputGrad)
         }
-        let g = geometry, outPlane = outPlane, patch = patch, outPerGroup = outPerGroup, relu = activation == .relu
+        let g = geometry, outPlane = outPlane, patch = patch, outPerGroup = outPerGroup, activation = activation
         let inputSize = g.channels * groups * inPlane, outputSize = outChannels * outPlane
         let weightCount = outChannels * patch
         let (shareCount, share) = shares()
@@ -156,8 +169,8 @@ public struct ConvolutionKernel: Sendable {
                             let offset = (start + i) * outputSize + channel * outPlane
                             let source = outputGrad + offset, forward = output + offset
                             let target = gradient.pointer + o * width + i * outPlane
-                            if relu {
-                                for p in 0..<outPlane { target[p] = forward[p] > 0 ? source[p] : 0 }
+                            if activation != .none {
+                                for p in 0..<outPlane { target[p] = activation.passes(forward[p]) ? source[p] : 0 }
                             } else {
                                 target.update(from: source, count: outPlane)
                             }
@@ -234,11 +247,11 @@ public struct ConvolutionKernel: Sendable {
             }
         }
         var gradient = outputGrad, masked: TensorStorage?
-        if activation == .relu {
+        if activation != .none {
             let count = batch * outChannels * outPlane
             let copy = TensorStorage(uninitializedCount: count)
             ThreadPool.shared.parallelRanges(count, minimumPerChunk: 1 << 14) { range in
-                for i in range { copy.pointer[i] = output[i] > 0 ? outputGrad[i] : 0 }
+                for i in range { copy.pointer[i] = activation.passes(output[i]) ? outputGrad[i] : 0 }
             }
             masked = copy
             gradient = UnsafePointer(copy.pointer)

@@ -1,7 +1,7 @@
 /// What a convolution's output pass applies to each channel's raw product, so that bias,
 /// an inference-time batch norm, a residual and a ReLU cost no extra pass over memory:
 ///
-///     y = act((acc + bias[o]) · scale[o] + shift[o] + residual)
+///     y = clamp((acc + bias[o]) · scale[o] + shift[o] + residual)   (the activation's clamp)
 ///
 /// With `scale` = γ/√(σ² + ε), `bias` = b − μ and `shift` = β this is conv → BatchNorm (running
 /// statistics) in PyTorch's order of operations: subtract the mean first, then scale.
@@ -11,11 +11,11 @@ public struct ConvolutionEpilogue: @unchecked Sendable {
     public var shift: UnsafePointer<Float>?
     /// Same layout as the output, added after the scale and shift.
     public var residual: UnsafePointer<Float>?
-    public var relu: Bool
+    public var activation: FusedActivation
 
     public init(bias: UnsafePointer<Float>? = nil, scale: UnsafePointer<Float>? = nil, shift: UnsafePointer<Float>? = nil,
-                residual: UnsafePointer<Float>? = nil, relu: Bool = false) {
-        self.bias = bias; self.scale = scale; self.shift = shift; self.residual = residual; self.relu = relu
+                residual: UnsafePointer<Float>? = nil, activation: FusedActivation = .none) {
+        self.bias = bias; self.scale = scale; self.shift = shift; self.residual = residual; self.activation = activation
     }
 
     /// Writes `count` values of one channel from `source` to `target` (which may be `source`).
@@ -24,17 +24,17 @@ public struct ConvolutionEpilogue: @unchecked Sendable {
     func apply(channel o: Int, source: UnsafePointer<Float>, target: UnsafeMutablePointer<Float>,
                residual: UnsafePointer<Float>?, count: Int) {
         let b = bias?[o] ?? 0, s = scale?[o] ?? 1, t = shift?[o] ?? 0
-        let floor: Float = relu ? 0 : -.infinity
+        let floor = activation.floor, ceiling = activation.ceiling
         if let residual {
-            for p in 0..<count { target[p] = Swift.max((source[p] + b) * s + t + residual[p], floor) }
+            for p in 0..<count { target[p] = Swift.min(Swift.max((source[p] + b) * s + t + residual[p], floor), ceiling) }
         } else if scale == nil && shift == nil {
-            if relu {
-                for p in 0..<count { target[p] = Swift.max(source[p] + b, 0) }
-            } else {
-                for p in 0..<count { target[p] = source[p] + b }
+            switch activation {
+            case .none: for p in 0..<count { target[p] = source[p] + b }
+            case .relu: for p in 0..<count { target[p] = Swift.max(source[p] + b, 0) }
+            case .relu6: for p in 0..<count { target[p] = Swift.min(Swift.max(source[p] + b, 0), 6) }
             }
         } else {
-            for p in 0..<count { target[p] = Swift.max((source[p] + b) * s + t, floor) }
+            for p in 0..<count { target[p] = Swift.min(Swift.max((source[p] + b) * s + t, floor), ceiling) }
         }
     }
 }

@@ -5,7 +5,7 @@
 struct DepthwiseKernel {
     let g: WindowGeometry   // channels = 1: one plane
     let batch: Int, channels: Int
-    let relu: Bool
+    let activation: FusedActivation
 
     var inPlane: Int { g.height * g.width }
     var outPlane: Int { g.outputHeight * g.outputWidth }
@@ -24,6 +24,9 @@ struct DepthwiseKernel {
     }
 
     func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue, output: UnsafeMutablePointer<Float>) {
+        if inPlane <= DepthwiseKernel.channelsLastLimit {
+            return forwardChannelsLast(input: input, weight: weight, epilogue: epilogue, output: output)
+        }
         let (kh, kw, outW, s) = (g.kernelHeight, g.kernelWidth, g.outputWidth, g.strideWidth)
         ThreadPool.shared.parallelRanges(batch * channels) { planes in
             for p in planes {
@@ -61,9 +64,9 @@ struct DepthwiseKernel {
                 var tapSums = [Float](repeating: 0, count: kh * kw)
                 for n in 0..<batch {
                     let p = n * channels + c, x = input + p * inPlane, dy = outputGrad + p * outPlane
-                    if relu {
+                    if activation != .none {
                         let y = output + p * outPlane
-                        for i in 0..<outPlane { masked[i] = y[i] > 0 ? dy[i] : 0 }
+                        for i in 0..<outPlane { masked[i] = activation.passes(y[i]) ? dy[i] : 0 }
                     } else {
                         masked.update(from: dy, count: outPlane)
                     }
@@ -87,6 +90,55 @@ struct DepthwiseKernel {
                 }
                 if let weightGrad { for t in 0..<(kh * kw) { weightGrad[c * kh * kw + t] = tapSums[t] } }
                 biasGrad?[c] = biasSum
+            }
+        }
+    }
+
+    /// Planes of at most this many pixels go channels-last (`forwardChannelsLast`).
+    static let channelsLastLimit = 256
+
+    /// For small planes (MobileNetV2's later stages at CIFAR sizes are 4×4 down to 1×1) the
+    /// per-plane loops above do almost no work per iteration. Here each image is transposed to
+    /// [pixel][channel], every (output pixel, tap) pair is one multiply-add over all channels
+    /// (contiguous, so it vectorises), and the result is transposed back before the epilogue.
+    func forwardChannelsLast(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
+                             output: UnsafeMutablePointer<Float>) {
+        let (kh, kw, outW, outH) = (g.kernelHeight, g.kernelWidth, g.outputWidth, g.outputHeight)
+        let taps = kh * kw, channels = channels, inPlane = inPlane, outPlane = outPlane
+        // Weights as [tap][channel].
+        let tapMajor = TensorStorage(uninitializedCount: taps * channels)
+        for c in 0..<channels { for t in 0..<taps { tapMajor.pointer[t * channels + c] = weight[c * taps + t] } }
+        ThreadPool.shared.parallelRanges(batch) { images in
+            let x = TensorStorage(uninitializedCount: inPlane * channels), y = TensorStorage(uninitializedCount: outPlane * channels)
+            for n in images {
+                let image = input + n * channels * inPlane
+                for c in 0..<channels {
+                    for p in 0..<inPlane { x.pointer[p * channels + c] = image[c * inPlane + p] }
+                }
+                y.pointer.update(repeating: 0, count: outPlane * channels)
+                for oh in 0..<outH {
+                    for ow in 0..<outW {
+                        let target = y.pointer + (oh * outW + ow) * channels
+                        for ki in 0..<kh {
+                            let ih = oh * g.strideHeight - g.padTop + ki * g.dilationHeight
+                            guard ih >= 0 && ih < g.height else { continue }
+                            for kj in 0..<kw {
+                                let iw = ow * g.strideWidth - g.padLeft + kj * g.dilationWidth
+                                guard iw >= 0 && iw < g.width else { continue }
+                                let source = x.pointer + (ih * g.width + iw) * channels
+                                let w = tapMajor.pointer + (ki * kw + kj) * channels
+                                for c in 0..<channels { target[c] += w[c] * source[c] }
+                            }
+                        }
+                    }
+                }
+                let result = output + n * channels * outPlane
+                for c in 0..<channels {
+                    let plane = result + c * outPlane
+                    for p in 0..<outPlane { plane[p] = y.pointer[p * channels + c] }
+                    epilogue.apply(channel: c, source: plane, target: plane,
+                                   residual: epilogue.residual.map { $0 + (n * channels + c) * outPlane }, count: outPlane)
+                }
             }
         }
     }

@@ -36,7 +36,7 @@ extension Tensor {
         shiftBefore.withUnsafeBufferPointer { before in
             scale.withUnsafeBufferPointer { scale in
                 let epilogue = ConvolutionEpilogue(bias: before.baseAddress, scale: scale.baseAddress, shift: UnsafePointer(normBias.pointer),
-                                                   residual: residual.map { UnsafePointer($0.pointer) }, relu: activation == .relu)
+                                                   residual: residual.map { UnsafePointer($0.pointer) }, activation: activation)
                 kernel.forward(input: pointer, weight: weight.pointer, epilogue: epilogue, output: result.pointer)
             }
         }

@@ -10,7 +10,7 @@
 extension ForwardContext {
     public func runConvolution(_ conv: Conv2D, named convName: String, normalisedBy norm: BatchNorm2D, named normName: String,
                                adding residual: Tensor? = nil, activation: Activation?, _ input: Tensor) throws -> Tensor {
-        let fusedActivation: FusedActivation = activation == .relu ? .relu : .none
+        let fusedActivation = FusedActivation(activation)
         let applyRest = { (x: Tensor) in fusedActivation == .none ? activation?.apply(x) ?? x : x }
         guard !observesLayers, conv.activation == nil, norm.channels == conv.outChannels else {
             var x = try run(norm, named: normName, try run(conv, named: convName, input))
@@ -55,8 +55,19 @@ extension ForwardContext {
             let output = try run(norm, named: name, input)
             return activation?.apply(output) ?? output
         }
-        let fused: FusedActivation = activation == .relu ? .relu : .none
+        let fused = FusedActivation(activation)
         let output = try scoped(norm, named: name, input) { try norm.forward(input, self, adding: nil, activation: fused) }
-        return fused == .relu ? output : activation?.apply(output) ?? output
+        return fused != .none ? output : activation?.apply(output) ?? output
+    }
+}
+
+extension FusedActivation {
+    /// The clamp a kernel can apply itself for this activation; `.none` when it must run as its own op.
+    init(_ activation: Activation?) {
+        switch activation {
+        case .relu: self = .relu
+        case .relu6: self = .relu6
+        default: self = .none
+        }
     }
 }

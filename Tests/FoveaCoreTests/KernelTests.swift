@@ -165,7 +165,7 @@ import Testing
         let b = randomTensor([4], seed: 52), gamma = randomTensor([4], seed: 53), beta = randomTensor([4], seed: 54)
         let mean = randomTensor([4], seed: 55), variance = randomTensor([4], seed: 56).mapValues { $0 * $0 + 0.1 }
         let residual = randomTensor([3, 4, 3, 3], seed: 57)
-        for (useResidual, activation) in [(false, FusedActivation.none), (false, .relu), (true, .none), (true, .relu)] {
+        for (useResidual, activation) in [(false, FusedActivation.none), (false, .relu), (true, .none), (true, .relu), (false, .relu6), (true, .relu6)] {
             let folded = x.conv2dBatchNormInference(weight: w, bias: b, stride: (2, 2), padding: (1, 1, 1, 1), groups: groups,
                                                     normWeight: gamma, normBias: beta, runningMean: mean, runningVariance: variance,
                                                     epsilon: 1e-5, adding: useResidual ? residual : nil, activation: activation)
@@ -173,6 +173,7 @@ import Testing
                 .batchNorm2d(weight: gamma, bias: beta, runningMean: mean, runningVariance: variance, training: false)
             if useResidual { separate = separate + residual }
             if activation == .relu { separate = separate.relu() }
+            if activation == .relu6 { separate = separate.relu6() }
             #expect(folded.shape == separate.shape)
             #expect(relativeError(folded.scalars, separate.scalars.map(Double.init)) < 1e-5,
                     "groups \(groups), residual \(useResidual), \(activation)")

@@ -63,16 +63,19 @@ import Testing
     }
 
     /// The fused op against batch norm, +, ReLU as three ops: values, all four gradients and the running statistics.
-    @Test(arguments: [true, false]) func fusedResidualAndReLUEqualTheSeparateOps(training: Bool) {
-        let x = randomTensor([4, 3, 5, 6], seed: 20, scale: 3), w = randomTensor([3], seed: 21)
+    @Test(arguments: [(true, FusedActivation.relu), (false, .relu), (true, .relu6), (false, .relu6)])
+    func fusedResidualAndActivationEqualTheSeparateOps(training: Bool, activation: FusedActivation) {
+        // γ up to ±6 so that ReLU6 clips at 6 as well as at 0.
+        let x = randomTensor([4, 3, 5, 6], seed: 20, scale: 3), w = randomTensor([3], seed: 21, scale: 6)
         let b = randomTensor([3], seed: 22), r = randomTensor([4, 3, 5, 6], seed: 23), seed = randomTensor([4, 3, 5, 6], seed: 24)
         func run(fused: Bool) -> [[Float]] {
             let (xi, wi, bi, ri) = (x.copy().requiringGrad(), w.copy().requiringGrad(), b.copy().requiringGrad(), r.copy().requiringGrad())
             let (mean, variance) = (Tensor(zeros: [3]) + 0.5, Tensor(ones: [3]) * 2)
             let y = fused
                 ? xi.batchNorm2d(weight: wi, bias: bi, runningMean: mean, runningVariance: variance, training: training,
-                                 adding: ri, activation: .relu)
-                : (xi.batchNorm2d(weight: wi, bias: bi, runningMean: mean, runningVariance: variance, training: training) + ri).relu()
+                                 adding: ri, activation: activation)
+                : { let sum = xi.batchNorm2d(weight: wi, bias: bi, runningMean: mean, runningVariance: variance, training: training) + ri
+                    return activation == .relu ? sum.relu() : sum.relu6() }()
             y.backward(seed: seed)
             return [y.scalars, xi.grad!.scalars, wi.grad!.scalars, bi.grad!.scalars, ri.grad!.scalars, mean.scalars, variance.scalars]
         }

@@ -9,14 +9,15 @@ import Testing
         var g = SeededGenerator(seed: seed)
         let conv = Conv2D(3, 4, kernelSize: 3, stride: 2, padding: .explicit(1, 1), generator: &g)
         let norm = BatchNorm2D(4)
-        norm.weight.assign(randomTensor([4], seed: seed + 1))
+        norm.weight.assign(randomTensor([4], seed: seed + 1, scale: 6))   // large enough for ReLU6 to clip at 6
         norm.bias.assign(randomTensor([4], seed: seed + 2))
         norm.runningMean.value = randomTensor([4], seed: seed + 3)
         norm.runningVariance.value = randomTensor([4], seed: seed + 4).mapValues { $0 * $0 + 0.5 }
         return (conv, norm)
     }
 
-    @Test(arguments: [true, false]) func fusedEqualsLayerByLayer(training: Bool) throws {
+    @Test(arguments: [(true, Activation.relu), (false, .relu), (true, .relu6), (false, .relu6), (true, .silu)])
+    func fusedEqualsLayerByLayer(training: Bool, activation: Activation) throws {
         let x = randomTensor([5, 3, 8, 8], seed: 1), residual = randomTensor([5, 4, 4, 4], seed: 2)
         let seed = randomTensor([5, 4, 4, 4], seed: 3)
         func run(fused: Bool) throws -> [[Float]] {
@@ -24,8 +25,8 @@ import Testing
             let context = ForwardContext(training: training)
             let y = fused
                 ? try context.runConvolution(conv, named: "conv", normalisedBy: norm, named: "bn", adding: residual,
-                                             activation: .relu, x)
-                : (try norm.forward(try conv.forward(x, context), context) + residual).relu()
+                                             activation: activation, x)
+                : activation.apply(try norm.forward(try conv.forward(x, context), context) + residual)
             y.backward(seed: seed)
             return [y.scalars, conv.weight.grad!.scalars, conv.bias!.grad!.scalars, norm.weight.grad!.scalars,
                     norm.bias.grad!.scalars, norm.runningMean.value.scalars, norm.runningVariance.value.scalars]
