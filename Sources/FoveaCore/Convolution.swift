@@ -99,6 +99,9 @@ public struct ConvolutionKernel: Sendable {
     public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
                         output: UnsafeMutablePointer<Float>) {
         if let depthwise { return depthwise.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
+        if batch == 1 && groups == 1 && ThreadPool.shared.threadCount > 1 {
+            return forwardSingleImage(input: input, weight: weight, epilogue: epilogue, output: output)
+        }
         let g = geometry, outPlane = outPlane, patch = patch, outPerGroup = outPerGroup
         let inputSize = g.channels * groups * inPlane, outputSize = outChannels * outPlane
         let (shareCount, share) = shares()
@@ -126,6 +129,28 @@ public struct ConvolutionKernel: Sendable {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// One image cannot be split over the batch: the threads share the unfolding by input
+    /// channels, then the GEMM and epilogue by output channels (batch-1 latency).
+    func forwardSingleImage(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
+                            output: UnsafeMutablePointer<Float>) {
+        let g = geometry, outPlane = outPlane, patch = patch, inPlane = inPlane, taps = g.kernelHeight * g.kernelWidth
+        let columns = TensorStorage(uninitializedCount: patch * outPlane)
+        let product = TensorStorage(uninitializedCount: outChannels * outPlane)
+        ThreadPool.shared.parallelRanges(g.channels) { channels in
+            var part = g
+            part.channels = channels.count
+            im2col(part, input: input + channels.lowerBound * inPlane, columns: columns.pointer + channels.lowerBound * taps * outPlane)
+        }
+        ThreadPool.shared.parallelRanges(outChannels, minimumPerChunk: 4) { rows in
+            gemm(m: rows.count, n: outPlane, k: patch, a: weight + rows.lowerBound * patch, lda: patch,
+                 b: columns.pointer, ldb: outPlane, c: product.pointer + rows.lowerBound * outPlane, ldc: outPlane)
+            for o in rows {
+                epilogue.apply(channel: o, source: product.pointer + o * outPlane, target: output + o * outPlane,
+                               residual: epilogue.residual.map { $0 + o * outPlane }, count: outPlane)
             }
         }
     }

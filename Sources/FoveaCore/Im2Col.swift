@@ -56,8 +56,9 @@ public func im2col(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: Un
                     let source = channel + ih * g.width + columnOffset
                     for ow in 0..<first { out[ow] = 0 }
                     if g.strideWidth == 1 {
-                        // A plain loop: rows are short (8–32 floats), where a memmove call costs more than the copy.
-                        for ow in first..<last { out[ow] = source[ow] }
+                        // Rows are short (8–32 floats): a memmove call, or the vectoriser's alias checks,
+                        // cost more than the copy itself.
+                        copyShortRow(from: source + first, to: out + first, count: last - first)
                     } else {
                         for ow in first..<last { out[ow] = source[ow * g.strideWidth] }
                     }
@@ -119,7 +120,7 @@ public func col2im(_ g: WindowGeometry, columns: UnsafePointer<Float>, output: U
                     let destination = channel + ih * g.width + columnOffset
                     let source = row + oh * outW
                     if g.strideWidth == 1 {
-                        for ow in first..<last { destination[ow] += source[ow] }   // contiguous: vectorises
+                        addShortRow(source + first, into: destination + first, count: last - first)
                     } else {
                         for ow in first..<last { destination[ow * g.strideWidth] += source[ow] }
                     }
@@ -127,4 +128,38 @@ public func col2im(_ g: WindowGeometry, columns: UnsafePointer<Float>, output: U
             }
         }
     }
+}
+
+/// Copies `count` floats eight, then four, then one at a time, with no call and no alias check.
+@inline(__always)
+func copyShortRow(from source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        UnsafeMutableRawPointer(target + i).storeBytes(of: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self),
+                                                       as: SIMD8<Float>.self)
+        i += 8
+    }
+    if i + 4 <= count {
+        UnsafeMutableRawPointer(target + i).storeBytes(of: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD4<Float>.self),
+                                                       as: SIMD4<Float>.self)
+        i += 4
+    }
+    while i < count { target[i] = source[i]; i += 1 }
+}
+
+/// target[i] += source[i] for `count` floats, in the same steps as `copyShortRow`.
+@inline(__always)
+func addShortRow(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        let sum = UnsafeRawPointer(target + i).loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: SIMD8<Float>.self)
+        i += 8
+    }
+    if i + 4 <= count {
+        let sum = UnsafeRawPointer(target + i).loadUnaligned(as: SIMD4<Float>.self) + UnsafeRawPointer(source + i).loadUnaligned(as: SIMD4<Float>.self)
+        UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: SIMD4<Float>.self)
+        i += 4
+    }
+    while i < count { target[i] += source[i]; i += 1 }
 }

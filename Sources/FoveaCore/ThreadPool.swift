@@ -18,7 +18,7 @@ public final class ThreadPool: @unchecked Sendable {
         Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
-    private let spinLimit = 20_000
+    private let spinLimit = 200_000
     private let generation = Atomic<Int>(0)
     private let nextIndex = Atomic<Int>(0)
     private let pending = Atomic<Int>(0)

@@ -4,17 +4,25 @@ import Testing
 
 /// Each optimised kernel against a naive reference (llm.c style).
 @Suite struct KernelTests {
+    /// Square-ish shapes go to sgemm; a single output column or row to sgemv. Leading dimensions
+    /// wider than the matrices, and beta 0 over NaN garbage (which must not leak), are covered too.
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func gemmMatchesTripleLoop(transpose: (Bool, Bool)) {
-        let m = 7, n = 5, k = 9
-        let a = randomTensor([m * k], seed: 1), b = randomTensor([k * n], seed: 2)
-        let fast = Tensor(repeating: 0.5, shape: [m, n]), slow = Tensor(repeating: 0.5, shape: [m, n])
-        let lda = transpose.0 ? m : k, ldb = transpose.1 ? k : n
-        gemm(transposeA: transpose.0, transposeB: transpose.1, m: m, n: n, k: k, alpha: 0.7, a: a.pointer, lda: lda,
-             b: b.pointer, ldb: ldb, beta: 2, c: fast.pointer, ldc: n)
-        referenceGEMM(transposeA: transpose.0, transposeB: transpose.1, m: m, n: n, k: k, alpha: 0.7, a: a.pointer, lda: lda,
-                      b: b.pointer, ldb: ldb, beta: 2, c: slow.pointer, ldc: n)
-        #expect(relativeError(fast.scalars, slow.scalars.map(Double.init)) < 1e-4)
+        for (m, n, k) in [(7, 5, 9), (7, 1, 9), (1, 5, 9), (1, 1, 9)] {
+            let lda = (transpose.0 ? m : k) + 2, ldb = (transpose.1 ? k : n) + 3, ldc = n + 1
+            let a = randomTensor([(transpose.0 ? k : m) * lda], seed: 1), b = randomTensor([(transpose.1 ? n : k) * ldb], seed: 2)
+            for beta: Float in [2, 0] {
+                let fast = Tensor(repeating: beta == 0 ? .nan : 0.5, shape: [m * ldc])
+                let slow = Tensor(repeating: beta == 0 ? .nan : 0.5, shape: [m * ldc])
+                gemm(transposeA: transpose.0, transposeB: transpose.1, m: m, n: n, k: k, alpha: 0.7, a: a.pointer, lda: lda,
+                     b: b.pointer, ldb: ldb, beta: beta, c: fast.pointer, ldc: ldc)
+                referenceGEMM(transposeA: transpose.0, transposeB: transpose.1, m: m, n: n, k: k, alpha: 0.7, a: a.pointer, lda: lda,
+                              b: b.pointer, ldb: ldb, beta: beta, c: slow.pointer, ldc: ldc)
+                let used = (0..<m).flatMap { i in (0..<n).map { i * ldc + $0 } }
+                #expect(relativeError(used.map { fast[flat: $0] }, used.map { Double(slow[flat: $0]) }) < 1e-4,
+                        "\(m)×\(n)×\(k), beta \(beta)")
+            }
+        }
     }
 
     /// Direct 7-loop convolution, the definition conv2d is checked against.
@@ -39,12 +47,15 @@ import Testing
 
     @Test(arguments: [(1, 0, 1, 1), (2, 1, 1, 1), (1, 2, 2, 1), (2, 1, 1, 3), (3, 2, 1, 1), (1, 0, 1, 6), (2, 2, 2, 6), (3, 1, 1, 6)])
     func convolutionMatchesDirectLoops(config: (stride: Int, pad: Int, dilation: Int, groups: Int)) {
-        let x = randomTensor([3, 6, 9, 8], seed: 3), w = randomTensor([6, 6 / config.groups, 3, 3], seed: 4)
-        let fast = x.conv2d(weight: w, bias: nil, stride: (config.stride, config.stride),
-                            padding: (config.pad, config.pad, config.pad, config.pad),
-                            dilation: (config.dilation, config.dilation), groups: config.groups)
-        let slow = naiveConvolution(x, w, stride: config.stride, pad: config.pad, dilation: config.dilation, groups: config.groups)
-        #expect(relativeError(fast.scalars, slow.map(Double.init)) < 1e-4)
+        // Batch 3 splits images over threads; batch 1 splits channels (the single-image path).
+        for batch in [3, 1] {
+            let x = randomTensor([batch, 6, 9, 8], seed: 3), w = randomTensor([6, 6 / config.groups, 3, 3], seed: 4)
+            let fast = x.conv2d(weight: w, bias: nil, stride: (config.stride, config.stride),
+                                padding: (config.pad, config.pad, config.pad, config.pad),
+                                dilation: (config.dilation, config.dilation), groups: config.groups)
+            let slow = naiveConvolution(x, w, stride: config.stride, pad: config.pad, dilation: config.dilation, groups: config.groups)
+            #expect(relativeError(fast.scalars, slow.map(Double.init)) < 1e-4, "batch \(batch)")
+        }
     }
 
     /// im2col (its shifted-plane path for stride-1 "same" rows and its row-by-row path) against
