@@ -15,6 +15,12 @@ import statistics
 import subprocess
 import time
 
+# OpenBLAS SGEMM 2048³ on this machine kind, 2 threads (numpy, OPENBLAS_CORETYPE unset): BENCHMARKS.md.
+PEAK_GFLOPS = 154.0
+# Issue 6's training targets (Fovea / PyTorch).
+TARGETS = {"lenet5": 3.0, "keras-cifar-cnn": 3.0, "simplecnn": 2.0, "resnet20": 2.0, "mobilenet_v2": 2.0,
+           "resnet18": 1.3, "resnet-seed": 1.3}
+
 
 def cpu_busy_fraction(interval=0.5):
     def read():
@@ -50,7 +56,7 @@ def main():
     env = dict(os.environ)
     env.pop("OPENBLAS_CORETYPE", None)
     subprocess.run(["swift", "build", "-c", "release", "--product", "fovea"], env=env, check=True)
-    rows = []
+    rows, flops = [], []
     for item in args.models.split(","):
         model, batch = item.split(":")
         fovea, torch = [], []
@@ -62,6 +68,7 @@ def main():
             torch.append(run_json(["python3", "Benchmarks/pytorch_bench.py", model, batch, "--threads", str(args.threads),
                                    "--onnxruntime"], env))
         med = lambda runs, key: statistics.median(r[key] for r in runs)
+        flops.append(fovea[0]["forward_flops"])
         rows.append((model, batch, med(fovea, "train_images_per_second"), med(torch, "train_images_per_second"),
                      med(fovea, "infer_images_per_second"), med(torch, "infer_images_per_second"),
                      med(fovea, "infer_latency_ms_batch1"), med(torch, "infer_latency_ms_batch1"),
@@ -79,6 +86,16 @@ def main():
     print("|---|---|---|---|---|---|---|---|")
     for m, b, ft, pt, fi, pi, fl, pl, fr, pr, oi, ol in rows:
         print(f"| {m} | {b} | {fi:.0f} | {oi:.0f} | **{fi / oi:.2f}×** | {fl:.3f} | {ol:.3f} | {ol / fl:.2f}× |")
+    print(f"\nAchieved arithmetic rate (training = 3 × forward FLOPs per image) against the {PEAK_GFLOPS:.0f} GFLOP/s "
+          "SGEMM peak, and what the training target would need\n")
+    print("| model | forward MFLOP/img | train GFLOP/s Fovea (% of peak) | PyTorch (% of peak) | target | "
+          "target needs GFLOP/s (% of peak) |")
+    print("|---|---|---|---|---|---|")
+    for (m, b, ft, pt, *_), f in zip(rows, flops):
+        g = lambda ips: ips * 3 * f / 1e9
+        need = TARGETS.get(m, 1.0) * g(pt)
+        print(f"| {m} | {f / 1e6:.1f} | {g(ft):.0f} ({100 * g(ft) / PEAK_GFLOPS:.0f} %) | {g(pt):.0f} "
+              f"({100 * g(pt) / PEAK_GFLOPS:.0f} %) | {TARGETS.get(m, 1.0):.1f}× | {need:.0f} ({100 * need / PEAK_GFLOPS:.0f} %) |")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ public struct BenchmarkResult: Codable, Sendable {
     public let inputShape: [Int]
     public let classes: Int
     public let params: Int
+    /// Floating-point operations of one image's forward pass (2 × multiply-accumulates).
+    public let forwardFlops: Int
     public let trainImagesPerSecond: Double
     public let inferImagesPerSecond: Double
     public let inferLatencyMsBatch1: Double
@@ -23,6 +25,7 @@ public struct BenchmarkResult: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case model, batch, threads, classes, params
+        case forwardFlops = "forward_flops"
         case inputShape = "input_shape"
         case trainImagesPerSecond = "train_images_per_second", inferImagesPerSecond = "infer_images_per_second"
         case inferLatencyMsBatch1 = "infer_latency_ms_batch1", peakRssMb = "peak_rss_mb"
@@ -61,6 +64,7 @@ public enum Benchmark {
         let latency = trainOnly ? 0 : try measure(repeats: repeats, seconds: secondsPerRepeat) { _ = try model.predict(single) }
         return BenchmarkResult(model: name, batch: batch, threads: ThreadPool.shared.threadCount, inputShape: inputShape,
                                classes: classes, params: model.parameterCount,
+                               forwardFlops: 2 * (try ModelSummary(of: model, inputShape: inputShape).multiplyAccumulates),
                                trainImagesPerSecond: Double(batch) / train, inferImagesPerSecond: trainOnly ? 0 : Double(batch) / infer,
                                inferLatencyMsBatch1: latency * 1000, peakRssMb: peakResidentMegabytes())
     }

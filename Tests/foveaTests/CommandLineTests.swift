@@ -223,6 +223,8 @@ import Testing
         for key in ["train_images_per_second", "infer_images_per_second", "infer_latency_ms_batch1", "peak_rss_mb"] {
             #expect((json[key] as? Double ?? 0) > 0, "\(key)")
         }
+        // LeNet-5 (this zoo's variant) does 416,520 multiply-accumulates per 28×28 image.
+        #expect(json["forward_flops"] as? Int == 2 * 416_520)
         #expect(try run(["bench", "lenet5", "--batch", "0"]).status != 0)
     }
 
