@@ -3,7 +3,7 @@
 /// `momentum` towards the batch's mean and unbiased variance; in inference, use the running ones.
 ///
 /// Optionally fused with what follows it in residual networks: `adding` a residual of the same
-/// shape, then a ReLU — y = act((x − μ)·γ/σ + β + r) — one pass and one tape node instead of three.
+/// shape, then a ReLU or ReLU6 — y = clamp((x − μ)·γ/σ + β + r) — one pass and one tape node instead of three.
 extension Tensor {
     public func batchNorm2d(weight: Tensor, bias: Tensor, runningMean: Tensor, runningVariance: Tensor,
                             training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5,

@@ -41,7 +41,9 @@ extension Tensor {
         var inputs = [self, weight]
         if let bias { inputs.append(bias) }
         return Tensor.record(result, op: "conv2d", inputs: inputs) { g, needs in
-            let gradInput = needs[0] ? Tensor(zeros: input.shape) : nil
+            // Zeroed only when the kernel accumulates into it (col2im); the transposed form writes every element.
+            let gradInput = needs[0]
+                ? (kernel.writesWholeInputGradient ? Tensor(uninitializedShape: input.shape) : Tensor(zeros: input.shape)) : nil
             let gradWeight = needs[1] ? Tensor(uninitializedShape: w.shape) : nil
             let gradBias = needs.count > 2 && needs[2] ? Tensor(uninitializedShape: [outChannels]) : nil
             kernel.backward(input: input.pointer, weight: w.pointer, output: output.pointer, outputGrad: g.pointer,
@@ -155,7 +157,11 @@ public struct ConvolutionKernel: Sendable {
         }
     }
 
-    /// Any of the three gradients may be nil (not needed). `inputGrad` must start at zero.
+    /// Whether `backward` writes every element of `inputGrad` (so it need not start at zero).
+    public var writesWholeInputGradient: Bool { depthwise == nil && inputGradientAsConvolution != nil }
+
+    /// Any of the three gradients may be nil (not needed). `inputGrad` must start at zero unless
+    /// `writesWholeInputGradient`.
     /// `output` is the forward result, read for the fused activation's mask.
     public func backward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, output: UnsafePointer<Float>,
                          outputGrad: UnsafePointer<Float>, inputGrad: UnsafeMutablePointer<Float>?,
@@ -246,16 +252,16 @@ public struct ConvolutionKernel: Sendable {
     /// traffic) followed by a scatter-add col2im.
     var inputGradientAsConvolution: ConvolutionKernel? {
         let g = geometry
-        let padding = (top: (g.kernelHeight - 1) * g.dilationHeight - g.padTop, left: (g.kernelWidth - 1) * g.dilationWidth - g.padLeft,
-                       bottom: (g.kernelHeight - 1) * g.dilationHeight - g.padBottom, right: (g.kernelWidth - 1) * g.dilationWidth - g.padRight)
         // Only where the output is as large as the input ("same" padding): for a valid convolution
         // the transposed one would multiply mostly zero padding (LeNet-5 trained 35 % slower).
-        guard groups == 1, g.strideHeight == 1, g.strideWidth == 1, g.outputHeight == g.height, g.outputWidth == g.width,
-              padding.top >= 0, padding.left >= 0, padding.bottom >= 0, padding.right >= 0 else { return nil }
+        // Same size with stride 1 means padTop + padBottom = (k − 1)·d, so the new paddings, the
+        // old ones swapped, are never negative and the transposed output is the input's size.
+        guard groups == 1, g.strideHeight == 1, g.strideWidth == 1, g.outputHeight == g.height, g.outputWidth == g.width
+        else { return nil }
         let transposed = WindowGeometry(channels: outChannels, height: g.outputHeight, width: g.outputWidth,
-                                        kernel: (g.kernelHeight, g.kernelWidth), padding: padding,
+                                        kernel: (g.kernelHeight, g.kernelWidth),
+                                        padding: (top: g.padBottom, left: g.padRight, bottom: g.padTop, right: g.padLeft),
                                         dilation: (g.dilationHeight, g.dilationWidth))
-        guard transposed.outputHeight == g.height, transposed.outputWidth == g.width else { return nil }
         return ConvolutionKernel(geometry: transposed, batch: batch, outChannels: g.channels, groups: 1)
     }
 

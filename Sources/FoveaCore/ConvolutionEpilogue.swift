@@ -1,5 +1,5 @@
 /// What a convolution's output pass applies to each channel's raw product, so that bias,
-/// an inference-time batch norm, a residual and a ReLU cost no extra pass over memory:
+/// an inference-time batch norm, a residual and a ReLU or ReLU6 cost no extra pass over memory:
 ///
 ///     y = clamp((acc + bias[o]) · scale[o] + shift[o] + residual)   (the activation's clamp)
 ///

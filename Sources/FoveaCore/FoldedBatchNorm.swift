@@ -1,5 +1,5 @@
 /// Convolution followed by an inference-mode batch norm (running statistics), an optional
-/// residual and an optional ReLU, as one kernel call: the normalisation is folded into the
+/// residual and an optional ReLU or ReLU6, as one kernel call: the normalisation is folded into the
 /// convolution's output pass (see `ConvolutionEpilogue`), so the three extra passes over the
 /// feature map, and their allocations, disappear. PyTorch's JIT and ONNX Runtime fold the same
 /// way. Records no gradient: callers use it only where none is being recorded.

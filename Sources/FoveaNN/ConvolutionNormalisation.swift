@@ -1,10 +1,10 @@
-
 /// Convolution → BatchNorm (→ + residual) (→ activation), the unit of ResNets, MobileNets and
 /// EfficientNets, run with as few passes over memory as the phase allows:
 /// - inference (the norm uses running statistics, no gradient recorded): the norm, residual and
-///   ReLU fold into the convolution's output pass — one kernel call, one output tensor;
+///   ReLU or ReLU6 fold into the convolution's output pass — one kernel call, one output tensor;
 /// - training: the convolution, then one batch-norm op that also adds the residual and applies
-///   the ReLU (forward and backward), instead of three ops and three tape nodes.
+///   the ReLU or ReLU6 (forward and backward), instead of three ops and three tape nodes.
+/// Other activations (SiLU, Hardswish) follow as their own op.
 /// The result equals running the layers one by one, which is what happens when something
 /// observes them (summary, FLOP counting, ONNX tracing) or the layers do not fit together.
 extension ForwardContext {

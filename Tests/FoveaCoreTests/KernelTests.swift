@@ -97,6 +97,18 @@ import Testing
         }
     }
 
+    /// Depthwise convolution's two forward paths: per plane (planes over 256 pixels) and
+    /// channels-last (small planes), with stride, dilation and the fused ReLU6 clamp.
+    @Test(arguments: [(20, 18), (5, 5)]) func depthwiseBothPathsMatchDirectLoops(height: Int, width: Int) {
+        let x = randomTensor([2, 5, height, width], seed: 90, scale: 4), w = randomTensor([5, 1, 3, 3], seed: 91, scale: 2)
+        for (stride, pad, dilation) in [(1, 1, 1), (2, 1, 1), (1, 2, 2)] {
+            let fast = x.conv2d(weight: w, bias: nil, stride: (stride, stride), padding: (pad, pad, pad, pad),
+                                dilation: (dilation, dilation), groups: 5, activation: .relu6)
+            let slow = naiveConvolution(x, w, stride: stride, pad: pad, dilation: dilation, groups: 5).map { Swift.min(Swift.max($0, 0), 6) }
+            #expect(relativeError(fast.scalars, slow.map(Double.init)) < 1e-4, "\(height)×\(width), stride \(stride), dilation \(dilation)")
+        }
+    }
+
     @Test func im2colThenCol2imCountsWindowCoverage() {
         // col2im(im2col(1)) counts how many windows cover each pixel: corners of a 3×3 "same" conv see 4.
         let g = WindowGeometry(channels: 1, height: 4, width: 4, kernel: (3, 3), padding: (1, 1, 1, 1))
@@ -171,11 +183,12 @@ import Testing
 
     /// Inference-time batch norm, residual and ReLU folded into the convolution's output pass,
     /// against the separate ops; GEMM kernel (groups 1, 2) and depthwise kernel (groups = channels).
-    @Test(arguments: [1, 2, 4]) func batchNormFoldedIntoTheConvolutionEqualsTheSeparateOps(groups: Int) {
-        let x = randomTensor([3, 4, 6, 6], seed: 50), w = randomTensor([4, 4 / groups, 3, 3], seed: 51)
+    /// Batch 1 takes the single-image path (threads split channels), batch 3 the batch-share path.
+    @Test(arguments: [(1, 3), (2, 3), (4, 3), (1, 1)]) func batchNormFoldedIntoTheConvolutionEqualsTheSeparateOps(groups: Int, batch: Int) {
+        let x = randomTensor([batch, 4, 6, 6], seed: 50), w = randomTensor([4, 4 / groups, 3, 3], seed: 51)
         let b = randomTensor([4], seed: 52), gamma = randomTensor([4], seed: 53), beta = randomTensor([4], seed: 54)
         let mean = randomTensor([4], seed: 55), variance = randomTensor([4], seed: 56).mapValues { $0 * $0 + 0.1 }
-        let residual = randomTensor([3, 4, 3, 3], seed: 57)
+        let residual = randomTensor([batch, 4, 3, 3], seed: 57)
         for (useResidual, activation) in [(false, FusedActivation.none), (false, .relu), (true, .none), (true, .relu), (false, .relu6), (true, .relu6)] {
             let folded = x.conv2dBatchNormInference(weight: w, bias: b, stride: (2, 2), padding: (1, 1, 1, 1), groups: groups,
                                                     normWeight: gamma, normBias: beta, runningMean: mean, runningVariance: variance,

@@ -45,6 +45,14 @@ import Testing
         #expect(relativeError(folded.scalars, separate.scalars.map(Double.init)) < 1e-5)
     }
 
+    /// Whatever observes layers one by one sees them unfused: every row, every multiply-accumulate.
+    @Test func summarySeesEveryLayerOfAFusedSequence() throws {
+        let (conv, norm) = layers(seed: 40)
+        let summary = try ModelSummary(of: Sequential([conv, norm, ReLU()]), inputShape: [3, 8, 8])
+        #expect(summary.rows.map(\.type) == ["Conv2D", "BatchNorm2D", "ReLU"])
+        #expect(summary.multiplyAccumulates == 4 * 4 * 4 * 3 * 9)
+    }
+
     @Test func mismatchedLayersStillGiveClearErrors() throws {
         let (conv, norm) = layers(seed: 30)
         #expect(throws: FoveaError.self) { try Sequential([conv, norm]).predict(randomTensor([1, 2, 8, 8], seed: 5)) }
