@@ -101,6 +101,16 @@ public struct ConvolutionKernel: Sendable {
     public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
                         output: UnsafeMutablePointer<Float>) {
         if let depthwise { return depthwise.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
+        if let winograd = WinogradKernel(self) { return winograd.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
+        forwardByUnfolding(input: input, weight: weight, epilogue: epilogue, output: output)
+    }
+
+    /// Whether `forward` runs Winograd F(2×2, 3×3) (see `WinogradKernel`).
+    public var usesWinograd: Bool { depthwise == nil && WinogradKernel(self) != nil }
+
+    /// The im2col + GEMM path, whichever kernel `forward` would pick (benchmarks compare against it).
+    public func forwardByUnfolding(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
+                                   output: UnsafeMutablePointer<Float>) {
         if batch == 1 && groups == 1 && ThreadPool.shared.threadCount > 1 {
             return forwardSingleImage(input: input, weight: weight, epilogue: epilogue, output: output)
         }

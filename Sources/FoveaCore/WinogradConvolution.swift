@@ -1,0 +1,255 @@
+/// 3×3 stride-1 convolutions by Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray, "Fast
+/// Algorithms for Convolutional Neural Networks", 2016).
+///
+/// Each 2×2 block of outputs ("tile") is computed from the 4×4 input patch under it as
+///
+///     Y = Aᵀ [ Σ_c (G g_kc Gᵀ) ⊙ (Bᵀ d_c B) ] A
+///
+/// The elementwise products summed over input channels are 16 independent matrix products, one per
+/// position ξ of the 4×4 transformed patch: M_ξ[K × tiles] = U_ξ[K × C] · V_ξ[C × tiles]. That is
+/// 16 multiplies per tile and channel pair where im2col + GEMM does 36 (2.25× fewer FLOPs), and
+/// V holds 4 floats per input pixel where im2col's column matrix holds 9. The transforms are adds
+/// and halvings only, so the result stays within float rounding of the direct sum (F(4×4, 3×3)
+/// would cut FLOPs further but multiplies rounding by its larger transform constants).
+///
+/// Tiles are numbered over the whole batch (image, tile row, tile column) and each thread takes a
+/// contiguous share, in blocks small enough that V and M stay in cache between the transforms and
+/// the GEMMs. That also splits a single image between the threads (batch-1 latency).
+public struct WinogradKernel: Sendable {
+    public let geometry: WindowGeometry
+    public let batch: Int, outChannels: Int
+    /// Floats of V and M together per block of tiles.
+    public let blockBudget: Int
+
+    /// nil where Winograd does not apply (not 3×3, strided or dilated). `WinogradKernel(_:)` also
+    /// refuses where it does not pay.
+    public init?(geometry g: WindowGeometry, batch: Int, outChannels: Int, blockBudget: Int = WinogradKernel.defaultBlockBudget) {
+        guard g.kernelHeight == 3, g.kernelWidth == 3, g.strideHeight == 1, g.strideWidth == 1,
+              g.dilationHeight == 1, g.dilationWidth == 1
+        else { return nil }
+        geometry = g; self.batch = batch; self.outChannels = outChannels; self.blockBudget = blockBudget
+    }
+
+    /// The kernel `ConvolutionKernel.forward` uses, where it was measured to beat im2col + GEMM on
+    /// the 2-core benchmark machine (BENCHMARKS.md): ≥ 64 channels each way, so the 16 GEMMs
+    /// (K = input channels) run near OpenBLAS's small-matrix speed and save more than the transforms
+    /// cost (at 16 or 32 channels Winograd was 0.5–0.8× im2col), and at least two images, so the
+    /// weight transform is shared (one image of 8×8 at 256 channels ran 0.7×), and outputs of at
+    /// least 2×2: a 1×1 output fills a quarter of its tile (ResNet-18's last stage at 32×32 ran 0.5×).
+    init?(_ kernel: ConvolutionKernel) {
+        guard kernel.groups == 1, kernel.batch >= 2, kernel.geometry.channels >= WinogradKernel.minimumChannels,
+              kernel.outChannels >= WinogradKernel.minimumChannels,
+              kernel.geometry.outputHeight >= 2, kernel.geometry.outputWidth >= 2
+        else { return nil }
+        self.init(geometry: kernel.geometry, batch: kernel.batch, outChannels: kernel.outChannels)
+    }
+
+    public static let minimumChannels = 64
+    /// 1 MB: V and M stay in L2 from the transforms to the GEMMs and back.
+    public static let defaultBlockBudget = 1 << 18
+
+    var tileRows: Int { (geometry.outputHeight + 1) / 2 }
+    var tileColumns: Int { (geometry.outputWidth + 1) / 2 }
+
+    /// input [N, C, H, W], weight [K, C, 3, 3] → output [N, K, Hout, Wout], every element written.
+    public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue = ConvolutionEpilogue(),
+                        output: UnsafeMutablePointer<Float>) {
+        let channels = geometry.channels, outChannels = outChannels
+        let transformed = TensorStorage(uninitializedCount: 16 * outChannels * channels)
+        let pairs = outChannels * channels
+        ThreadPool.shared.parallelRanges(pairs, minimumPerChunk: 4096) { range in
+            transformWeights(weight, pairs: range, into: transformed.pointer)
+        }
+        let tilesPerImage = tileRows * tileColumns, tiles = batch * tilesPerImage
+        let blockSize = Swift.max(1, Swift.min(tiles, blockBudget / (16 * (channels + outChannels))))
+        let shareCount = Swift.max(1, Swift.min(ThreadPool.shared.threadCount, tiles / 8))
+        let u = UnsafePointer(transformed.pointer)
+        ThreadPool.shared.parallelFor(shareCount) { s in
+            let share = (tiles * s / shareCount)..<(tiles * (s + 1) / shareCount)
+            let capacity = Swift.min(blockSize, share.count)
+            let v = TensorStorage(uninitializedCount: 16 * channels * capacity)
+            let m = TensorStorage(repeating: 0, count: 16 * outChannels * capacity + 4)   // read 4 past the end
+            // Eight padded input rows for the input transform; two output rows (+8 slack) for the output.
+            let scratch = TensorStorage(repeating: 0, count: 8 * (2 * tileColumns + 14))
+            for start in stride(from: share.lowerBound, to: share.upperBound, by: capacity) {
+                let block = start..<Swift.min(start + capacity, share.upperBound)
+                forEachSegment(of: block, tilesPerImage: tilesPerImage) { image, row, columns, column in
+                    transformInput(input, image: image, tileRow: row, tileColumns: columns,
+                                   into: v.pointer + column, stride: capacity, scratch: scratch.pointer)
+                }
+                for xi in 0..<16 {
+                    gemm(m: outChannels, n: block.count, k: channels, a: u + xi * outChannels * channels, lda: channels,
+                         b: v.pointer + xi * channels * capacity, ldb: capacity,
+                         c: m.pointer + xi * outChannels * capacity, ldc: capacity)
+                }
+                forEachSegment(of: block, tilesPerImage: tilesPerImage) { image, row, columns, column in
+                    transformOutput(m.pointer + column, stride: capacity, image: image, tileRow: row, tileColumns: columns,
+                                    epilogue: epilogue, output: output, scratch: scratch.pointer)
+                }
+            }
+        }
+    }
+
+    /// Splits a block of tile numbers into runs along one tile row of one image:
+    /// `body(image, tile row, tile columns, column of the first tile within the block)`.
+    private func forEachSegment(of block: Range<Int>, tilesPerImage: Int, _ body: (Int, Int, Range<Int>, Int) -> Void) {
+        var t = block.lowerBound
+        while t < block.upperBound {
+            let image = t / tilesPerImage, within = t % tilesPerImage
+            let row = within / tileColumns, first = within % tileColumns
+            let last = Swift.min(tileColumns, first + (block.upperBound - t))
+            body(image, row, first..<last, t - block.lowerBound)
+            t += last - first
+        }
+    }
+
+    /// U_ξ[o, c] = (G g Gᵀ)_ξ with G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]. Pairs (o, c) are transformed
+    /// 64 at a time into a small buffer, then copied out as 16 contiguous runs (writing each pair's
+    /// 16 values straight to 16 matrices costs a cache miss per value on large layers).
+    private func transformWeights(_ weight: UnsafePointer<Float>, pairs range: Range<Int>, into u: UnsafeMutablePointer<Float>) {
+        let pairs = outChannels * geometry.channels, blockSize = 64
+        let buffer = TensorStorage(uninitializedCount: 16 * blockSize)
+        let b = buffer.pointer
+        for start in stride(from: range.lowerBound, to: range.upperBound, by: blockSize) {
+            let count = Swift.min(blockSize, range.upperBound - start)
+            for k in 0..<count {
+                let g = weight + (start + k) * 9
+                // G g, one SIMD4 per column of the 3×3 kernel (its four rows as lanes).
+                @inline(__always) func column(_ j: Int) -> SIMD4<Float> {
+                    let g0 = g[j], g1 = g[3 + j], g2 = g[6 + j]
+                    return SIMD4(g0, 0.5 * (g0 + g1 + g2), 0.5 * (g0 - g1 + g2), g2)
+                }
+                let c0 = column(0), c1 = column(1), c2 = column(2)
+                // (G g) Gᵀ: the same combination across the three columns; lane i is row i.
+                let t1 = 0.5 * (c0 + c1 + c2), t2 = 0.5 * (c0 - c1 + c2)
+                for i in 0..<4 {
+                    b[(i * 4) * blockSize + k] = c0[i]
+                    b[(i * 4 + 1) * blockSize + k] = t1[i]
+                    b[(i * 4 + 2) * blockSize + k] = t2[i]
+                    b[(i * 4 + 3) * blockSize + k] = c2[i]
+                }
+            }
+            for xi in 0..<16 { (u + xi * pairs + start).update(from: b + xi * blockSize, count: count) }
+        }
+    }
+
+    /// V_ξ[c, tile] = (Bᵀ d B)_ξ for the tiles `columns` of one tile row, every input channel, with
+    /// Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]. The four input rows under the tiles are copied
+    /// (zero-padded) into `scratch` and combined down the columns as whole rows; across each
+    /// combined row, tile j reads columns 2j … 2j + 3, so one 8-wide load at 2j and one at 2j + 2
+    /// give, as their even and odd lanes, the four taps of four neighbouring tiles.
+    private func transformInput(_ input: UnsafePointer<Float>, image: Int, tileRow: Int, tileColumns columns: Range<Int>,
+                                into v: UnsafeMutablePointer<Float>, stride: Int, scratch: UnsafeMutablePointer<Float>) {
+        let g = geometry, width = g.width, count = columns.count
+        let span = 2 * count + 2, rowLength = span + 8       // 8 floats of slack for loads past the end
+        let firstColumn = 2 * columns.lowerBound - g.padLeft  // input column under the row's column 0
+        let inside = Swift.max(0, -firstColumn)..<Swift.max(Swift.max(0, -firstColumn), Swift.min(span, width - firstColumn))
+        let planeSize = g.height * width, xiStride = g.channels * stride
+        let rows = scratch, combined = scratch + 4 * rowLength
+        for c in 0..<g.channels {
+            let plane = input + (image * g.channels + c) * planeSize
+            for a in 0..<4 {
+                let y = 2 * tileRow - g.padTop + a, row = rows + a * rowLength
+                if y < 0 || y >= g.height {
+                    row.update(repeating: 0, count: span)
+                    continue
+                }
+                for x in 0..<inside.lowerBound { row[x] = 0 }
+                copyShortRow(from: plane + y * width + firstColumn + inside.lowerBound, to: row + inside.lowerBound, count: inside.count)
+                for x in inside.upperBound..<span { row[x] = 0 }
+            }
+            // Bᵀ down the columns: rows (r0 − r2, r1 + r2, r2 − r1, r1 − r3).
+            let r0 = UnsafePointer(rows), r1 = r0 + rowLength, r2 = r1 + rowLength, r3 = r2 + rowLength
+            var x = 0
+            while x < span {
+                let a = load(r0 + x), b = load(r1 + x), m = load(r2 + x), d = load(r3 + x)
+                storeAll(a - m, combined + x); storeAll(b + m, combined + rowLength + x)
+                storeAll(m - b, combined + 2 * rowLength + x); storeAll(b - d, combined + 3 * rowLength + x)
+                x += 4
+            }
+            // B across each combined row, four tiles at a time.
+            let out = v + c * stride
+            for a in 0..<4 {
+                let row = UnsafePointer(combined + a * rowLength), target = out + 4 * a * xiStride
+                var q = 0
+                while q < count {
+                    let lanes = Swift.min(4, count - q)
+                    let low = load8(row + 2 * q), high = load8(row + 2 * q + 2)
+                    let d0 = low.evenHalf, d1 = low.oddHalf, d2 = high.evenHalf, d3 = high.oddHalf
+                    store(d0 - d2, target + q, lanes); store(d1 + d2, target + xiStride + q, lanes)
+                    store(d2 - d1, target + 2 * xiStride + q, lanes); store(d1 - d3, target + 3 * xiStride + q, lanes)
+                    q += 4
+                }
+            }
+        }
+    }
+
+    /// Y = Aᵀ M A with Aᵀ = [1 1 1 0; 0 1 −1 −1] for the tiles `columns` of one tile row, every
+    /// output channel; the two output rows are assembled in `scratch`, then the epilogue moves them
+    /// into the output (a tile may hang over an odd-sized edge: that column or row is dropped).
+    /// `m` must be readable 4 floats past the last tile of the last row.
+    private func transformOutput(_ m: UnsafePointer<Float>, stride: Int, image: Int, tileRow: Int, tileColumns columns: Range<Int>,
+                                 epilogue: ConvolutionEpilogue, output: UnsafeMutablePointer<Float>,
+                                 scratch: UnsafeMutablePointer<Float>) {
+        let outH = geometry.outputHeight, outW = geometry.outputWidth, count = columns.count
+        let xiStride = outChannels * stride, outPlane = outH * outW
+        let top = scratch, bottom = scratch + 2 * count + 8
+        let firstColumn = 2 * columns.lowerBound, width = Swift.min(outW, 2 * columns.upperBound) - firstColumn
+        let y = 2 * tileRow
+        for o in 0..<outChannels {
+            let p = m + o * stride
+            var q = 0
+            while q < count {
+                let s = p + q
+                // Column transform inside each of the four rows, then the row transform; four tiles at once.
+                let m1 = load(s + xiStride), m2 = load(s + 2 * xiStride)
+                let m5 = load(s + 5 * xiStride), m6 = load(s + 6 * xiStride)
+                let m9 = load(s + 9 * xiStride), m10 = load(s + 10 * xiStride)
+                let r00 = load(s) + m1 + m2, r01 = m1 - m2 - load(s + 3 * xiStride)
+                let r10 = load(s + 4 * xiStride) + m5 + m6, r11 = m5 - m6 - load(s + 7 * xiStride)
+                let r20 = load(s + 8 * xiStride) + m9 + m10, r21 = m9 - m10 - load(s + 11 * xiStride)
+                let m13 = load(s + 13 * xiStride), m14 = load(s + 14 * xiStride)
+                let r30 = load(s + 12 * xiStride) + m13 + m14, r31 = m13 - m14 - load(s + 15 * xiStride)
+                storeInterleaved(r00 + r10 + r20, r01 + r11 + r21, top + 2 * q)
+                storeInterleaved(r10 - r20 - r30, r11 - r21 - r31, bottom + 2 * q)
+                q += 4
+            }
+            let base = (image * outChannels + o) * outPlane + y * outW + firstColumn
+            epilogue.apply(channel: o, source: top, target: output + base, residual: epilogue.residual.map { $0 + base },
+                           count: width)
+            if y + 1 < outH {
+                epilogue.apply(channel: o, source: bottom, target: output + base + outW,
+                               residual: epilogue.residual.map { $0 + base + outW }, count: width)
+            }
+        }
+    }
+}
+
+@inline(__always) private func load(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+}
+
+@inline(__always) private func load(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> { load(UnsafePointer(p)) }
+
+@inline(__always) private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always) private func storeAll(_ value: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD4<Float>.self)
+}
+
+/// Stores the first `lanes` lanes of `value`.
+@inline(__always) private func store(_ value: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
+    if lanes == 4 {
+        UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD4<Float>.self)
+    } else {
+        for i in 0..<lanes { p[i] = value[i] }
+    }
+}
+
+/// p[0…7] = even₀ odd₀ even₁ odd₁ …
+@inline(__always) private func storeInterleaved(_ even: SIMD4<Float>, _ odd: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
+    let pairs = SIMD8(even[0], odd[0], even[1], odd[1], even[2], odd[2], even[3], odd[3])
+    UnsafeMutableRawPointer(p).storeBytes(of: pairs, as: SIMD8<Float>.self)
+}

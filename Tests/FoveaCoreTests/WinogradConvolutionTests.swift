@@ -1,0 +1,99 @@
+import FoveaCore
+import FoveaTestSupport
+import Testing
+
+/// Winograd F(2×2, 3×3) against the direct loops: odd and even output sizes (tiles hanging over
+/// the edge), valid, "same" and wide padding, maps smaller than a tile, and blocks that end in the
+/// middle of a tile row or an image.
+@Suite struct WinogradConvolutionTests {
+    func direct(_ x: Tensor, _ w: Tensor, padding p: (Int, Int, Int, Int)) -> [Double] {
+        let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]), o = w.shape[0]
+        let oh = h + p.0 + p.2 - 2, ow = wd + p.1 + p.3 - 2
+        var out = [Double](repeating: 0, count: n * o * oh * ow)
+        for b in 0..<n { for k in 0..<o { for y in 0..<oh { for xx in 0..<ow {
+            var sum: Double = 0
+            for ic in 0..<c { for i in 0..<3 { for j in 0..<3 {
+                let iy = y - p.0 + i, ix = xx - p.1 + j
+                if iy >= 0 && iy < h && ix >= 0 && ix < wd {
+                    sum += Double(x[flat: ((b * c + ic) * h + iy) * wd + ix]) * Double(w[flat: ((k * c + ic) * 3 + i) * 3 + j])
+                }
+            } } }
+            out[((b * o + k) * oh + y) * ow + xx] = sum
+        } } } }
+        return out
+    }
+
+    @Test(arguments: [
+        (batch: 3, channels: 8, height: 9, width: 8, out: 10, padding: (1, 1, 1, 1)),
+        (batch: 1, channels: 9, height: 7, width: 11, out: 8, padding: (0, 0, 0, 0)),
+        (batch: 2, channels: 8, height: 5, width: 5, out: 12, padding: (2, 2, 2, 2)),
+        (batch: 2, channels: 8, height: 6, width: 7, out: 8, padding: (0, 1, 1, 0)),
+        (batch: 2, channels: 8, height: 1, width: 1, out: 8, padding: (1, 1, 1, 1)),
+    ])
+    func matchesDirectLoops(shape: (batch: Int, channels: Int, height: Int, width: Int, out: Int, padding: (Int, Int, Int, Int))) {
+        let x = randomTensor([shape.batch, shape.channels, shape.height, shape.width], seed: 300)
+        let w = randomTensor([shape.out, shape.channels, 3, 3], seed: 301)
+        let g = WindowGeometry(channels: shape.channels, height: shape.height, width: shape.width, kernel: (3, 3),
+                               padding: (top: shape.padding.0, left: shape.padding.1, bottom: shape.padding.2, right: shape.padding.3))
+        let expected = direct(x, w, padding: shape.padding)
+        // The default block, then blocks of 3 tiles (16·(C + K)·3 floats): segments that stop mid-row.
+        for budget in [WinogradKernel.defaultBlockBudget, 16 * (shape.channels + shape.out) * 3] {
+            guard let kernel = WinogradKernel(geometry: g, batch: shape.batch, outChannels: shape.out, blockBudget: budget)
+            else { Issue.record("Winograd should apply to \(shape)"); return }
+            let y = Tensor(repeating: .nan, shape: [shape.batch, shape.out, g.outputHeight, g.outputWidth])
+            kernel.forward(input: x.pointer, weight: w.pointer, output: y.pointer)
+            #expect(relativeError(y.scalars, expected) < 1e-4, "\(shape), block budget \(budget)")
+        }
+    }
+
+    /// conv2d routes 3×3 stride-1 convolutions with ≥ 64 channels each way and ≥ 2 images here;
+    /// the epilogue (bias, folded batch norm, residual, ReLU6) is applied to the same values.
+    @Test func conv2dUsesItWithTheEpilogue() {
+        let x = randomTensor([2, 64, 5, 4], seed: 310), w = randomTensor([64, 64, 3, 3], seed: 311, scale: 0.1)
+        let b = randomTensor([64], seed: 312), gamma = randomTensor([64], seed: 313), beta = randomTensor([64], seed: 314)
+        let mean = randomTensor([64], seed: 315), variance = randomTensor([64], seed: 316).mapValues { $0 * $0 + 0.1 }
+        let residual = randomTensor([2, 64, 5, 4], seed: 317)
+        let folded = x.conv2dBatchNormInference(weight: w, bias: b, padding: (1, 1, 1, 1), normWeight: gamma, normBias: beta,
+                                                runningMean: mean, runningVariance: variance, epsilon: 1e-5, adding: residual,
+                                                activation: .relu6)
+        let plane = 5 * 4
+        let expected = direct(x, w, padding: (1, 1, 1, 1)).enumerated().map { index, value -> Double in
+            let o = (index / plane) % 64
+            let scale = Double(gamma[flat: o]) / (Double(variance[flat: o]) + 1e-5).squareRoot()
+            let y = (value + Double(b[flat: o]) - Double(mean[flat: o])) * scale + Double(beta[flat: o]) + Double(residual[flat: index])
+            return Swift.min(Swift.max(y, 0), 6)
+        }
+        #expect(peakRelativeError(folded.scalars, expected) < 1e-5)   // 576-term sums: elementwise error is meaningless near 0
+
+        func kernel(channels: Int, batch: Int, stride: Int = 1) -> ConvolutionKernel {
+            ConvolutionKernel(geometry: WindowGeometry(channels: channels, height: 8, width: 8, kernel: (3, 3),
+                                                       stride: (stride, stride), padding: (1, 1, 1, 1)),
+                              batch: batch, outChannels: 64, groups: 1)
+        }
+        #expect(kernel(channels: 64, batch: 2).usesWinograd)
+        #expect(!kernel(channels: 32, batch: 2).usesWinograd)
+        #expect(!kernel(channels: 64, batch: 1).usesWinograd)
+        #expect(!kernel(channels: 64, batch: 2, stride: 2).usesWinograd)
+    }
+
+    /// The input gradient of a "same" convolution is the transposed convolution, which runs through
+    /// Winograd too (64 channels each way): dX against its definition, Σ_o Σ_ij dY[o, y − i + 1, x − j + 1] · w[o, c, i, j].
+    @Test func inputGradientThroughWinogradMatchesTheDefinition() {
+        let (n, c, h, wd) = (2, 64, 4, 5)
+        let x = randomTensor([n, c, h, wd], seed: 320).requiringGrad(), w = randomTensor([c, c, 3, 3], seed: 321, scale: 0.1)
+        let probe = randomTensor([n, c, h, wd], seed: 322)
+        (x.conv2d(weight: w, bias: nil, padding: (1, 1, 1, 1)) * probe).sum().backward()
+        var expected = [Double](repeating: 0, count: n * c * h * wd)
+        for b in 0..<n { for ic in 0..<c { for y in 0..<h { for xx in 0..<wd {
+            var sum: Double = 0
+            for o in 0..<c { for i in 0..<3 { for j in 0..<3 {
+                let oy = y - i + 1, ox = xx - j + 1
+                if oy >= 0 && oy < h && ox >= 0 && ox < wd {
+                    sum += Double(probe[flat: ((b * c + o) * h + oy) * wd + ox]) * Double(w[flat: ((o * c + ic) * 3 + i) * 3 + j])
+                }
+            } } }
+            expected[((b * c + ic) * h + y) * wd + xx] = sum
+        } } } }
+        #expect(peakRelativeError(x.grad!.scalars, expected) < 1e-5)
+    }
+}
