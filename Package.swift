@@ -40,6 +40,8 @@ let package = Package(
                 "FoveaTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Winograd against im2col + GEMM per layer shape (BENCHMARKS.md); not a product.
+        .executableTarget(name: "convolution-bench", dependencies: ["FoveaCore"], path: "Benchmarks/ConvolutionBench"),
         // Helpers shared by the test targets (gradient checks, fixture loading); not a product.
         .target(name: "FoveaTestSupport", dependencies: ["FoveaCore"], path: "Tests/FoveaTestSupport"),
         .testTarget(name: "FoveaCoreTests", dependencies: ["FoveaCore", "FoveaTestSupport"], resources: [.copy("Fixtures")]),

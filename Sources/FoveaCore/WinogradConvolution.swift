@@ -34,12 +34,13 @@ public struct WinogradKernel: Sendable {
     /// the 2-core benchmark machine (BENCHMARKS.md): ≥ 64 channels each way, so the 16 GEMMs
     /// (K = input channels) run near OpenBLAS's small-matrix speed and save more than the transforms
     /// cost (at 16 or 32 channels Winograd was 0.5–0.8× im2col), and at least two images, so the
-    /// weight transform is shared (one image of 8×8 at 256 channels ran 0.7×), and outputs of at
-    /// least 2×2: a 1×1 output fills a quarter of its tile (ResNet-18's last stage at 32×32 ran 0.5×).
+    /// weight transform is shared (one image of 8×8 at 256 channels ran 0.7×), and even output
+    /// sizes, so that every tile is full: an 11×11 or 13×13 output computes up to 30 % of its tiles'
+    /// outputs for nothing and ran 0.75–0.9×; a 1×1 output fills a quarter of its tile and ran 0.5×.
     init?(_ kernel: ConvolutionKernel) {
         guard kernel.groups == 1, kernel.batch >= 2, kernel.geometry.channels >= WinogradKernel.minimumChannels,
               kernel.outChannels >= WinogradKernel.minimumChannels,
-              kernel.geometry.outputHeight >= 2, kernel.geometry.outputWidth >= 2
+              kernel.geometry.outputHeight % 2 == 0, kernel.geometry.outputWidth % 2 == 0
         else { return nil }
         self.init(geometry: kernel.geometry, batch: kernel.batch, outChannels: kernel.outChannels)
     }

@@ -46,17 +46,18 @@ import Testing
         }
     }
 
-    /// conv2d routes 3×3 stride-1 convolutions with ≥ 64 channels each way and ≥ 2 images here;
+    /// conv2d routes 3×3 stride-1 convolutions with ≥ 64 channels each way, ≥ 2 images and an
+    /// even-sized output here;
     /// the epilogue (bias, folded batch norm, residual, ReLU6) is applied to the same values.
     @Test func conv2dUsesItWithTheEpilogue() {
-        let x = randomTensor([2, 64, 5, 4], seed: 310), w = randomTensor([64, 64, 3, 3], seed: 311, scale: 0.1)
+        let x = randomTensor([2, 64, 6, 4], seed: 310), w = randomTensor([64, 64, 3, 3], seed: 311, scale: 0.1)
         let b = randomTensor([64], seed: 312), gamma = randomTensor([64], seed: 313), beta = randomTensor([64], seed: 314)
         let mean = randomTensor([64], seed: 315), variance = randomTensor([64], seed: 316).mapValues { $0 * $0 + 0.1 }
-        let residual = randomTensor([2, 64, 5, 4], seed: 317)
+        let residual = randomTensor([2, 64, 6, 4], seed: 317)
         let folded = x.conv2dBatchNormInference(weight: w, bias: b, padding: (1, 1, 1, 1), normWeight: gamma, normBias: beta,
                                                 runningMean: mean, runningVariance: variance, epsilon: 1e-5, adding: residual,
                                                 activation: .relu6)
-        let plane = 5 * 4
+        let plane = 6 * 4
         let expected = direct(x, w, padding: (1, 1, 1, 1)).enumerated().map { index, value -> Double in
             let o = (index / plane) % 64
             let scale = Double(gamma[flat: o]) / (Double(variance[flat: o]) + 1e-5).squareRoot()
@@ -65,12 +66,13 @@ import Testing
         }
         #expect(peakRelativeError(folded.scalars, expected) < 1e-5)   // 576-term sums: elementwise error is meaningless near 0
 
-        func kernel(channels: Int, batch: Int, stride: Int = 1) -> ConvolutionKernel {
-            ConvolutionKernel(geometry: WindowGeometry(channels: channels, height: 8, width: 8, kernel: (3, 3),
+        func kernel(channels: Int, batch: Int, stride: Int = 1, size: Int = 8) -> ConvolutionKernel {
+            ConvolutionKernel(geometry: WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3),
                                                        stride: (stride, stride), padding: (1, 1, 1, 1)),
                               batch: batch, outChannels: 64, groups: 1)
         }
         #expect(kernel(channels: 64, batch: 2).usesWinograd)
+        #expect(!kernel(channels: 64, batch: 2, size: 7).usesWinograd)
         #expect(!kernel(channels: 32, batch: 2).usesWinograd)
         #expect(!kernel(channels: 64, batch: 1).usesWinograd)
         #expect(!kernel(channels: 64, batch: 2, stride: 2).usesWinograd)
@@ -79,7 +81,7 @@ import Testing
     /// The input gradient of a "same" convolution is the transposed convolution, which runs through
     /// Winograd too (64 channels each way): dX against its definition, Σ_o Σ_ij dY[o, y − i + 1, x − j + 1] · w[o, c, i, j].
     @Test func inputGradientThroughWinogradMatchesTheDefinition() {
-        let (n, c, h, wd) = (2, 64, 4, 5)
+        let (n, c, h, wd) = (2, 64, 4, 6)
         let x = randomTensor([n, c, h, wd], seed: 320).requiringGrad(), w = randomTensor([c, c, 3, 3], seed: 321, scale: 0.1)
         let probe = randomTensor([n, c, h, wd], seed: 322)
         (x.conv2d(weight: w, bias: nil, padding: (1, 1, 1, 1)) * probe).sum().backward()

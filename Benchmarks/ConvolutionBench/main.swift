@@ -1,0 +1,45 @@
+// Winograd F(2×2, 3×3) against im2col + GEMM, one 3×3 "same" convolution at a time, on the layer
+// shapes of the benchmark models: the measurements behind `WinogradKernel`'s selection policy.
+//
+//     swift build -c release --product convolution-bench
+//     env -u OPENBLAS_CORETYPE .build/release/convolution-bench [threads]
+import FoveaCore
+import Foundation
+
+func medianMilliseconds(_ body: () -> Void) -> Double {
+    for _ in 0..<2 { body() }
+    var times: [Double] = []
+    for _ in 0..<7 {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+    }
+    return times.sorted()[times.count / 2]
+}
+
+let threads = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 2 : 2
+ThreadPool.shared.setThreadCount(threads)
+// (batch, channels in = out, height = width, padding, where it occurs)
+let layers: [(Int, Int, Int, Int, String)] = [
+    (128, 16, 32, 1, "ResNet-20 stage 1"), (128, 32, 16, 1, "ResNet-20 stage 2"), (128, 64, 8, 1, "ResNet-20 stage 3"),
+    (32, 32, 32, 1, "SimpleCNN block 1"), (32, 64, 16, 1, "SimpleCNN block 2"), (32, 128, 8, 1, "SimpleCNN block 3"),
+    (32, 64, 32, 1, "seed ResNet stage 1"), (32, 128, 16, 1, "seed ResNet stage 2"), (32, 256, 8, 1, "seed ResNet stage 3"),
+    (64, 64, 8, 1, "ResNet-18 layer1 at 32×32"), (64, 128, 4, 1, "ResNet-18 layer2"), (64, 256, 2, 1, "ResNet-18 layer3"),
+    (64, 512, 1, 1, "ResNet-18 layer4"), (64, 64, 13, 0, "keras-cifar-cnn conv 4 (valid, 11×11 out)"),
+    (1, 256, 8, 1, "one image"),
+]
+print("| layer | batch | channels | input | im2col + GEMM ms | Winograd ms | Winograd speed-up | used by conv2d |")
+print("|---|---|---|---|---|---|---|---|")
+for (batch, channels, size, pad, name) in layers {
+    let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), padding: (pad, pad, pad, pad))
+    var generator = SeededGenerator(seed: 1)
+    let x = Tensor.normal([batch, channels, size, size], using: &generator)
+    let w = Tensor.normal([channels, channels, 3, 3], std: 0.05, using: &generator)
+    let y = TensorStorage(uninitializedCount: batch * channels * g.outputHeight * g.outputWidth)
+    let unfolding = ConvolutionKernel(geometry: g, batch: batch, outChannels: channels, groups: 1)
+    let winograd = WinogradKernel(geometry: g, batch: batch, outChannels: channels)!
+    let a = medianMilliseconds { unfolding.forwardByUnfolding(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
+    let b = medianMilliseconds { winograd.forward(input: x.pointer, weight: w.pointer, output: y.pointer) }
+    print(String(format: "| %@ | %d | %d | %d×%d | %.2f | %.2f | %.2f× | %@ |", name, batch, channels, size, size, a, b, a / b,
+                 unfolding.usesWinograd ? "yes" : "no"))
+}
