@@ -106,7 +106,7 @@ public struct ConvolutionKernel: Sendable {
     }
 
     /// Whether `forward` runs Winograd F(2×2, 3×3) (see `WinogradKernel`).
-    public var usesWinograd: Bool { depthwise == nil && WinogradKernel(self) != nil }
+    public var usesWinograd: Bool { WinogradKernel(self) != nil }   // groups 1 only, so never depthwise
 
     /// The im2col + GEMM path, whichever kernel `forward` would pick (benchmarks compare against it).
     public func forwardByUnfolding(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,

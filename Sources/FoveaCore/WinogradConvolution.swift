@@ -14,7 +14,7 @@
 ///
 /// Tiles are numbered over the whole batch (image, tile row, tile column) and each thread takes a
 /// contiguous share, in blocks small enough that V and M stay in cache between the transforms and
-/// the GEMMs. That also splits a single image between the threads (batch-1 latency).
+/// the GEMMs.
 public struct WinogradKernel: Sendable {
     public let geometry: WindowGeometry
     public let batch: Int, outChannels: Int
@@ -56,8 +56,8 @@ public struct WinogradKernel: Sendable {
     public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue = ConvolutionEpilogue(),
                         output: UnsafeMutablePointer<Float>) {
         let channels = geometry.channels, outChannels = outChannels
-        let transformed = TensorStorage(uninitializedCount: 16 * outChannels * channels)
         let pairs = outChannels * channels
+        let transformed = TensorStorage(uninitializedCount: 16 * pairs)
         ThreadPool.shared.parallelRanges(pairs, minimumPerChunk: 4096) { range in
             transformWeights(weight, pairs: range, into: transformed.pointer)
         }
@@ -69,7 +69,8 @@ public struct WinogradKernel: Sendable {
             let share = (tiles * s / shareCount)..<(tiles * (s + 1) / shareCount)
             let capacity = Swift.min(blockSize, share.count)
             let v = TensorStorage(uninitializedCount: 16 * channels * capacity)
-            let m = TensorStorage(repeating: 0, count: 16 * outChannels * capacity + 4)   // read 4 past the end
+            // The output transform reads up to 3 floats past a run (lanes it then drops): 4 of slack.
+            let m = TensorStorage(uninitializedCount: 16 * outChannels * capacity + 4)
             // Eight padded input rows for the input transform; two output rows (+8 slack) for the output.
             let scratch = TensorStorage(repeating: 0, count: 8 * (2 * tileColumns + 14))
             for start in stride(from: share.lowerBound, to: share.upperBound, by: capacity) {
@@ -144,7 +145,9 @@ public struct WinogradKernel: Sendable {
         let g = geometry, width = g.width, count = columns.count
         let span = 2 * count + 2, rowLength = span + 8       // 8 floats of slack for loads past the end
         let firstColumn = 2 * columns.lowerBound - g.padLeft  // input column under the row's column 0
-        let inside = Swift.max(0, -firstColumn)..<Swift.max(Swift.max(0, -firstColumn), Swift.min(span, width - firstColumn))
+        // Columns of the row that lie inside the image; padding may be wider than the whole span.
+        let insideStart = Swift.min(span, Swift.max(0, -firstColumn))
+        let inside = insideStart..<Swift.max(insideStart, Swift.min(span, width - firstColumn))
         let planeSize = g.height * width, xiStride = g.channels * stride
         let rows = scratch, combined = scratch + 4 * rowLength
         for c in 0..<g.channels {

@@ -3,7 +3,7 @@ import FoveaTestSupport
 import Testing
 
 /// Winograd F(2×2, 3×3) against the direct loops: odd and even output sizes (tiles hanging over
-/// the edge), valid, "same" and wide padding, maps smaller than a tile, and blocks that end in the
+/// the edge), valid, "same", wide and wider-than-a-segment padding, maps smaller than a tile, and blocks that end in the
 /// middle of a tile row or an image.
 @Suite struct WinogradConvolutionTests {
     func direct(_ x: Tensor, _ w: Tensor, padding p: (Int, Int, Int, Int)) -> [Double] {
@@ -29,6 +29,8 @@ import Testing
         (batch: 2, channels: 8, height: 5, width: 5, out: 12, padding: (2, 2, 2, 2)),
         (batch: 2, channels: 8, height: 6, width: 7, out: 8, padding: (0, 1, 1, 0)),
         (batch: 2, channels: 8, height: 1, width: 1, out: 8, padding: (1, 1, 1, 1)),
+        // Padding wider than the tiles of a segment read: whole segments lie in the padding.
+        (batch: 1, channels: 8, height: 3, width: 1, out: 8, padding: (4, 9, 3, 6)),
     ])
     func matchesDirectLoops(shape: (batch: Int, channels: Int, height: Int, width: Int, out: Int, padding: (Int, Int, Int, Int))) {
         let x = randomTensor([shape.batch, shape.channels, shape.height, shape.width], seed: 300)
