@@ -21,24 +21,26 @@ extension Tensor {
             precondition(count > 1, "batchNorm2d: training needs more than one value per channel, got input \(describe(shape: shape))")
             mean.withUnsafeMutableBufferPointer { meanOut in
                 inverseStd.withUnsafeMutableBufferPointer { inverseStdOut in
-                    ThreadPool.shared.parallelFor(channels) { c in
-                        // Sums of x − K with K a value of the channel: one pass, without the cancellation
-                        // that E[x²] − E[x]² suffers when the mean is large against the spread.
-                        let k = x[c * plane]
-                        var sum: Double = 0, squares: Double = 0
-                        for n in 0..<batch {
-                            let (s, q) = shiftedSums(x + (n * channels + c) * plane, count: plane, shift: k)
-                            sum += s; squares += q
+                    ThreadPool.shared.parallelRanges(channels) { range in
+                        for c in range {
+                            // Sums of x − K with K a value of the channel: one pass, without the cancellation
+                            // that E[x²] − E[x]² suffers when the mean is large against the spread.
+                            let k = x[c * plane]
+                            var sum: Double = 0, squares: Double = 0
+                            for n in 0..<batch {
+                                let (s, q) = shiftedSums(x + (n * channels + c) * plane, count: plane, shift: k)
+                                sum += s; squares += q
+                            }
+                            let shiftedMean = sum / Double(count)
+                            let variance = Swift.max(squares / Double(count) - shiftedMean * shiftedMean, 0)
+                            let m = shiftedMean + Double(k)
+                            meanOut[c] = Float(m)
+                            inverseStdOut[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
+                            // Running statistics: in place, the one piece of layer state a forward pass updates.
+                            runningMean.pointer[c] = (1 - momentum) * runningMean.pointer[c] + momentum * Float(m)
+                            runningVariance.pointer[c] = (1 - momentum) * runningVariance.pointer[c]
+                                + momentum * Float(variance * Double(count) / Double(count - 1))
                         }
-                        let shiftedMean = sum / Double(count)
-                        let variance = Swift.max(squares / Double(count) - shiftedMean * shiftedMean, 0)
-                        let m = shiftedMean + Double(k)
-                        meanOut[c] = Float(m)
-                        inverseStdOut[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
-                        // Running statistics: in place, the one piece of layer state a forward pass updates.
-                        runningMean.pointer[c] = (1 - momentum) * runningMean.pointer[c] + momentum * Float(m)
-                        runningVariance.pointer[c] = (1 - momentum) * runningVariance.pointer[c]
-                            + momentum * Float(variance * Double(count) / Double(count - 1))
                     }
                 }
             }
@@ -52,54 +54,53 @@ extension Tensor {
         let y = result.pointer, gamma = weight.pointer, beta = bias.pointer, r = residual?.pointer
         // (x − mean)·scale + β, not x·scale + (β − mean·scale): when the mean is large against the
         // spread, the folded form cancels away float32 digits (PyTorch subtracts first too).
-        ThreadPool.shared.parallelFor(channels) { c in
-            let scale = gamma[c] * inverseStd[c], m = mean[c], shift = beta[c]
-            for n in 0..<batch {
-                let offset = (n * channels + c) * plane
-                normalise(x + offset, into: y + offset, residual: r.map { $0 + offset }, count: plane,
-                          mean: m, scale: scale, shift: shift, activation: activation)
+        ThreadPool.shared.parallelRanges(channels) { range in
+            for c in range {
+                let scale = gamma[c] * inverseStd[c], m = mean[c], shift = beta[c]
+                for n in 0..<batch {
+                    let offset = (n * channels + c) * plane
+                    normalise(x + offset, into: y + offset, residual: r.map { $0 + offset }, count: plane,
+                              mean: m, scale: scale, shift: shift, activation: activation)
+                }
             }
         }
         let input = detached(), g = weight.detached(), output = result.detached()
         var inputs = [self, weight, bias]
         if let residual { inputs.append(residual) }
         return Tensor.record(result, op: "batchNorm2d", inputs: inputs) { dy, needs in
-            // Through the ReLU first: the gradient that reaches the sum (x̂·γ + β + r).
-            let masked: Tensor
-            if activation != .none {
-                masked = Tensor(uninitializedShape: dy.shape)
-                let d = dy.pointer, m = masked.pointer, out = output.pointer
-                ThreadPool.shared.parallelRanges(dy.count, minimumPerChunk: 1 << 14) { range in
-                    for i in range { m[i] = activation.passes(out[i]) ? d[i] : 0 }
-                }
-            } else {
-                masked = dy
-            }
+            // Through the ReLU first: the gradient that reaches the sum (x̂·γ + β + r), masked
+            // channel by channel in the pass that sums it, while each plane is still in L1.
+            let masked = activation == .none ? dy : Tensor(uninitializedShape: dy.shape)
             let gradInput = needs[0] ? Tensor(uninitializedShape: input.shape) : nil
             let gradWeight = Tensor(uninitializedShape: [channels]), gradBias = Tensor(uninitializedShape: [channels])
-            let d = masked.pointer, xs = input.pointer
-            ThreadPool.shared.parallelFor(channels) { c in
-                var sumDy: Double = 0, sumDyCentered: Double = 0
-                for n in 0..<batch {
-                    let offset = (n * channels + c) * plane
-                    let (s, p) = sumAndCenteredProduct(d + offset, xs + offset, count: plane, mean: mean[c])
-                    sumDy += s; sumDyCentered += p
-                }
-                let sumDyXhat = sumDyCentered * Double(inverseStd[c])
-                gradBias.pointer[c] = Float(sumDy)
-                gradWeight.pointer[c] = Float(sumDyXhat)
-                guard let gradInput else { return }
-                let k = g.pointer[c] * inverseStd[c]
-                for n in 0..<batch {
-                    let offset = (n * channels + c) * plane
-                    let dx = gradInput.pointer + offset, dyc = d + offset, xc = xs + offset
-                    if training {
-                        // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂))
-                        let meanDy = Float(sumDy / Double(count)), meanDyXhat = Float(sumDyXhat / Double(count))
-                        let m = mean[c], inv = inverseStd[c]
-                        for i in 0..<plane { dx[i] = k * (dyc[i] - meanDy - (xc[i] - m) * inv * meanDyXhat) }
-                    } else {
-                        for i in 0..<plane { dx[i] = k * dyc[i] }
+            let d = masked.pointer, xs = input.pointer, incoming = dy.pointer, out = output.pointer
+            ThreadPool.shared.parallelRanges(channels) { range in
+                for c in range {
+                    var sumDy: Double = 0, sumDyCentered: Double = 0
+                    for n in 0..<batch {
+                        let offset = (n * channels + c) * plane
+                        if activation != .none {
+                            activation.maskGradient(incoming + offset, output: out + offset, into: d + offset, count: plane)
+                        }
+                        let (s, p) = sumAndCenteredProduct(d + offset, xs + offset, count: plane, mean: mean[c])
+                        sumDy += s; sumDyCentered += p
+                    }
+                    let sumDyXhat = sumDyCentered * Double(inverseStd[c])
+                    gradBias.pointer[c] = Float(sumDy)
+                    gradWeight.pointer[c] = Float(sumDyXhat)
+                    guard let gradInput else { continue }
+                    let k = g.pointer[c] * inverseStd[c]
+                    for n in 0..<batch {
+                        let offset = (n * channels + c) * plane
+                        let dx = gradInput.pointer + offset, dyc = d + offset, xc = xs + offset
+                        if training {
+                            // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂))
+                            let meanDy = Float(sumDy / Double(count)), meanDyXhat = Float(sumDyXhat / Double(count))
+                            let m = mean[c], inv = inverseStd[c]
+                            for i in 0..<plane { dx[i] = k * (dyc[i] - meanDy - (xc[i] - m) * inv * meanDyXhat) }
+                        } else {
+                            for i in 0..<plane { dx[i] = k * dyc[i] }
+                        }
                     }
                 }
             }

@@ -54,6 +54,10 @@ struct DepthwiseKernel {
     /// `inputGrad` must start at zero.
     func backward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
                   inputGrad: UnsafeMutablePointer<Float>?, weightGrad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?) {
+        if inPlane <= DepthwiseKernel.channelsLastLimit {
+            return backwardChannelsLast(input: input, weight: weight, output: output, outputGrad: outputGrad,
+                                        inputGrad: inputGrad, weightGrad: weightGrad, biasGrad: biasGrad)
+        }
         let (kh, kw, outW, s) = (g.kernelHeight, g.kernelWidth, g.outputWidth, g.strideWidth)
         ThreadPool.shared.parallelRanges(channels) { channelRange in
             let masked = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, outPlane))
@@ -64,13 +68,7 @@ struct DepthwiseKernel {
                 var tapSums = [Float](repeating: 0, count: kh * kw)
                 for n in 0..<batch {
                     let p = n * channels + c, x = input + p * inPlane, dy = outputGrad + p * outPlane
-                    if activation != .none {
-                        let y = output + p * outPlane
-                        for i in 0..<outPlane { masked[i] = activation.passes(y[i]) ? dy[i] : 0 }
-                    } else {
-                        masked.update(from: dy, count: outPlane)
-                    }
-                    for i in 0..<outPlane { biasSum += masked[i] }
+                    biasSum += activation.maskGradient(dy, output: output + p * outPlane, into: masked, count: outPlane)
                     for ki in 0..<kh {
                         for kj in 0..<kw {
                             let cols = columns(kj), offset = kj * g.dilationWidth - g.padLeft, tap = w[ki * kw + kj]
@@ -78,7 +76,11 @@ struct DepthwiseKernel {
                             for oh in 0..<g.outputHeight {
                                 guard let ih = row(oh, ki) else { continue }
                                 let source = x + ih * g.width + offset, gradient = masked + oh * outW
-                                for ow in cols { sum += gradient[ow] * source[ow * s] }
+                                if s == 1 {
+                                    sum += dot(gradient + cols.lowerBound, source + cols.lowerBound, count: cols.count)
+                                } else {
+                                    for ow in cols { sum += gradient[ow] * source[ow * s] }
+                                }
                                 if let inputGrad {
                                     let target = inputGrad + p * inPlane + ih * g.width + offset
                                     for ow in cols { target[ow * s] += tap * gradient[ow] }
@@ -142,4 +144,82 @@ struct DepthwiseKernel {
             }
         }
     }
+    /// The backward pass of `forwardChannelsLast`, for the same small planes: each image's input
+    /// and masked gradient transposed to [pixel][channel], then every (output pixel, tap) pair adds
+    /// one channel vector into dW (and one into dX). Parallel over images; each thread keeps its
+    /// own dW and bias sums, added up at the end. `inputGrad` is overwritten.
+    func backwardChannelsLast(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, output: UnsafePointer<Float>,
+                              outputGrad: UnsafePointer<Float>, inputGrad: UnsafeMutablePointer<Float>?,
+                              weightGrad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?) {
+        let (kh, kw, outW, outH) = (g.kernelHeight, g.kernelWidth, g.outputWidth, g.outputHeight)
+        let taps = kh * kw, channels = channels, inPlane = inPlane, outPlane = outPlane, activation = activation
+        let tapMajor = TensorStorage(uninitializedCount: taps * channels)
+        for c in 0..<channels { for t in 0..<taps { tapMajor.pointer[t * channels + c] = weight[c * taps + t] } }
+        let shareCount = Swift.min(ThreadPool.shared.threadCount, batch)
+        // Per share: dW as [tap][channel], then the bias sums.
+        let partials = (0..<shareCount).map { _ in TensorStorage(repeating: 0, count: (taps + 1) * channels) }
+        ThreadPool.shared.parallelFor(shareCount) { share in
+            let x = TensorStorage(uninitializedCount: inPlane * channels), dy = TensorStorage(uninitializedCount: outPlane * channels)
+            let dx = TensorStorage(uninitializedCount: inputGrad == nil ? 1 : inPlane * channels)
+            let plane = TensorStorage(uninitializedCount: Swift.max(1, outPlane))
+            let tapSums = partials[share].pointer, biasSums = partials[share].pointer + taps * channels
+            for n in (batch * share / shareCount)..<(batch * (share + 1) / shareCount) {
+                let image = input + n * channels * inPlane
+                for c in 0..<channels {
+                    for p in 0..<inPlane { x.pointer[p * channels + c] = image[c * inPlane + p] }
+                    let offset = (n * channels + c) * outPlane
+                    biasSums[c] += activation.maskGradient(outputGrad + offset, output: output + offset, into: plane.pointer, count: outPlane)
+                    for p in 0..<outPlane { dy.pointer[p * channels + c] = plane.pointer[p] }
+                }
+                if inputGrad != nil { dx.pointer.update(repeating: 0, count: inPlane * channels) }
+                for oh in 0..<outH {
+                    for ow in 0..<outW {
+                        let gradient = dy.pointer + (oh * outW + ow) * channels
+                        for ki in 0..<kh {
+                            let ih = oh * g.strideHeight - g.padTop + ki * g.dilationHeight
+                            guard ih >= 0 && ih < g.height else { continue }
+                            for kj in 0..<kw {
+                                let iw = ow * g.strideWidth - g.padLeft + kj * g.dilationWidth
+                                guard iw >= 0 && iw < g.width else { continue }
+                                let pixel = (ih * g.width + iw) * channels, t = ki * kw + kj
+                                let source = x.pointer + pixel, sums = tapSums + t * channels
+                                for c in 0..<channels { sums[c] += gradient[c] * source[c] }
+                                if inputGrad != nil {
+                                    let target = dx.pointer + pixel, w = tapMajor.pointer + t * channels
+                                    for c in 0..<channels { target[c] += w[c] * gradient[c] }
+                                }
+                            }
+                        }
+                    }
+                }
+                if let inputGrad {
+                    let result = inputGrad + n * channels * inPlane
+                    for c in 0..<channels {
+                        for p in 0..<inPlane { result[c * inPlane + p] = dx.pointer[p * channels + c] }
+                    }
+                }
+            }
+        }
+        for share in 1..<shareCount {
+            for i in 0..<((taps + 1) * channels) { partials[0].pointer[i] += partials[share].pointer[i] }
+        }
+        if let weightGrad {
+            for c in 0..<channels { for t in 0..<taps { weightGrad[c * taps + t] = partials[0].pointer[t * channels + c] } }
+        }
+        if let biasGrad { biasGrad.update(from: partials[0].pointer + taps * channels, count: channels) }
+    }
+}
+
+/// Σ a[i]·b[i] over `count` floats in eight float lanes.
+@inline(__always)
+private func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+    var lanes = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= count {
+        lanes += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+        i += 8
+    }
+    var sum = lanes.sum()
+    while i < count { sum += a[i] * b[i]; i += 1 }
+    return sum
 }

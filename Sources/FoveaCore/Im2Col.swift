@@ -46,6 +46,22 @@ public func im2col(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: Un
                 // Output columns whose input column lies inside the image: ow in [first, last).
                 let first = min(outW, Swift.max(0, (-columnOffset + g.strideWidth - 1) / g.strideWidth))
                 let last = Swift.max(first, min(outW, (g.width - columnOffset + g.strideWidth - 1) / g.strideWidth))
+                if g.strideWidth == 1 && first == 0 && last == outW {
+                    // Every output column reads inside the image (all taps of a "valid" convolution,
+                    // the middle taps of a padded one): whole rows, no edge cells to zero.
+                    let rowOffset = ki * g.dilationHeight - g.padTop
+                    let firstRow = Swift.min(outH, Swift.max(0, (-rowOffset + g.strideHeight - 1) / g.strideHeight))
+                    let lastRow = Swift.max(firstRow, Swift.min(outH, (g.height - rowOffset + g.strideHeight - 1) / g.strideHeight))
+                    row.update(repeating: 0, count: firstRow * outW)
+                    var source = channel + (firstRow * g.strideHeight + rowOffset) * g.width + columnOffset
+                    let sourceStep = g.strideHeight * g.width
+                    for oh in firstRow..<lastRow {
+                        copyRow(from: source, to: row + oh * outW, count: outW)
+                        source += sourceStep
+                    }
+                    (row + lastRow * outW).update(repeating: 0, count: (outH - lastRow) * outW)
+                    continue
+                }
                 for oh in 0..<outH {
                     let ih = oh * g.strideHeight - g.padTop + ki * g.dilationHeight
                     let out = row + oh * outW
@@ -58,7 +74,7 @@ public func im2col(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: Un
                     if g.strideWidth == 1 {
                         // Rows are short (8–32 floats): a memmove call, or the vectoriser's alias checks,
                         // cost more than the copy itself.
-                        copyShortRow(from: source + first, to: out + first, count: last - first)
+                        copyRow(from: source + first, to: out + first, count: last - first)
                     } else {
                         for ow in first..<last { out[ow] = source[ow * g.strideWidth] }
                     }
@@ -130,24 +146,31 @@ public func col2im(_ g: WindowGeometry, columns: UnsafePointer<Float>, output: U
     }
 }
 
-/// Copies `count` floats eight, then four, then one at a time, with no call and no alias check.
+/// Copies `count` floats with whole-vector moves only: the last vector overlaps the one before
+/// it (a 10-float row is two 8-float moves, not one move and two single floats). Source and
+/// target must not overlap.
 @inline(__always)
-func copyShortRow(from source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
-    var i = 0
-    while i + 8 <= count {
+func copyRow(from source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
+    @inline(__always) func move8(_ i: Int) {
         UnsafeMutableRawPointer(target + i).storeBytes(of: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self),
                                                        as: SIMD8<Float>.self)
-        i += 8
     }
-    if i + 4 <= count {
+    @inline(__always) func move4(_ i: Int) {
         UnsafeMutableRawPointer(target + i).storeBytes(of: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD4<Float>.self),
                                                        as: SIMD4<Float>.self)
-        i += 4
     }
-    while i < count { target[i] = source[i]; i += 1 }
+    if count >= 8 {
+        var i = 0
+        while i + 8 < count { move8(i); i += 8 }
+        move8(count - 8)
+    } else if count >= 4 {
+        move4(0); move4(count - 4)
+    } else {
+        for i in 0..<count { target[i] = source[i] }
+    }
 }
 
-/// target[i] += source[i] for `count` floats, in the same steps as `copyShortRow`.
+/// target[i] += source[i] for `count` floats, eight, then four, then one at a time.
 @inline(__always)
 func addShortRow(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
     var i = 0

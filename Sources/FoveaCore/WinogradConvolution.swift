@@ -159,7 +159,7 @@ public struct WinogradKernel: Sendable {
                     continue
                 }
                 for x in 0..<inside.lowerBound { row[x] = 0 }
-                copyShortRow(from: plane + y * width + firstColumn + inside.lowerBound, to: row + inside.lowerBound, count: inside.count)
+                copyRow(from: plane + y * width + firstColumn + inside.lowerBound, to: row + inside.lowerBound, count: inside.count)
                 for x in inside.upperBound..<span { row[x] = 0 }
             }
             // Bᵀ down the columns: rows (r0 − r2, r1 + r2, r2 − r1, r1 − r3).

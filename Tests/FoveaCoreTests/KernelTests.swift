@@ -65,6 +65,8 @@ import Testing
             ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1)), ((5, 5), (1, 1), (2, 2, 2, 2), (1, 1)), ((3, 3), (1, 1), (2, 2, 2, 2), (2, 2)),
             ((2, 2), (1, 1), (0, 0, 1, 1), (1, 1)), ((3, 1), (1, 1), (1, 0, 1, 0), (1, 1)), ((3, 3), (1, 1), (0, 0, 0, 0), (1, 1)),
             ((3, 3), (2, 2), (1, 1, 1, 1), (1, 1)), ((1, 1), (1, 1), (0, 0, 0, 0), (1, 1)), ((3, 3), (1, 1), (3, 1, 0, 1), (1, 1)),
+            // Whole-row copies (every column inside the image) with rows in the vertical padding.
+            ((3, 3), (2, 1), (1, 0, 1, 0), (1, 1)), ((3, 2), (1, 1), (2, 0, 1, 0), (2, 1)),
         ]
         // Maps smaller than the kernel's reach too (ResNet-18's last stage at 32×32 inputs is 1×1).
         let sizes = [(5, 6), (1, 1), (2, 2), (1, 3)]
@@ -106,6 +108,90 @@ import Testing
                                 dilation: (dilation, dilation), groups: 5, activation: .relu6)
             let slow = naiveConvolution(x, w, stride: stride, pad: pad, dilation: dilation, groups: 5).map { Swift.min(Swift.max($0, 0), 6) }
             #expect(relativeError(fast.scalars, slow.map(Double.init)) < 1e-4, "\(height)×\(width), stride \(stride), dilation \(dilation)")
+        }
+    }
+
+    /// A 1×1 convolution on planes of ≥ 256 pixels multiplies each image as it lies (no im2col):
+    /// forward with the fused ReLU, and dX, dW, bias gradient against their closed forms.
+    @Test func pointwiseConvolutionOnLargePlanesReadsTheInputDirectly() {
+        let (batch, channels, out, height, width) = (3, 4, 5, 16, 17)
+        let plane = height * width
+        let x = randomTensor([batch, channels, height, width], seed: 96).requiringGrad()
+        let w = randomTensor([out, channels, 1, 1], seed: 97).requiringGrad(), b = randomTensor([out], seed: 98).requiringGrad()
+        let kernel = ConvolutionKernel(geometry: WindowGeometry(channels: channels, height: height, width: width, kernel: (1, 1)),
+                                       batch: batch, outChannels: out, groups: 1)
+        #expect(kernel.readsInputAsColumns)
+        let y = x.conv2d(weight: w, bias: b, activation: .relu)
+        let linear = naiveConvolution(x, w, stride: 1, pad: 0, dilation: 1, groups: 1)
+        let expected = (0..<y.count).map { i in Double(Swift.max(linear[i] + b.scalars[(i / plane) % out], 0)) }
+        #expect(relativeError(y.scalars, expected) < 1e-4)
+        let seed = randomTensor(y.shape, seed: 99)
+        y.backward(seed: seed)
+        // g = seed where the ReLU passed; dX = Wᵀg, dW = g·xᵀ, db = Σg.
+        let g = (0..<y.count).map { y.scalars[$0] > 0 ? Double(seed.scalars[$0]) : 0 }
+        var dx = [Double](repeating: 0, count: x.count), dw = [Double](repeating: 0, count: w.count), db = [Double](repeating: 0, count: out)
+        for n in 0..<batch {
+            for o in 0..<out {
+                for p in 0..<plane {
+                    let gradient = g[(n * out + o) * plane + p]
+                    db[o] += gradient
+                    for c in 0..<channels {
+                        dx[(n * channels + c) * plane + p] += Double(w.scalars[o * channels + c]) * gradient
+                        dw[o * channels + c] += gradient * Double(x.scalars[(n * channels + c) * plane + p])
+                    }
+                }
+            }
+        }
+        #expect(relativeError(x.grad!.scalars, dx) < 1e-4)
+        #expect(relativeError(w.grad!.scalars, dw) < 1e-4)
+        #expect(relativeError(b.grad!.scalars, db) < 1e-4)
+        // One image takes the single-image path, which reads a pointwise input directly too.
+        let single = randomTensor([1, channels, 3, 5], seed: 100)
+        let reference = naiveConvolution(single, w, stride: 1, pad: 0, dilation: 1, groups: 1)
+        #expect(relativeError(single.conv2d(weight: w, bias: nil).scalars, reference.map(Double.init)) < 1e-4)
+    }
+
+    /// Depthwise convolution's two backward paths (per plane, channels-last) against each channel
+    /// run on its own as a one-channel convolution through the GEMM kernel: dX, dW and the bias
+    /// gradient, through the fused ReLU6's mask.
+    @Test(arguments: [(20, 18), (5, 5)]) func depthwiseBothBackwardPathsMatchOneChannelConvolutions(height: Int, width: Int) {
+        let (batch, channels) = (3, 5)
+        let x = randomTensor([batch, channels, height, width], seed: 92, scale: 3)
+        let w = randomTensor([channels, 1, 3, 3], seed: 93), b = randomTensor([channels], seed: 94)
+        for (stride, pad, dilation) in [(1, 1, 1), (2, 1, 1), (1, 2, 2)] {
+            let (xi, wi, bi) = (x.copy().requiringGrad(), w.copy().requiringGrad(), b.copy().requiringGrad())
+            let y = xi.conv2d(weight: wi, bias: bi, stride: (stride, stride), padding: (pad, pad, pad, pad),
+                              dilation: (dilation, dilation), groups: channels, activation: .relu6)
+            let seed = randomTensor(y.shape, seed: 95)
+            y.backward(seed: seed)
+            let inPlane = height * width, outPlane = y.shape[2] * y.shape[3]
+            var dx = [Double](repeating: 0, count: x.count), dw = [Double](), db = [Double]()
+            for c in 0..<channels {
+                func plane(_ t: Tensor, _ size: Int) -> Tensor {
+                    let scalars = t.scalars
+                    var values: [Float] = []
+                    for n in 0..<batch {
+                        let start = (n * channels + c) * size
+                        values += scalars[start..<(start + size)]
+                    }
+                    return try! Tensor(values, shape: [batch, 1, t.shape[2], t.shape[3]])
+                }
+                let xc = plane(x, inPlane).requiringGrad()
+                let wc = try! Tensor(Array(w.scalars[(c * 9)..<((c + 1) * 9)]), shape: [1, 1, 3, 3]).requiringGrad()
+                let bc = try! Tensor([b.scalars[c]], shape: [1]).requiringGrad()
+                let yc = xc.conv2d(weight: wc, bias: bc, stride: (stride, stride), padding: (pad, pad, pad, pad),
+                                   dilation: (dilation, dilation), activation: .relu6)
+                yc.backward(seed: plane(seed, outPlane))
+                for n in 0..<batch {
+                    for p in 0..<inPlane { dx[(n * channels + c) * inPlane + p] = Double(xc.grad!.scalars[n * inPlane + p]) }
+                }
+                dw += wc.grad!.scalars.map(Double.init)
+                db.append(Double(bc.grad!.scalars[0]))
+            }
+            let context = "\(height)×\(width), stride \(stride), dilation \(dilation)"
+            #expect(relativeError(xi.grad!.scalars, dx) < 1e-4, "dX, \(context)")
+            #expect(relativeError(wi.grad!.scalars, dw) < 1e-4, "dW, \(context)")
+            #expect(relativeError(bi.grad!.scalars, db) < 1e-4, "bias, \(context)")
         }
     }
 
