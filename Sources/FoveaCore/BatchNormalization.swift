@@ -104,6 +104,7 @@ extension Tensor {
                     }
                 }
             }
+            withExtendedLifetime(masked) {}   // written through `d` above
             var grads: [Tensor?] = [gradInput, needs[1] ? gradWeight : nil, needs[2] ? gradBias : nil]
             if needs.count > 3 { grads.append(needs[3] ? masked : nil) }
             return grads

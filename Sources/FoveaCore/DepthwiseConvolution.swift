@@ -200,13 +200,17 @@ struct DepthwiseKernel {
                 }
             }
         }
-        for share in 1..<shareCount {
-            for i in 0..<((taps + 1) * channels) { partials[0].pointer[i] += partials[share].pointer[i] }
+        // Kept alive through the last read of their pointers (the optimiser may otherwise free them
+        // right after `.pointer`: the bias gradient read freed memory in release builds).
+        withExtendedLifetime(partials) {
+            for share in 1..<shareCount {
+                for i in 0..<((taps + 1) * channels) { partials[0].pointer[i] += partials[share].pointer[i] }
+            }
+            if let weightGrad {
+                for c in 0..<channels { for t in 0..<taps { weightGrad[c * taps + t] = partials[0].pointer[t * channels + c] } }
+            }
+            if let biasGrad { biasGrad.update(from: partials[0].pointer + taps * channels, count: channels) }
         }
-        if let weightGrad {
-            for c in 0..<channels { for t in 0..<taps { weightGrad[c * taps + t] = partials[0].pointer[t * channels + c] } }
-        }
-        if let biasGrad { biasGrad.update(from: partials[0].pointer + taps * channels, count: channels) }
     }
 }
 
