@@ -182,12 +182,15 @@ public struct ConvolutionKernel: Sendable {
             }
         }
         let unfolded = g.isPointwise ? input : UnsafePointer(columns.pointer)
-        ThreadPool.shared.parallelRanges(outChannels, minimumPerChunk: 4) { rows in
-            gemm(m: rows.count, n: outPlane, k: patch, a: weight + rows.lowerBound * patch, lda: patch,
-                 b: unfolded, ldb: outPlane, c: product.pointer + rows.lowerBound * outPlane, ldc: outPlane)
-            for o in rows {
-                epilogue.apply(channel: o, source: product.pointer + o * outPlane, target: output + o * outPlane,
-                               residual: epilogue.residual.map { $0 + o * outPlane }, count: outPlane)
+        // `columns` is read only through `unfolded` from here on: keep it alive until the GEMMs end.
+        withExtendedLifetime(columns) {
+            ThreadPool.shared.parallelRanges(outChannels, minimumPerChunk: 4) { rows in
+                gemm(m: rows.count, n: outPlane, k: patch, a: weight + rows.lowerBound * patch, lda: patch,
+                     b: unfolded, ldb: outPlane, c: product.pointer + rows.lowerBound * outPlane, ldc: outPlane)
+                for o in rows {
+                    epilogue.apply(channel: o, source: product.pointer + o * outPlane, target: output + o * outPlane,
+                                   residual: epilogue.residual.map { $0 + o * outPlane }, count: outPlane)
+                }
             }
         }
     }

@@ -96,8 +96,34 @@ struct DepthwiseKernel {
         }
     }
 
-    /// Planes of at most this many pixels go channels-last (`forwardChannelsLast`).
+    /// Planes of at most this many pixels go channels-last (`forwardChannelsLast`, `backwardChannelsLast`).
     static let channelsLastLimit = 256
+
+    /// The weights [channel][tap] as [tap][channel], for the channels-last loops.
+    func tapMajorWeights(_ weight: UnsafePointer<Float>) -> TensorStorage {
+        let taps = g.kernelHeight * g.kernelWidth
+        let tapMajor = TensorStorage(uninitializedCount: taps * channels)
+        for c in 0..<channels { for t in 0..<taps { tapMajor.pointer[t * channels + c] = weight[c * taps + t] } }
+        return tapMajor
+    }
+
+    /// The window walk of the channels-last loops: `body(output pixel, tap, input pixel)` for
+    /// every tap of every output pixel whose input pixel lies inside the image (padding skipped).
+    @inline(__always) func forEachTap(_ body: (_ outPixel: Int, _ tap: Int, _ inPixel: Int) -> Void) {
+        for oh in 0..<g.outputHeight {
+            for ow in 0..<g.outputWidth {
+                for ki in 0..<g.kernelHeight {
+                    let ih = oh * g.strideHeight - g.padTop + ki * g.dilationHeight
+                    guard ih >= 0 && ih < g.height else { continue }
+                    for kj in 0..<g.kernelWidth {
+                        let iw = ow * g.strideWidth - g.padLeft + kj * g.dilationWidth
+                        guard iw >= 0 && iw < g.width else { continue }
+                        body(oh * g.outputWidth + ow, ki * g.kernelWidth + kj, ih * g.width + iw)
+                    }
+                }
+            }
+        }
+    }
 
     /// For small planes (MobileNetV2's later stages at CIFAR sizes are 4×4 down to 1×1) the
     /// per-plane loops above do almost no work per iteration. Here each image is transposed to
@@ -105,11 +131,8 @@ struct DepthwiseKernel {
     /// (contiguous, so it vectorises), and the result is transposed back before the epilogue.
     func forwardChannelsLast(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
                              output: UnsafeMutablePointer<Float>) {
-        let (kh, kw, outW, outH) = (g.kernelHeight, g.kernelWidth, g.outputWidth, g.outputHeight)
-        let taps = kh * kw, channels = channels, inPlane = inPlane, outPlane = outPlane
-        // Weights as [tap][channel].
-        let tapMajor = TensorStorage(uninitializedCount: taps * channels)
-        for c in 0..<channels { for t in 0..<taps { tapMajor.pointer[t * channels + c] = weight[c * taps + t] } }
+        let channels = channels, inPlane = inPlane, outPlane = outPlane
+        let tapMajor = tapMajorWeights(weight)
         ThreadPool.shared.parallelRanges(batch) { images in
             let x = TensorStorage(uninitializedCount: inPlane * channels), y = TensorStorage(uninitializedCount: outPlane * channels)
             for n in images {
@@ -118,21 +141,10 @@ struct DepthwiseKernel {
                     for p in 0..<inPlane { x.pointer[p * channels + c] = image[c * inPlane + p] }
                 }
                 y.pointer.update(repeating: 0, count: outPlane * channels)
-                for oh in 0..<outH {
-                    for ow in 0..<outW {
-                        let target = y.pointer + (oh * outW + ow) * channels
-                        for ki in 0..<kh {
-                            let ih = oh * g.strideHeight - g.padTop + ki * g.dilationHeight
-                            guard ih >= 0 && ih < g.height else { continue }
-                            for kj in 0..<kw {
-                                let iw = ow * g.strideWidth - g.padLeft + kj * g.dilationWidth
-                                guard iw >= 0 && iw < g.width else { continue }
-                                let source = x.pointer + (ih * g.width + iw) * channels
-                                let w = tapMajor.pointer + (ki * kw + kj) * channels
-                                for c in 0..<channels { target[c] += w[c] * source[c] }
-                            }
-                        }
-                    }
+                forEachTap { outPixel, tap, inPixel in
+                    let target = y.pointer + outPixel * channels, source = x.pointer + inPixel * channels
+                    let w = tapMajor.pointer + tap * channels
+                    for c in 0..<channels { target[c] += w[c] * source[c] }
                 }
                 let result = output + n * channels * outPlane
                 for c in 0..<channels {
@@ -151,10 +163,8 @@ struct DepthwiseKernel {
     func backwardChannelsLast(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, output: UnsafePointer<Float>,
                               outputGrad: UnsafePointer<Float>, inputGrad: UnsafeMutablePointer<Float>?,
                               weightGrad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?) {
-        let (kh, kw, outW, outH) = (g.kernelHeight, g.kernelWidth, g.outputWidth, g.outputHeight)
-        let taps = kh * kw, channels = channels, inPlane = inPlane, outPlane = outPlane, activation = activation
-        let tapMajor = TensorStorage(uninitializedCount: taps * channels)
-        for c in 0..<channels { for t in 0..<taps { tapMajor.pointer[t * channels + c] = weight[c * taps + t] } }
+        let taps = g.kernelHeight * g.kernelWidth, channels = channels, inPlane = inPlane, outPlane = outPlane
+        let activation = activation, tapMajor = tapMajorWeights(weight)
         let shareCount = Swift.min(ThreadPool.shared.threadCount, batch)
         // Per share: dW as [tap][channel], then the bias sums.
         let partials = (0..<shareCount).map { _ in TensorStorage(repeating: 0, count: (taps + 1) * channels) }
@@ -172,24 +182,13 @@ struct DepthwiseKernel {
                     for p in 0..<outPlane { dy.pointer[p * channels + c] = plane.pointer[p] }
                 }
                 if inputGrad != nil { dx.pointer.update(repeating: 0, count: inPlane * channels) }
-                for oh in 0..<outH {
-                    for ow in 0..<outW {
-                        let gradient = dy.pointer + (oh * outW + ow) * channels
-                        for ki in 0..<kh {
-                            let ih = oh * g.strideHeight - g.padTop + ki * g.dilationHeight
-                            guard ih >= 0 && ih < g.height else { continue }
-                            for kj in 0..<kw {
-                                let iw = ow * g.strideWidth - g.padLeft + kj * g.dilationWidth
-                                guard iw >= 0 && iw < g.width else { continue }
-                                let pixel = (ih * g.width + iw) * channels, t = ki * kw + kj
-                                let source = x.pointer + pixel, sums = tapSums + t * channels
-                                for c in 0..<channels { sums[c] += gradient[c] * source[c] }
-                                if inputGrad != nil {
-                                    let target = dx.pointer + pixel, w = tapMajor.pointer + t * channels
-                                    for c in 0..<channels { target[c] += w[c] * gradient[c] }
-                                }
-                            }
-                        }
+                forEachTap { outPixel, tap, inPixel in
+                    let gradient = dy.pointer + outPixel * channels, source = x.pointer + inPixel * channels
+                    let sums = tapSums + tap * channels
+                    for c in 0..<channels { sums[c] += gradient[c] * source[c] }
+                    if inputGrad != nil {
+                        let target = dx.pointer + inPixel * channels, w = tapMajor.pointer + tap * channels
+                        for c in 0..<channels { target[c] += w[c] * gradient[c] }
                     }
                 }
                 if let inputGrad {

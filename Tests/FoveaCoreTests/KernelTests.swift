@@ -69,7 +69,8 @@ import Testing
             ((3, 3), (2, 1), (1, 0, 1, 0), (1, 1)), ((3, 2), (1, 1), (2, 0, 1, 0), (2, 1)),
         ]
         // Maps smaller than the kernel's reach too (ResNet-18's last stage at 32×32 inputs is 1×1).
-        let sizes = [(5, 6), (1, 1), (2, 2), (1, 3)]
+        // (4, 13): valid rows of 11 and 12 floats, copied as two overlapping 8-float moves.
+        let sizes = [(5, 6), (1, 1), (2, 2), (1, 3), (4, 13)]
         for (height, width) in sizes {
           let x = randomTensor([2, height, width], seed: 60)
           for (kernel, stride, padding, dilation) in cases {
