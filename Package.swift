@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Layering (see DESIGN.md): fovea (CLI) → FoveaTrain → FoveaModels, FoveaData → FoveaNN → FoveaCore → CBLAS.
+// Layering (see DESIGN.md): fovea (CLI) → FoveaTrain → FoveaModels, FoveaData → FoveaNN → FoveaCore → CBLAS, CKernels.
 // A module imports only modules below it.
 let package = Package(
     name: "Fovea",
@@ -21,9 +21,11 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        // Convolution micro-kernels in C: AVX2/FMA per function, chosen at run time (no unsafe flags).
+        .target(name: "CKernels", path: "Sources/CKernels"),
         .target(
             name: "FoveaCore",
-            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]),
+            dependencies: ["CKernels", .target(name: "CBLAS", condition: .when(platforms: [.linux]))]),
         .target(name: "FoveaNN", dependencies: ["FoveaCore"]),
         // zlib for gzip'd datasets (apt: zlib1g-dev, which libpng-dev pulls in; part of Apple's SDKs).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),

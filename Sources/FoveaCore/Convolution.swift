@@ -102,6 +102,7 @@ public struct ConvolutionKernel: Sendable {
                         output: UnsafeMutablePointer<Float>) {
         if let depthwise { return depthwise.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
         if let winograd = WinogradKernel(self) { return winograd.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
+        if let panels = PanelConvolution(self) { return panels.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
         forwardByUnfolding(input: input, weight: weight, epilogue: epilogue, output: output)
     }
 

@@ -34,7 +34,8 @@ public struct BenchmarkResult: Codable, Sendable {
 
 public enum Benchmark {
     public static func run(model name: String, batch: Int, inputShape: [Int], classes: Int,
-                           repeats: Int = 5, secondsPerRepeat: Double = 1.0, trainOnly: Bool = false) throws -> BenchmarkResult {
+                           repeats: Int = 5, secondsPerRepeat: Double = 1.0, trainOnly: Bool = false,
+                           inferOnly: Bool = false) throws -> BenchmarkResult {
         guard batch > 0, repeats > 0 else { throw FoveaError.argument("batch and repeats must be positive") }
         let configuration = ModelConfiguration(name: name, classes: classes, inputShape: inputShape)
         let model = try ModelZoo.make(configuration, seed: 1)
@@ -54,7 +55,7 @@ public enum Benchmark {
             loss.backward()
             optimizer.step()
         }
-        let train = try measure(repeats: repeats, seconds: secondsPerRepeat, trainStep)
+        let train = inferOnly ? 0 : try measure(repeats: repeats, seconds: secondsPerRepeat, trainStep)
         var inferStep = 0
         let infer = trainOnly ? 0 : try measure(repeats: repeats, seconds: secondsPerRepeat) {
             _ = try model.predict(batches[inferStep % batches.count].0)
@@ -65,7 +66,7 @@ public enum Benchmark {
         return BenchmarkResult(model: name, batch: batch, threads: ThreadPool.shared.threadCount, inputShape: inputShape,
                                classes: classes, params: model.parameterCount,
                                forwardFlops: 2 * (try ModelSummary(of: model, inputShape: inputShape).multiplyAccumulates),
-                               trainImagesPerSecond: Double(batch) / train, inferImagesPerSecond: trainOnly ? 0 : Double(batch) / infer,
+                               trainImagesPerSecond: inferOnly ? 0 : Double(batch) / train, inferImagesPerSecond: trainOnly ? 0 : Double(batch) / infer,
                                inferLatencyMsBatch1: latency * 1000, peakRssMb: peakResidentMegabytes())
     }
 

@@ -14,6 +14,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repeats (the median is reported).") var repeats = 5
     @Option(help: "Seconds per timed repeat.") var seconds: Double = 1.0
     @Flag(name: .customLong("train-only"), help: "Skip the inference measurements.") var trainOnly = false
+    @Flag(name: .customLong("infer-only"), help: "Skip the training measurement.") var inferOnly = false
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
@@ -21,11 +22,12 @@ struct Bench: ParsableCommand {
         try requirePositive(repeats, "--repeats")
         if let threads { try requirePositive(threads, "--threads") }
         if let classes { try requirePositive(classes, "--classes") }
+        if trainOnly && inferOnly { throw ValidationError("--train-only and --infer-only exclude each other") }
         ThreadPool.shared.setThreadCount(threads ?? ThreadPool.defaultThreadCount)
         let spec = try ModelZoo.specification(named: model)
         let shape = try input.map { try parseShape($0, option: "--input") } ?? spec.defaultInput
         let result = try Benchmark.run(model: spec.name, batch: batch, inputShape: shape, classes: classes ?? spec.defaultClasses,
-                                       repeats: repeats, secondsPerRepeat: seconds, trainOnly: trainOnly)
+                                       repeats: repeats, secondsPerRepeat: seconds, trainOnly: trainOnly, inferOnly: inferOnly)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

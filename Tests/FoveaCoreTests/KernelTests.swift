@@ -286,7 +286,9 @@ import Testing
             if activation == .relu { separate = separate.relu() }
             if activation == .relu6 { separate = separate.relu6() }
             #expect(folded.shape == separate.shape)
-            #expect(relativeError(folded.scalars, separate.scalars.map(Double.init)) < 1e-5,
+            // Relative to the output's scale: (acc + b)·s + t cancels near zero, and the AVX2 kernel's
+            // epilogue may round it as one fused multiply-add where the separate ops round twice.
+            #expect(peakRelativeError(folded.scalars, separate.scalars.map(Double.init)) < 1e-5,
                     "groups \(groups), residual \(useResidual), \(activation)")
         }
     }

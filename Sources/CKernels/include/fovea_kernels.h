@@ -1,0 +1,59 @@
+#ifndef FOVEA_KERNELS_H
+#define FOVEA_KERNELS_H
+
+// Convolution kernels that need instructions Swift cannot ask for without unsafe flags:
+// AVX2 + FMA, enabled per function and chosen at run time, so the package still builds
+// and runs anywhere (elsewhere `fovea_panel_convolution_available` returns 0 and Fovea
+// keeps its im2col + BLAS path).
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Rows of the weight matrix per micro-kernel tile, and output columns (pixels) per panel.
+enum { FOVEA_TILE_ROWS = 6, FOVEA_PANEL_COLUMNS = 16 };
+
+/// Geometry of one group's window over an NCHW image (as Swift's WindowGeometry).
+typedef struct {
+    int channels, height, width;
+    int kernel_height, kernel_width;
+    int stride_height, stride_width;
+    int pad_top, pad_left;
+    int dilation_height, dilation_width;
+    int output_height, output_width;
+} fovea_window;
+
+/// y = clamp((acc + bias[o]) · scale[o] + shift[o] + residual, floor, ceiling); any pointer may be NULL.
+/// `residual` has the output's layout and is offset like it.
+typedef struct {
+    const float *bias, *scale, *shift, *residual;
+    float floor, ceiling;
+} fovea_epilogue;
+
+/// 1 when this CPU runs the AVX2/FMA kernels.
+int fovea_panel_convolution_available(void);
+
+/// Floats `fovea_pack_weights` writes for an M×K weight matrix (rows padded to whole tiles).
+size_t fovea_packed_weights_count(int rows, int depth);
+
+/// Packs row-major weights [rows × depth] (leading dimension `stride`) into tiles of
+/// FOVEA_TILE_ROWS rows, each stored depth-major, padding the last tile with zeros.
+void fovea_pack_weights(const float *weights, int rows, int depth, size_t stride, float *packed);
+
+/// Output columns are the pixels of `images` images laid end to end; panel p holds columns
+/// [16p, 16p + 16). Computes panels [first_panel, end_panel): unfolds each straight into the
+/// micro-kernel's layout (no column matrix, no separate packing pass), multiplies it by the
+/// packed weights and writes `rows` channels through the epilogue into NCHW `output`
+/// (image n's channel o at output + n·output_image_stride + o·H_out·W_out).
+void fovea_panel_convolution(const fovea_window *window, const float *input, size_t input_image_stride,
+                             const float *packed_weights, int rows,
+                             float *output, size_t output_image_stride, const fovea_epilogue *epilogue,
+                             int images, size_t first_panel, size_t end_panel);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
