@@ -1,4 +1,4 @@
-// Winograd F(2×2, 3×3) against im2col + GEMM, one 3×3 "same" convolution at a time, on the layer
+// Winograd F(2×2, 3×3) and the AVX2 panel kernel against im2col + GEMM, one 3×3 "same" convolution at a time, on the layer
 // shapes of the benchmark models: the measurements behind `WinogradKernel`'s selection policy.
 //
 //     swift build -c release --product convolution-bench
@@ -28,8 +28,14 @@ let layers: [(Int, Int, Int, Int, String)] = [
     (64, 512, 1, 1, "ResNet-18 layer4"), (64, 64, 13, 0, "keras-cifar-cnn conv 4 (valid, 11×11 out)"),
     (1, 256, 8, 1, "one image"),
 ]
-print("| layer | batch | channels | input | im2col + GEMM ms | Winograd ms | Winograd speed-up | used by conv2d |")
-print("|---|---|---|---|---|---|---|---|")
+// Layers Winograd does not take: (batch, in, out, size, padding, stride, where it occurs).
+let otherLayers: [(Int, Int, Int, Int, Int, Int, String)] = [
+    (128, 3, 16, 32, 1, 1, "ResNet-20 stem"), (128, 16, 32, 32, 1, 2, "ResNet-20 stage 2 entry (stride 2)"),
+    (64, 3, 32, 32, 1, 1, "keras-cifar-cnn conv 1"), (64, 32, 32, 32, 0, 1, "keras-cifar-cnn conv 2 (valid)"),
+    (64, 32, 64, 15, 1, 1, "keras-cifar-cnn conv 3"),
+]
+print("| layer | batch | channels | input | im2col + GEMM ms | Winograd ms | panels ms | panels GFLOP/s | Winograd speed-up | panels speed-up | conv2d runs |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for (batch, channels, size, pad, name) in layers {
     let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), padding: (pad, pad, pad, pad))
     var generator = SeededGenerator(seed: 1)
@@ -40,6 +46,29 @@ for (batch, channels, size, pad, name) in layers {
     let winograd = WinogradKernel(geometry: g, batch: batch, outChannels: channels)!
     let a = medianMilliseconds { unfolding.forwardByUnfolding(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
     let b = medianMilliseconds { winograd.forward(input: x.pointer, weight: w.pointer, output: y.pointer) }
-    print(String(format: "| %@ | %d | %d | %d×%d | %.2f | %.2f | %.2f× | %@ |", name, batch, channels, size, size, a, b, a / b,
-                 unfolding.usesWinograd ? "yes" : "no"))
+    let c = unfolding.canRunOnPanels
+        ? medianMilliseconds { unfolding.forwardByPanels(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
+        : .nan
+    let flops = 2.0 * Double(batch * channels * channels * 9 * g.outputHeight * g.outputWidth)
+    print(String(format: "| %@ | %d | %d | %d×%d | %.2f | %.2f | %.2f | %.0f | %.2f× | %.2f× | %@ |", name, batch, channels, size, size,
+                 a, b, c, flops / c / 1e6, a / b, a / c,
+                 unfolding.usesWinograd ? "Winograd" : (unfolding.runsOnPanels ? "panels" : "im2col + GEMM")))
+}
+
+print("")
+print("| layer | batch | in → out | input | stride | im2col + GEMM ms | panels ms | panels GFLOP/s | panels speed-up |")
+print("|---|---|---|---|---|---|---|---|---|")
+for (batch, channels, out, size, pad, stride, name) in otherLayers {
+    let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), stride: (stride, stride), padding: (pad, pad, pad, pad))
+    var generator = SeededGenerator(seed: 1)
+    let x = Tensor.normal([batch, channels, size, size], using: &generator)
+    let w = Tensor.normal([out, channels, 3, 3], std: 0.05, using: &generator)
+    let y = TensorStorage(uninitializedCount: batch * out * g.outputHeight * g.outputWidth)
+    let kernel = ConvolutionKernel(geometry: g, batch: batch, outChannels: out, groups: 1)
+    guard kernel.canRunOnPanels else { continue }
+    let a = medianMilliseconds { kernel.forwardByUnfolding(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
+    let c = medianMilliseconds { kernel.forwardByPanels(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
+    let flops = 2.0 * Double(batch * out * channels * 9 * g.outputHeight * g.outputWidth)
+    print(String(format: "| %@ | %d | %d → %d | %d×%d | %d | %.2f | %.2f | %.0f | %.2f× |", name, batch, channels, out, size, size, stride,
+                 a, c, flops / c / 1e6, a / c))
 }

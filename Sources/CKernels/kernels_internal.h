@@ -16,8 +16,9 @@
 enum { FOVEA_DEPTH_BLOCK = 256 };
 
 #ifdef FOVEA_X86
-/// product[6 × 16] (row stride 16) = (accumulate ? product : 0) + a[depth × 6]ᵀ · b[depth × 16].
-FOVEA_AVX2 void fovea_tile_multiply(int depth, const float *a, const float *b, float *product, int accumulate);
+/// product[6 × 16] (row stride 16) = (accumulate ? product : 0) + a[6 × depth] · b[depth × 16],
+/// with row r of `a` at a + r·lda.
+FOVEA_AVX2 void fovea_tile_multiply(int depth, const float *a, size_t lda, const float *b, float *product, int accumulate);
 
 /// Writes the panel of output columns [first, first + count) as a depth-major [K × 16] matrix:
 /// the im2col of those pixels, zero in padding and in columns past `count`.

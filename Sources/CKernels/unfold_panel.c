@@ -42,10 +42,39 @@ FOVEA_AVX2 void fovea_unfold_panel(const fovea_window *g, const float *input, si
             }
         }
     }
-    const int one_image = first_pixel + (size_t)count <= plane;
-    // Stride 1 with as many output as input columns: a lane's input is the output pixel index
-    // shifted by one constant per tap, so contiguous lanes read contiguous floats.
-    const int shifted = one_image && g->stride_height == 1 && g->stride_width == 1 && g->output_width == g->width;
+    // With a horizontal stride of 1, the lanes of one output row read consecutive floats of one
+    // input row: the panel is a few segments (two or three for rows of 8 to 32 pixels), each read
+    // with masked vector loads. Lane j of segment s reads segment_base[s] + j + (the tap's shift).
+    // Rows that continue each other in memory (stride-1 "same" rows) merge into one segment.
+    // Larger strides gather lane by lane.
+    const int contiguous_rows = g->stride_width == 1;
+    const float *segment_base[LANES];
+    __m256i segment_lanes[LANES][VECTORS];
+    int segments = 0;
+    if (contiguous_rows) {
+        int j = 0;
+        size_t pixel = first_pixel, image = first_image;
+        while (j < count) {
+            const int y = (int)(pixel / (size_t)g->output_width), x = (int)(pixel % (size_t)g->output_width);
+            int run = g->output_width - x;
+            if (run > count - j) run = count - j;
+            const float *base = input + image * input_image_stride + (ptrdiff_t)y * g->stride_height * g->width + x - j;
+            if (segments == 0 || base != segment_base[segments - 1]) {
+                segment_base[segments] = base;
+                for (int v = 0; v < VECTORS; v++) segment_lanes[segments][v] = _mm256_setzero_si256();
+                segments++;
+            }
+            for (int v = 0; v < VECTORS; v++) {
+                int lanes[8];
+                for (int l = 0; l < 8; l++) lanes[l] = (8 * v + l >= j && 8 * v + l < j + run) ? -1 : 0;
+                segment_lanes[segments - 1][v] = _mm256_or_si256(segment_lanes[segments - 1][v],
+                                                                 _mm256_loadu_si256((const __m256i *)lanes));
+            }
+            j += run;
+            pixel += (size_t)run;
+            if (pixel == plane) { pixel = 0; image++; }
+        }
+    }
 
     __m256i ys[VECTORS], xs[VECTORS], bases[VECTORS];
     for (int v = 0; v < VECTORS; v++) {
@@ -73,14 +102,29 @@ FOVEA_AVX2 void fovea_unfold_panel(const fovea_window *g, const float *input, si
                 offsets[v] = _mm256_add_epi32(bases[v], _mm256_add_epi32(_mm256_mullo_epi32(y, width), x));
             }
             float *row = panel + (size_t)tap * LANES;
-            if (shifted) {
-                // Lane j reads image_base[first_pixel + j + shift]; masked lanes are not read at all.
+            if (contiguous_rows) {
                 const ptrdiff_t shift = (ptrdiff_t)(dy - g->pad_top) * g->width + (dx - g->pad_left);
-                const float *source = image_base + (ptrdiff_t)first_pixel + shift;
+                // The (segment, vector) pairs this tap reads at all, and their lanes.
+                const float *sources[2 * LANES];
+                __m256i lanes[2 * LANES];
+                int targets[2 * LANES], reads = 0;
+                for (int v = 0; v < VECTORS; v++) {
+                    for (int q = 0; q < segments; q++) {
+                        const __m256i these = _mm256_and_si256(masks[v], segment_lanes[q][v]);
+                        if (_mm256_testz_si256(these, these)) continue;
+                        sources[reads] = segment_base[q] + shift + 8 * v;
+                        lanes[reads] = these;
+                        targets[reads++] = v;
+                    }
+                }
                 for (int c = 0; c < g->channels; c++) {
-                    for (int v = 0; v < VECTORS; v++)
-                        _mm256_store_ps(row + 8 * v, _mm256_maskload_ps(source + 8 * v, masks[v]));
-                    source += in_plane;
+                    const size_t channel = (size_t)c * in_plane;
+                    __m256 values[VECTORS];
+                    for (int v = 0; v < VECTORS; v++) values[v] = _mm256_setzero_ps();
+                    // Masked-off lanes are neither read nor faulted on, and load as zero.
+                    for (int r = 0; r < reads; r++)
+                        values[targets[r]] = _mm256_or_ps(values[targets[r]], _mm256_maskload_ps(sources[r] + channel, lanes[r]));
+                    for (int v = 0; v < VECTORS; v++) _mm256_store_ps(row + 8 * v, values[v]);
                     row += panel_channel_stride;
                 }
             } else {

@@ -17,6 +17,8 @@ import Darwin
 struct PanelConvolution {
     let kernel: ConvolutionKernel
 
+    static let minimumOutputChannels = 64
+
     /// The CPU has AVX2 and FMA, and `FOVEA_PANEL_CONVOLUTION=0` is not set (for A/B runs).
     static let isAvailable: Bool = {
         if let setting = getenv("FOVEA_PANEL_CONVOLUTION"), String(cString: setting) == "0" { return false }
@@ -26,6 +28,17 @@ struct PanelConvolution {
     /// Nil where the kernel does not apply: no AVX2/FMA, or offsets beyond 32 bits (the unfold
     /// gathers with 32-bit lane offsets from a panel's first image; 16 images at most).
     init?(_ kernel: ConvolutionKernel) {
+        // convolution-bench: at 64 output channels and up the panels beat im2col + BLAS 1.1–2.4×;
+        // at 16–32 they lost 0.7–0.9× on large planes (the unfold is shared by too few tiles).
+        // Under 4 panels of pixels (ResNet-18's 2×2 and 1×1 planes at batch 1) the multiply is a
+        // matrix-vector product bound by reading the weights: BLAS's gemv path was faster (3.3 ms vs 5.4 ms batch-1).
+        guard kernel.outPerGroup >= PanelConvolution.minimumOutputChannels,
+              kernel.batch * kernel.outPlane >= 4 * Int(FOVEA_PANEL_COLUMNS) else { return nil }
+        self.init(anyShape: kernel)
+    }
+
+    /// Wherever the kernel can run, whether or not it is the fastest there (tests, benchmarks).
+    init?(anyShape kernel: ConvolutionKernel) {
         let imageSize = kernel.geometry.channels * kernel.groups * kernel.inPlane
         guard PanelConvolution.isAvailable, kernel.depthwise == nil,
               Int(FOVEA_PANEL_COLUMNS) * imageSize < Int(Int32.max) else { return nil }
@@ -36,12 +49,6 @@ struct PanelConvolution {
                  output: UnsafeMutablePointer<Float>) {
         let k = kernel, g = k.geometry, rows = k.outPerGroup, depth = k.patch
         let inputSize = g.channels * k.groups * k.inPlane, outputSize = k.outChannels * k.outPlane
-        let packedCount = fovea_packed_weights_count(Int32(rows), Int32(depth))
-        let packed = TensorStorage(uninitializedCount: k.groups * packedCount)
-        for group in 0..<k.groups {
-            fovea_pack_weights(weight + group * rows * depth, Int32(rows), Int32(depth), depth,
-                               packed.pointer + group * packedCount)
-        }
         let window = fovea_window(channels: Int32(g.channels), height: Int32(g.height), width: Int32(g.width),
                                   kernel_height: Int32(g.kernelHeight), kernel_width: Int32(g.kernelWidth),
                                   stride_height: Int32(g.strideHeight), stride_width: Int32(g.strideWidth),
@@ -49,35 +56,44 @@ struct PanelConvolution {
                                   dilation_height: Int32(g.dilationHeight), dilation_width: Int32(g.dilationWidth),
                                   output_height: Int32(g.outputHeight), output_width: Int32(g.outputWidth))
         let panels = (k.batch * k.outPlane + Int(FOVEA_PANEL_COLUMNS) - 1) / Int(FOVEA_PANEL_COLUMNS)
-        withExtendedLifetime(packed) {
-            ThreadPool.shared.parallelRanges(panels) { range in
-                var window = window
-                for group in 0..<k.groups {
-                    let channel = group * rows
-                    var groupEpilogue = fovea_epilogue(
-                        bias: epilogue.bias.map { $0 + channel }, scale: epilogue.scale.map { $0 + channel },
-                        shift: epilogue.shift.map { $0 + channel },
-                        residual: epilogue.residual.map { $0 + channel * k.outPlane },
-                        floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
-                    fovea_panel_convolution(&window, input + group * g.channels * k.inPlane, inputSize,
-                                            packed.pointer + group * packedCount, Int32(rows),
-                                            output + channel * k.outPlane, outputSize, &groupEpilogue,
-                                            Int32(k.batch), range.lowerBound, range.upperBound)
-                }
+        let tileRows = Int(FOVEA_TILE_ROWS), tiles = (rows + tileRows - 1) / tileRows
+        func run(panels panelRange: Range<Int>, tiles tileRange: Range<Int>) {
+            var window = window
+            let firstRow = tileRange.lowerBound * tileRows, endRow = Swift.min(rows, tileRange.upperBound * tileRows)
+            for group in 0..<k.groups {
+                let channel = group * rows
+                var groupEpilogue = fovea_epilogue(
+                    bias: epilogue.bias.map { $0 + channel }, scale: epilogue.scale.map { $0 + channel },
+                    shift: epilogue.shift.map { $0 + channel },
+                    residual: epilogue.residual.map { $0 + channel * k.outPlane },
+                    floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
+                fovea_panel_convolution(&window, input + group * g.channels * k.inPlane, inputSize,
+                                        weight + group * rows * depth, Int32(firstRow), Int32(endRow),
+                                        output + channel * k.outPlane, outputSize, &groupEpilogue,
+                                        Int32(k.batch), panelRange.lowerBound, panelRange.upperBound)
             }
+        }
+        if panels >= 4 * ThreadPool.shared.threadCount || tiles == 1 {
+            ThreadPool.shared.parallelRanges(panels) { run(panels: $0, tiles: 0..<tiles) }
+        } else {
+            // Too few panels to share out (one image's 8×8 plane is 4): the threads split the
+            // output channels instead, each unfolding every panel for itself.
+            ThreadPool.shared.parallelRanges(tiles) { run(panels: 0..<panels, tiles: $0) }
         }
     }
 }
 
 extension ConvolutionKernel {
-    /// Whether `forward` may run `forwardByPanels` on this machine (AVX2 + FMA, not depthwise).
+    /// Whether `forward` runs the panel kernel (AVX2 + FMA, not depthwise, ≥ 64 output channels per group).
     public var runsOnPanels: Bool { PanelConvolution(self) != nil }
+    /// Whether `forwardByPanels` can run here at all (AVX2 + FMA, not depthwise).
+    public var canRunOnPanels: Bool { PanelConvolution(anyShape: self) != nil }
 
     /// The panel kernel, whichever kernel `forward` would pick (tests and benchmarks compare it
-    /// with `forwardByUnfolding`). Requires `runsOnPanels`.
+    /// with `forwardByUnfolding`), on any shape it can run. Requires `canRunOnPanels`.
     public func forwardByPanels(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
                                 output: UnsafeMutablePointer<Float>) {
-        guard let panels = PanelConvolution(self) else { preconditionFailure("forwardByPanels needs runsOnPanels") }
+        guard let panels = PanelConvolution(anyShape: self) else { preconditionFailure("forwardByPanels needs canRunOnPanels") }
         panels.forward(input: input, weight: weight, epilogue: epilogue, output: output)
     }
 }

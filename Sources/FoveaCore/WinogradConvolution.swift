@@ -37,11 +37,19 @@ public struct WinogradKernel: Sendable {
     /// weight transform is shared (one image of 8×8 at 256 channels ran 0.7×), and even output
     /// sizes, so that every tile is full: an 11×11 or 13×13 output computes up to 30 % of its tiles'
     /// outputs for nothing and ran 0.75–0.9×; a 1×1 output fills a quarter of its tile and ran 0.5×.
+    ///
+    /// Where the AVX2 panel kernel runs, it beats Winograd unless the weights outgrow the 512 KB L2
+    /// (the panel kernel streams them once per 16 pixels: 128 × 128 channels and up) or the plane
+    /// is 32×32 or larger, and on planes under 8×8 whatever the weights (convolution-bench).
     init?(_ kernel: ConvolutionKernel) {
         guard kernel.groups == 1, kernel.batch >= 2, kernel.geometry.channels >= WinogradKernel.minimumChannels,
               kernel.outChannels >= WinogradKernel.minimumChannels,
               kernel.geometry.outputHeight % 2 == 0, kernel.geometry.outputWidth % 2 == 0
         else { return nil }
+        if PanelConvolution.isAvailable {
+            let weightBytes = kernel.outChannels * kernel.patch * MemoryLayout<Float>.stride
+            guard kernel.outPlane >= 64, weightBytes > 1 << 19 || kernel.outPlane >= 1024 else { return nil }
+        }
         self.init(geometry: kernel.geometry, batch: kernel.batch, outChannels: kernel.outChannels)
     }
 

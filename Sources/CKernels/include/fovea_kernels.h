@@ -35,20 +35,14 @@ typedef struct {
 /// 1 when this CPU runs the AVX2/FMA kernels.
 int fovea_panel_convolution_available(void);
 
-/// Floats `fovea_pack_weights` writes for an M×K weight matrix (rows padded to whole tiles).
-size_t fovea_packed_weights_count(int rows, int depth);
-
-/// Packs row-major weights [rows × depth] (leading dimension `stride`) into tiles of
-/// FOVEA_TILE_ROWS rows, each stored depth-major, padding the last tile with zeros.
-void fovea_pack_weights(const float *weights, int rows, int depth, size_t stride, float *packed);
-
 /// Output columns are the pixels of `images` images laid end to end; panel p holds columns
 /// [16p, 16p + 16). Computes panels [first_panel, end_panel): unfolds each straight into the
-/// micro-kernel's layout (no column matrix, no separate packing pass), multiplies it by the
-/// packed weights and writes `rows` channels through the epilogue into NCHW `output`
-/// (image n's channel o at output + n·output_image_stride + o·H_out·W_out).
+/// micro-kernel's layout (no column matrix, no packing pass), multiplies it by rows
+/// [first_row, end_row) of the row-major weights [out channels × C·kh·kw] and writes those
+/// channels through the epilogue into NCHW `output` (image n's channel o at
+/// output + n·output_image_stride + o·H_out·W_out).
 void fovea_panel_convolution(const fovea_window *window, const float *input, size_t input_image_stride,
-                             const float *packed_weights, int rows,
+                             const float *weights, int first_row, int end_row,
                              float *output, size_t output_image_stride, const fovea_epilogue *epilogue,
                              int images, size_t first_panel, size_t end_panel);
 
