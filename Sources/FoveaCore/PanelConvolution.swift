@@ -84,6 +84,9 @@ struct PanelConvolution {
 }
 
 extension ConvolutionKernel {
+    /// Whether this machine has the panel kernel at all (AVX2 + FMA, not switched off).
+    public static var panelKernelAvailable: Bool { PanelConvolution.isAvailable }
+
     /// Whether `forward` runs the panel kernel (AVX2 + FMA, not depthwise, ≥ 64 output channels per group).
     public var runsOnPanels: Bool { PanelConvolution(self) != nil }
     /// Whether `forwardByPanels` can run here at all (AVX2 + FMA, not depthwise).
