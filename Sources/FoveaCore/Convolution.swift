@@ -138,6 +138,7 @@ public struct ConvolutionKernel: Sendable {
             let capacity = Swift.min(perGEMM, images.count) * outPlane
             let columns = TensorStorage(uninitializedCount: patch * capacity)
             let product = TensorStorage(uninitializedCount: outPerGroup * capacity)
+            defer { withExtendedLifetime((columns, product)) {} }
             for start in stride(from: images.lowerBound, to: images.upperBound, by: perGEMM) {
                 let count = Swift.min(perGEMM, images.upperBound - start), width = count * outPlane
                 for group in 0..<groups {
@@ -175,6 +176,7 @@ public struct ConvolutionKernel: Sendable {
         // A 1×1 stride-1 window's column matrix is the image itself.
         let columns = TensorStorage(uninitializedCount: g.isPointwise ? 1 : patch * outPlane)
         let product = TensorStorage(uninitializedCount: outChannels * outPlane)
+        defer { withExtendedLifetime(product) {} }
         if !g.isPointwise {
             ThreadPool.shared.parallelRanges(g.channels) { channels in
                 var part = g
@@ -228,6 +230,7 @@ public struct ConvolutionKernel: Sendable {
             let capacity = Swift.min(perGEMM, images.count) * outPlane
             let columns = TensorStorage(uninitializedCount: patch * capacity)
             let gradient = TensorStorage(uninitializedCount: outPerGroup * capacity)
+            defer { withExtendedLifetime((columns, gradient)) {} }
             let biasSums = biasPartials[s].pointer
             for start in stride(from: images.lowerBound, to: images.upperBound, by: perGEMM) {
                 let count = Swift.min(perGEMM, images.upperBound - start), width = count * outPlane
@@ -324,7 +327,10 @@ public struct ConvolutionKernel: Sendable {
             masked = copy
             gradient = UnsafePointer(copy.pointer)
         }
-        withExtendedLifetime(masked) {
+        // Both buffers live through the call: as a last use, `.pointer` would let a release
+        // build free them before the kernel reads them (the panel kernel's own allocations then
+        // reused the flipped weights' memory, and ResNet-152 trained on garbage gradients).
+        withExtendedLifetime((masked, flipped)) {
             transposed.forward(input: gradient, weight: flipped.pointer, epilogue: ConvolutionEpilogue(), output: inputGrad)
         }
     }

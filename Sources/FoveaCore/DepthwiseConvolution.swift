@@ -135,6 +135,7 @@ struct DepthwiseKernel {
         let tapMajor = tapMajorWeights(weight)
         ThreadPool.shared.parallelRanges(batch) { images in
             let x = TensorStorage(uninitializedCount: inPlane * channels), y = TensorStorage(uninitializedCount: outPlane * channels)
+            defer { withExtendedLifetime((x, y)) {} }
             for n in images {
                 let image = input + n * channels * inPlane
                 for c in 0..<channels {
@@ -172,6 +173,7 @@ struct DepthwiseKernel {
             let x = TensorStorage(uninitializedCount: inPlane * channels), dy = TensorStorage(uninitializedCount: outPlane * channels)
             let dx = TensorStorage(uninitializedCount: inputGrad == nil ? 1 : inPlane * channels)
             let plane = TensorStorage(uninitializedCount: Swift.max(1, outPlane))
+            defer { withExtendedLifetime((x, dy, dx, plane)) {} }
             let tapSums = partials[share].pointer, biasSums = partials[share].pointer + taps * channels
             for n in (batch * share / shareCount)..<(batch * (share + 1) / shareCount) {
                 let image = input + n * channels * inPlane

@@ -8,6 +8,11 @@ import Darwin
 ///
 /// Tensors share storage freely; only kernels and optimisers write into a storage that
 /// already belongs to a tensor, and only when they own it (fresh results, parameters).
+///
+/// Lifetime: ARC may release a local storage right after its last use, and when that use is the
+/// `.pointer` read that hands the memory to a kernel, the kernel reads freed memory (release
+/// builds only). A scratch storage read through its pointer is therefore kept alive to the end
+/// of its scope: `defer { withExtendedLifetime(storage) {} }`.
 public final class TensorStorage: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int

@@ -66,6 +66,7 @@ public struct WinogradKernel: Sendable {
         let channels = geometry.channels, outChannels = outChannels
         let pairs = outChannels * channels
         let transformed = TensorStorage(uninitializedCount: 16 * pairs)
+        defer { withExtendedLifetime(transformed) {} }   // read only through `u` below (see TensorStorage)
         ThreadPool.shared.parallelRanges(pairs, minimumPerChunk: 4096) { range in
             transformWeights(weight, pairs: range, into: transformed.pointer)
         }
@@ -81,6 +82,7 @@ public struct WinogradKernel: Sendable {
             let m = TensorStorage(uninitializedCount: 16 * outChannels * capacity + 4)
             // Eight padded input rows for the input transform; two output rows (+8 slack) for the output.
             let scratch = TensorStorage(repeating: 0, count: 8 * (2 * tileColumns + 14))
+            defer { withExtendedLifetime((v, m, scratch)) {} }
             for start in stride(from: share.lowerBound, to: share.upperBound, by: capacity) {
                 let block = start..<Swift.min(start + capacity, share.upperBound)
                 forEachSegment(of: block, tilesPerImage: tilesPerImage) { image, row, columns, column in
@@ -119,6 +121,7 @@ public struct WinogradKernel: Sendable {
     private func transformWeights(_ weight: UnsafePointer<Float>, pairs range: Range<Int>, into u: UnsafeMutablePointer<Float>) {
         let pairs = outChannels * geometry.channels, blockSize = 64
         let buffer = TensorStorage(uninitializedCount: 16 * blockSize)
+        defer { withExtendedLifetime(buffer) {} }
         let b = buffer.pointer
         for start in stride(from: range.lowerBound, to: range.upperBound, by: blockSize) {
             let count = Swift.min(blockSize, range.upperBound - start)
