@@ -30,9 +30,13 @@ struct PanelConvolution {
     init?(_ kernel: ConvolutionKernel) {
         // convolution-bench: at 64 output channels and up the panels beat im2col + BLAS 1.1–2.4×;
         // at 16–32 they lost 0.7–0.9× on large planes (the unfold is shared by too few tiles).
+        // A single image is the exception: there im2col + BLAS splits into two threaded phases
+        // and packs the column matrix, and the panels won at every channel count (batch-1 latency,
+        // fovea bench: ResNet-20 1.27–1.52 ms against 1.53–2.57, SimpleCNN 0.94–1.06 against
+        // 1.23–1.28, keras-cifar-cnn 0.16–0.19 against 0.18–0.21).
         // Under 4 panels of pixels (ResNet-18's 2×2 and 1×1 planes at batch 1) the multiply is a
         // matrix-vector product bound by reading the weights: BLAS's gemv path was faster (3.3 ms vs 5.4 ms batch-1).
-        guard kernel.outPerGroup >= PanelConvolution.minimumOutputChannels,
+        guard kernel.outPerGroup >= PanelConvolution.minimumOutputChannels || kernel.batch == 1,
               kernel.batch * kernel.outPlane >= 4 * Int(FOVEA_PANEL_COLUMNS) else { return nil }
         self.init(anyShape: kernel)
     }
@@ -87,7 +91,8 @@ extension ConvolutionKernel {
     /// Whether this machine has the panel kernel at all (AVX2 + FMA, not switched off).
     public static var panelKernelAvailable: Bool { PanelConvolution.isAvailable }
 
-    /// Whether `forward` runs the panel kernel (AVX2 + FMA, not depthwise, ≥ 64 output channels per group).
+    /// Whether `forward` runs the panel kernel (AVX2 + FMA, not depthwise, ≥ 64 output channels per
+    /// group or a single image, ≥ 4 panels of pixels).
     public var runsOnPanels: Bool { PanelConvolution(self) != nil }
     /// Whether `forwardByPanels` can run here at all (AVX2 + FMA, not depthwise).
     public var canRunOnPanels: Bool { PanelConvolution(anyShape: self) != nil }
