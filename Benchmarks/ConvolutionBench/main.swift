@@ -25,14 +25,14 @@ let layers: [(Int, Int, Int, Int, String)] = [
     (32, 32, 32, 1, "SimpleCNN block 1"), (32, 64, 16, 1, "SimpleCNN block 2"), (32, 128, 8, 1, "SimpleCNN block 3"),
     (32, 64, 32, 1, "seed ResNet stage 1"), (32, 128, 16, 1, "seed ResNet stage 2"), (32, 256, 8, 1, "seed ResNet stage 3"),
     (64, 64, 8, 1, "ResNet-18 layer1 at 32×32"), (64, 128, 4, 1, "ResNet-18 layer2"), (64, 256, 2, 1, "ResNet-18 layer3"),
-    (64, 512, 1, 1, "ResNet-18 layer4"), (64, 64, 13, 0, "keras-cifar-cnn conv 4 (valid, 11×11 out)"),
+    (64, 512, 1, 1, "ResNet-18 layer4"),
     (1, 256, 8, 1, "one image"),
 ]
 // Layers Winograd does not take: (batch, in, out, size, padding, stride, where it occurs).
 let otherLayers: [(Int, Int, Int, Int, Int, Int, String)] = [
     (128, 3, 16, 32, 1, 1, "ResNet-20 stem"), (128, 16, 32, 32, 1, 2, "ResNet-20 stage 2 entry (stride 2)"),
-    (64, 3, 32, 32, 1, 1, "keras-cifar-cnn conv 1"), (64, 32, 32, 32, 0, 1, "keras-cifar-cnn conv 2 (valid)"),
-    (64, 32, 64, 15, 1, 1, "keras-cifar-cnn conv 3"),
+    (64, 3, 32, 32, 0, 1, "keras-cifar-cnn conv2d (valid)"), (64, 32, 64, 15, 0, 1, "keras-cifar-cnn conv2d_1 (valid)"),
+    (32, 3, 32, 32, 1, 1, "SimpleCNN block 1 entry"),
 ]
 print("| layer | batch | channels | input | im2col + GEMM ms | Winograd ms | panels ms | panels GFLOP/s | Winograd speed-up | panels speed-up | conv2d runs |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
