@@ -30,6 +30,19 @@ struct PanelConvolutionTests {
         Case(batch: 1, channels: 3, out: 9, height: 33, width: 35, kernel: (7, 7), stride: (2, 2), padding: (3, 3, 3, 3)),
     ]
 
+    /// Where `conv2d` picks the panels: 64+ output channels per group, or a single image at any
+    /// channel count, and at least 4 panels of 16 pixels either way (BENCHMARKS.md).
+    @Test func selectionPolicy() {
+        func runs(batch: Int, channels: Int, out: Int, size: Int) -> Bool {
+            let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), padding: (1, 1, 1, 1))
+            return ConvolutionKernel(geometry: g, batch: batch, outChannels: out, groups: 1).runsOnPanels
+        }
+        #expect(runs(batch: 8, channels: 32, out: 64, size: 8))
+        #expect(!runs(batch: 8, channels: 16, out: 32, size: 8))        // batched, < 64 channels: im2col + BLAS
+        #expect(runs(batch: 1, channels: 16, out: 16, size: 32))        // one image: panels at any width
+        #expect(!runs(batch: 1, channels: 256, out: 256, size: 4))      // 16 pixels, one panel: BLAS's gemv-like path
+    }
+
     @Test(arguments: cases) func panelsMatchTheDefinitionWithTheWholeEpilogue(c: Case) {
         let g = WindowGeometry(channels: c.channels / c.groups, height: c.height, width: c.width, kernel: c.kernel,
                                stride: c.stride, padding: c.padding, dilation: c.dilation)
