@@ -14,6 +14,9 @@ extension Tensor {
         precondition(residual == nil || residual!.shape == shape,
                      "batchNorm2d: residual \(describe(shape: residual!.shape)) does not match input \(describe(shape: shape))")
         let (batch, channels, plane) = (shape[0], shape[1], shape[2] * shape[3])
+        // Planes this small (MobileNetV2's 4×4 down to 1×1 at CIFAR sizes) are walked image by
+        // image across the channels, not channel by channel across the images (see BatchNormPlanes).
+        let smallPlane = 64
         let count = batch * plane
         var mean = [Float](repeating: 0, count: channels), inverseStd = [Float](repeating: 0, count: channels)
         let x = pointer
@@ -22,14 +25,20 @@ extension Tensor {
             mean.withUnsafeMutableBufferPointer { meanOut in
                 inverseStd.withUnsafeMutableBufferPointer { inverseStdOut in
                     ThreadPool.shared.parallelRanges(channels) { range in
-                        for c in range {
-                            // Sums of x − K with K a value of the channel: one pass, without the cancellation
-                            // that E[x²] − E[x]² suffers when the mean is large against the spread.
+                        // Sums of x − K with K a value of the channel: one pass, without the cancellation
+                        // that E[x²] − E[x]² suffers when the mean is large against the spread.
+                        let planes = BatchNormPlanes(batch: batch, channels: channels, plane: plane, range: range)
+                        let smallSums = plane < smallPlane ? planes.shiftedSums(x: x) : nil
+                        for (j, c) in range.enumerated() {
                             let k = x[c * plane]
                             var sum: Double = 0, squares: Double = 0
-                            for n in 0..<batch {
-                                let (s, q) = shiftedSums(x + (n * channels + c) * plane, count: plane, shift: k)
-                                sum += s; squares += q
+                            if let smallSums {
+                                (sum, squares) = (smallSums.sums[j], smallSums.squares[j])
+                            } else {
+                                for n in 0..<batch {
+                                    let (s, q) = shiftedSums(x + (n * channels + c) * plane, count: plane, shift: k)
+                                    sum += s; squares += q
+                                }
                             }
                             let shiftedMean = sum / Double(count)
                             let variance = Swift.max(squares / Double(count) - shiftedMean * shiftedMean, 0)
@@ -55,13 +64,19 @@ extension Tensor {
         // (x − mean)·scale + β, not x·scale + (β − mean·scale): when the mean is large against the
         // spread, the folded form cancels away float32 digits (PyTorch subtracts first too).
         ThreadPool.shared.parallelRanges(channels) { range in
-            for c in range {
+            func normaliseChannel(_ c: Int, images: Range<Int>) {
                 let scale = gamma[c] * inverseStd[c], m = mean[c], shift = beta[c]
-                for n in 0..<batch {
+                for n in images {
                     let offset = (n * channels + c) * plane
                     normalise(x + offset, into: y + offset, residual: r.map { $0 + offset }, count: plane,
                               mean: m, scale: scale, shift: shift, activation: activation)
                 }
+            }
+            if plane < smallPlane {
+                // Image by image across the range's channels: contiguous memory (see BatchNormPlanes).
+                for n in 0..<batch { for c in range { normaliseChannel(c, images: n..<(n + 1)) } }
+            } else {
+                for c in range { normaliseChannel(c, images: 0..<batch) }
             }
         }
         let input = detached(), g = weight.detached(), output = result.detached()
@@ -75,6 +90,19 @@ extension Tensor {
             let gradWeight = Tensor(uninitializedShape: [channels]), gradBias = Tensor(uninitializedShape: [channels])
             let d = masked.pointer, xs = input.pointer, incoming = dy.pointer, out = output.pointer
             ThreadPool.shared.parallelRanges(channels) { range in
+                if plane < smallPlane {
+                    let planes = BatchNormPlanes(batch: batch, channels: channels, plane: plane, range: range)
+                    let (sums, centered) = planes.gradientSums(dy: incoming, output: out, masked: d, x: xs, mean: mean, activation: activation)
+                    for (j, c) in range.enumerated() {
+                        gradBias.pointer[c] = Float(sums[j])
+                        gradWeight.pointer[c] = Float(centered[j] * Double(inverseStd[c]))
+                    }
+                    if let gradInput {
+                        planes.inputGradient(masked: d, x: xs, mean: mean, inverseStd: inverseStd, gamma: g.pointer,
+                                             sums: sums, centered: centered, count: count, training: training, into: gradInput.pointer)
+                    }
+                    return
+                }
                 for c in range {
                     var sumDy: Double = 0, sumDyCentered: Double = 0
                     for n in 0..<batch {
