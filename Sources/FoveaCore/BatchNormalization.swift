@@ -27,8 +27,8 @@ extension Tensor {
                     ThreadPool.shared.parallelRanges(channels) { range in
                         // Sums of x − K with K a value of the channel: one pass, without the cancellation
                         // that E[x²] − E[x]² suffers when the mean is large against the spread.
-                        let planes = BatchNormPlanes(batch: batch, channels: channels, plane: plane, range: range)
-                        let smallSums = plane < smallPlane ? planes.shiftedSums(x: x) : nil
+                        let smallSums = plane < smallPlane
+                            ? BatchNormPlanes(batch: batch, channels: channels, plane: plane, range: range).shiftedSumsPerChannel(x: x) : nil
                         for (j, c) in range.enumerated() {
                             let k = x[c * plane]
                             var sum: Double = 0, squares: Double = 0
@@ -98,8 +98,11 @@ extension Tensor {
                         gradWeight.pointer[c] = Float(centered[j] * Double(inverseStd[c]))
                     }
                     if let gradInput {
-                        planes.inputGradient(masked: d, x: xs, mean: mean, inverseStd: inverseStd, gamma: g.pointer,
-                                             sums: sums, centered: centered, count: count, training: training, into: gradInput.pointer)
+                        let channelGradients = range.enumerated().map { j, c in
+                            BatchNormInputGradient(gamma: g.pointer[c], mean: mean[c], inverseStd: inverseStd[c], sumDy: sums[j],
+                                                   sumDyCentered: centered[j], count: count, training: training)
+                        }
+                        planes.inputGradient(masked: d, x: xs, channelGradients: channelGradients, into: gradInput.pointer)
                     }
                     return
                 }
@@ -113,22 +116,14 @@ extension Tensor {
                         let (s, p) = sumAndCenteredProduct(d + offset, xs + offset, count: plane, mean: mean[c])
                         sumDy += s; sumDyCentered += p
                     }
-                    let sumDyXhat = sumDyCentered * Double(inverseStd[c])
                     gradBias.pointer[c] = Float(sumDy)
-                    gradWeight.pointer[c] = Float(sumDyXhat)
+                    gradWeight.pointer[c] = Float(sumDyCentered * Double(inverseStd[c]))
                     guard let gradInput else { continue }
-                    let k = g.pointer[c] * inverseStd[c]
+                    let dx = BatchNormInputGradient(gamma: g.pointer[c], mean: mean[c], inverseStd: inverseStd[c], sumDy: sumDy,
+                                                    sumDyCentered: sumDyCentered, count: count, training: training)
                     for n in 0..<batch {
                         let offset = (n * channels + c) * plane
-                        let dx = gradInput.pointer + offset, dyc = d + offset, xc = xs + offset
-                        if training {
-                            // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂))
-                            let meanDy = Float(sumDy / Double(count)), meanDyXhat = Float(sumDyXhat / Double(count))
-                            let m = mean[c], inv = inverseStd[c]
-                            for i in 0..<plane { dx[i] = k * (dyc[i] - meanDy - (xc[i] - m) * inv * meanDyXhat) }
-                        } else {
-                            for i in 0..<plane { dx[i] = k * dyc[i] }
-                        }
+                        dx.apply(d + offset, x: xs + offset, into: gradInput.pointer + offset, count: plane)
                     }
                 }
             }
@@ -193,5 +188,27 @@ private func normalise(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<F
         for i in 0..<count { y[i] = Swift.min(Swift.max((x[i] - mean) * scale + shift + residual[i], floor), ceiling) }
     } else {
         for i in 0..<count { y[i] = Swift.min(Swift.max((x[i] - mean) * scale + shift, floor), ceiling) }
+    }
+}
+
+/// One channel's input gradient: dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂)) in training,
+/// γ/σ · dy with running statistics; dy already through the fused activation's mask.
+struct BatchNormInputGradient {
+    let scale: Float, meanDy: Float, mean: Float, inverseStd: Float, meanDyXhat: Float, training: Bool
+
+    init(gamma: Float, mean: Float, inverseStd: Float, sumDy: Double, sumDyCentered: Double, count: Int, training: Bool) {
+        scale = gamma * inverseStd
+        meanDy = Float(sumDy / Double(count))
+        meanDyXhat = Float(sumDyCentered * Double(inverseStd) / Double(count))
+        self.mean = mean; self.inverseStd = inverseStd; self.training = training
+    }
+
+    @inline(__always)
+    func apply(_ dy: UnsafePointer<Float>, x: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int) {
+        if training {
+            for i in 0..<count { dx[i] = scale * (dy[i] - meanDy - (x[i] - mean) * inverseStd * meanDyXhat) }
+        } else {
+            for i in 0..<count { dx[i] = scale * dy[i] }
+        }
     }
 }
