@@ -32,6 +32,10 @@ typedef struct {
     float floor, ceiling;
 } fovea_epilogue;
 
+/// glibc only (elsewhere nothing): blocks under `mmap_threshold` bytes come from the heap
+/// instead of fresh mmaps, and up to `trim_threshold` bytes of free heap stay mapped.
+void fovea_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold);
+
 /// 1 when this CPU runs the AVX2/FMA kernels.
 int fovea_panel_convolution_available(void);
 
