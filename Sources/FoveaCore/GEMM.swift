@@ -30,18 +30,31 @@ public func gemm(transposeA: Bool = false, transposeB: Bool = false,
         // BLAS's gemv scales y by beta, and 0 · NaN is NaN: clear what may be uninitialised memory.
         for i in 0..<m { for j in 0..<n { c[i * ldc + j] = 0 } }
     }
+    // A matrix-vector product reads every weight once and does two flops per read: memory
+    // bound, and single-threaded in BLAS as we configure it. From `threadedVectorProduct`
+    // elements up, the threads take a share of the output each (keras-cifar-cnn's 2304 → 128
+    // dense layer at batch 1 left the second core idle for a seventh of the forward pass).
+    let sharedOut = ThreadPool.shared.threadCount > 1 && m * n * k >= threadedVectorProduct
     if n == 1 {
         // c[:, 0] = alpha · op(A) · b[:, 0] + beta · c[:, 0]; b's column has stride ldb (or 1 if transposed).
-        cblas_sgemv(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
-                    Int32(transposeA ? k : m), Int32(transposeA ? m : k), alpha, a, Int32(lda),
-                    b, Int32(transposeB ? 1 : ldb), beta, c, Int32(ldc))
+        func rows(_ r: Range<Int>) {
+            cblas_sgemv(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+                        Int32(transposeA ? k : r.count), Int32(transposeA ? r.count : k), alpha,
+                        a + (transposeA ? r.lowerBound : r.lowerBound * lda), Int32(lda),
+                        b, Int32(transposeB ? 1 : ldb), beta, c + r.lowerBound * ldc, Int32(ldc))
+        }
+        if sharedOut { ThreadPool.shared.parallelRanges(m, minimumPerChunk: 16, rows) } else { rows(0..<m) }
         return
     }
     if m == 1 {
         // c[0, :] = alpha · a[0, :] · op(B) + beta · c[0, :], as op(B)ᵀ · aᵀ.
-        cblas_sgemv(CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans,
-                    Int32(transposeB ? n : k), Int32(transposeB ? k : n), alpha, b, Int32(ldb),
-                    a, Int32(transposeA ? lda : 1), beta, c, 1)
+        func columns(_ r: Range<Int>) {
+            cblas_sgemv(CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans,
+                        Int32(transposeB ? r.count : k), Int32(transposeB ? k : r.count), alpha,
+                        b + (transposeB ? r.lowerBound * ldb : r.lowerBound), Int32(ldb),
+                        a, Int32(transposeA ? lda : 1), beta, c + r.lowerBound, 1)
+        }
+        if sharedOut { ThreadPool.shared.parallelRanges(n, minimumPerChunk: 16, columns) } else { columns(0..<n) }
         return
     }
     cblas_sgemm(CblasRowMajor,
@@ -49,6 +62,9 @@ public func gemm(transposeA: Bool = false, transposeB: Bool = false,
                 transposeB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
+
+/// Matrix-vector products of at least this many matrix elements (256 KB) are split between threads.
+let threadedVectorProduct = 1 << 16
 
 enum BLASThreading {
     /// OpenBLAS would start its own threads and fight our pool for the two cores.

@@ -5,10 +5,11 @@ import Testing
 /// Each optimised kernel against a naive reference (llm.c style).
 @Suite struct KernelTests {
     /// Square-ish shapes go to sgemm; a single output column or row to sgemv. Leading dimensions
-    /// wider than the matrices, and beta 0 over NaN garbage (which must not leak), are covered too.
+    /// wider than the matrices, and beta 0 over NaN garbage (which must not leak), are covered too;
+    /// 300×300 matrix-vector products are large enough to be split between threads.
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func gemmMatchesTripleLoop(transpose: (Bool, Bool)) {
-        for (m, n, k) in [(7, 5, 9), (7, 1, 9), (1, 5, 9), (1, 1, 9)] {
+        for (m, n, k) in [(7, 5, 9), (7, 1, 9), (1, 5, 9), (1, 1, 9), (300, 1, 300), (1, 300, 300)] {
             let lda = (transpose.0 ? m : k) + 2, ldb = (transpose.1 ? k : n) + 3, ldc = n + 1
             let a = randomTensor([(transpose.0 ? k : m) * lda], seed: 1), b = randomTensor([(transpose.1 ? n : k) * ldb], seed: 2)
             for beta: Float in [2, 0] {
