@@ -4,7 +4,8 @@
 // Convolution kernels that need instructions Swift cannot ask for without unsafe flags:
 // AVX2 + FMA, enabled per function and chosen at run time, so the package still builds
 // and runs anywhere (elsewhere `fovea_panel_convolution_available` returns 0 and Fovea
-// keeps its im2col + BLAS path).
+// keeps its im2col + BLAS path). Also the one C call Swift's Glibc module does not
+// expose (`mallopt`, behind `fovea_keep_freed_memory`).
 
 #include <stddef.h>
 
