@@ -43,7 +43,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Winograd against im2col + GEMM per layer shape (BENCHMARKS.md); not a product.
-        .executableTarget(name: "convolution-bench", dependencies: ["FoveaCore"], path: "Benchmarks/ConvolutionBench"),
+        .executableTarget(name: "convolution-bench", dependencies: ["FoveaCore", "CKernels"], path: "Benchmarks/ConvolutionBench"),
         // Helpers shared by the test targets (gradient checks, fixture loading); not a product.
         .target(name: "FoveaTestSupport", dependencies: ["FoveaCore"], path: "Tests/FoveaTestSupport"),
         .testTarget(name: "FoveaCoreTests", dependencies: ["FoveaCore", "FoveaTestSupport"], resources: [.copy("Fixtures")]),

@@ -3,6 +3,7 @@
 //
 //     swift build -c release --product convolution-bench
 //     env -u OPENBLAS_CORETYPE .build/release/convolution-bench [threads]
+import CKernels
 import FoveaCore
 import Foundation
 
@@ -71,4 +72,34 @@ for (batch, channels, out, size, pad, stride, name) in otherLayers {
     let flops = 2.0 * Double(batch * out * channels * 9 * g.outputHeight * g.outputWidth)
     print(String(format: "| %@ | %d | %d → %d | %d×%d | %d | %.2f | %.2f | %.0f | %.2f× |", name, batch, channels, out, size, size, stride,
                  a, c, flops / c / 1e6, a / c))
+}
+
+// The weight gradient dW[O × K] += dY[O × width] · columns[K × width]ᵀ, one thread's GEMM per
+// layer shape (width = the images one column buffer holds × output pixels): BLAS's sgemm
+// against the row-products kernel that reads both operands along their rows.
+print("")
+print("| layer | O × K × width | BLAS ms | row products ms | row products GFLOP/s | speed-up |")
+print("|---|---|---|---|---|---|")
+let weightGradients: [(Int, Int, Int, String)] = [
+    (6, 25, 10192, "LeNet-5 conv 1"), (16, 150, 1700, "LeNet-5 conv 2"),
+    (32, 27, 9000, "keras-cifar-cnn conv2d"), (64, 288, 845, "keras-cifar-cnn conv2d_1"),
+    (16, 144, 1024, "ResNet-20 stage 1"), (32, 288, 768, "ResNet-20 stage 2"), (64, 576, 448, "ResNet-20 stage 3"),
+    (64, 576, 1024, "seed ResNet stage 1"), (128, 1152, 256, "seed ResNet stage 2"), (256, 2304, 64, "seed ResNet stage 3"),
+    (128, 1152, 512, "ResNet-18 layer2 at 32×32"), (512, 4608, 32, "ResNet-18 layer4"),
+]
+if fovea_panel_convolution_available() != 0 {
+    for (rows, depth, width, name) in weightGradients {
+        var generator = SeededGenerator(seed: 2)
+        let dy = Tensor.normal([rows, width], using: &generator), columns = Tensor.normal([depth, width], using: &generator)
+        let dw = TensorStorage(repeating: 0, count: rows * depth)
+        let a = medianMilliseconds {
+            gemm(transposeB: true, m: rows, n: depth, k: width, a: dy.pointer, lda: width, b: columns.pointer, ldb: width,
+                 beta: 1, c: dw.pointer, ldc: depth)
+        }
+        let b = medianMilliseconds {
+            fovea_accumulate_row_products(Int32(rows), dy.pointer, width, Int32(depth), columns.pointer, width, width, dw.pointer, depth)
+        }
+        let flops = 2.0 * Double(rows * depth * width)
+        print(String(format: "| %@ | %d × %d × %d | %.3f | %.3f | %.0f | %.2f× |", name, rows, depth, width, a, b, flops / b / 1e6, a / b))
+    }
 }

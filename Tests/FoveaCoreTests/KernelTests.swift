@@ -26,6 +26,23 @@ import Testing
         }
     }
 
+    /// C += A · Bᵀ (the weight gradient's product) on shapes that take the AVX2 row products
+    /// (where the CPU has them) and sgemm: every remainder of the 4 × 3 tile, rows across the
+    /// 512-float width blocks and the 120-row blocks of B, a 1–7 float tail, strides wider than k.
+    @Test func productTransposedMatchesTripleLoop() {
+        for (m, n, k) in [(7, 5, 9), (5, 7, 131), (6, 125, 1037), (3, 2, 200), (1, 1, 129), (64, 256, 128), (65, 256, 130)] {
+            let lda = k + 3, ldb = k + 5, ldc = n + 1
+            let a = randomTensor([m * lda], seed: 3), b = randomTensor([n * ldb], seed: 4)
+            let fast = Tensor(repeating: 0.5, shape: [m * ldc]), slow = Tensor(repeating: 0.5, shape: [m * ldc])
+            accumulateProductTransposed(m: m, n: n, k: k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb, c: fast.pointer, ldc: ldc)
+            referenceGEMM(transposeA: false, transposeB: true, m: m, n: n, k: k, alpha: 1, a: a.pointer, lda: lda,
+                          b: b.pointer, ldb: ldb, beta: 1, c: slow.pointer, ldc: ldc)
+            // Every element, padding columns included: those must keep their 0.5.
+            #expect(relativeError((0..<m * ldc).map { fast[flat: $0] }, (0..<m * ldc).map { Double(slow[flat: $0]) }) < 1e-4,
+                    "\(m)×\(n)×\(k)")
+        }
+    }
+
     /// Direct 7-loop convolution, the definition conv2d is checked against.
     func naiveConvolution(_ x: Tensor, _ w: Tensor, stride: Int, pad: Int, dilation: Int, groups: Int) -> [Float] {
         let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])

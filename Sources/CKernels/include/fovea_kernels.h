@@ -51,6 +51,13 @@ void fovea_panel_convolution(const fovea_window *window, const float *input, siz
                              float *output, size_t output_image_stride, const fovea_epilogue *epilogue,
                              int images, size_t first_panel, size_t end_panel);
 
+/// c[i][j] += Σ_v a[i][v] · b[j][v] for i < rows_a, j < rows_b, v < width (row strides lda, ldb,
+/// ldc): C += A · Bᵀ with both operands read along their rows, as they lie — no packing and no
+/// transposition. A convolution's weight gradient, dY · columnsᵀ, is this shape: few rows, long rows.
+/// Only where `fovea_panel_convolution_available()` (AVX2 + FMA).
+void fovea_accumulate_row_products(int rows_a, const float *a, size_t lda, int rows_b, const float *b, size_t ldb,
+                                   size_t width, float *c, size_t ldc);
+
 #ifdef __cplusplus
 }
 #endif
