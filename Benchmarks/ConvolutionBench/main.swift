@@ -93,7 +93,7 @@ if fovea_panel_convolution_available() != 0 {
         let dy = Tensor.normal([rows, width], using: &generator), columns = Tensor.normal([depth, width], using: &generator)
         let dw = TensorStorage(repeating: 0, count: rows * depth)
         let a = medianMilliseconds {
-            gemm(transposeB: true, m: rows, n: depth, k: width, a: dy.pointer, lda: width, b: columns.pointer, ldb: width,
+            sgemm(transposeB: true, m: rows, n: depth, k: width, a: dy.pointer, lda: width, b: columns.pointer, ldb: width,
                  beta: 1, c: dw.pointer, ldc: depth)
         }
         let b = medianMilliseconds {
@@ -101,5 +101,35 @@ if fovea_panel_convolution_available() != 0 {
         }
         let flops = 2.0 * Double(rows * depth * width)
         print(String(format: "| %@ | %d × %d × %d | %.3f | %.3f | %.0f | %.2f× |", name, rows, depth, width, a, b, flops / b / 1e6, a / b))
+    }
+}
+
+// C[m × n] = A[m × k] · B[k × n] with a small depth k: a convolution over few input channels
+// (A = weights, B = columns), or the column gradient Wᵀ · dY over few output channels; one thread.
+print("")
+print("| product | m × n × k | BLAS ms | small-depth ms | speed-up | Aᵀ: BLAS ms | small-depth ms | speed-up |")
+print("|---|---|---|---|---|---|---|---|")
+let smallDepthProducts: [(Int, Int, Int, String)] = [
+    (6, 10192, 25, "LeNet-5 conv 1 forward"), (16, 1700, 150, "LeNet-5 conv 2 forward"), (150, 1700, 16, "LeNet-5 conv 2 dcols"),
+    (32, 9000, 27, "keras-cifar-cnn conv2d forward"), (288, 845, 64, "keras-cifar-cnn conv2d_1 dcols"),
+    (16, 8192, 27, "ResNet-20 stem forward"), (144, 2048, 32, "ResNet-20 stride-2 entry dcols"),
+    (32, 4096, 144, "ResNet-20 stride-2 entry forward"), (576, 448, 64, "ResNet-20 stage 3 dcols"),
+    (16, 1024, 144, "ResNet-20 stage 1 dX as convolution"), (16, 1024, 96, "MobileNetV2 16 → 96 dcols"),
+    (96, 1024, 24, "MobileNetV2 96 → 24 dcols"), (32, 1024, 27, "MobileNetV2 stem forward"),
+]
+if fovea_panel_convolution_available() != 0 {
+    for (m, n, k, name) in smallDepthProducts {
+        var generator = SeededGenerator(seed: 3)
+        // A is [m × k], or read transposed from [k × m] as the column gradient reads the weights.
+        let a = Tensor.normal([m, k], using: &generator), b = Tensor.normal([k, n], using: &generator)
+        let c = TensorStorage(repeating: 0, count: m * n)
+        let blas = medianMilliseconds { sgemm(m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: n, c: c.pointer, ldc: n) }
+        let ours = medianMilliseconds { fovea_multiply_small_depth(Int32(m), n, Int32(k), a.pointer, k, 1, b.pointer, n, c.pointer, n) }
+        let blasT = medianMilliseconds {
+            sgemm(transposeA: true, m: m, n: n, k: k, a: a.pointer, lda: m, b: b.pointer, ldb: n, c: c.pointer, ldc: n)
+        }
+        let oursT = medianMilliseconds { fovea_multiply_small_depth(Int32(m), n, Int32(k), a.pointer, 1, m, b.pointer, n, c.pointer, n) }
+        print(String(format: "| %@ | %d × %d × %d | %.3f | %.3f | %.2f× | %.3f | %.3f | %.2f× |", name, m, n, k, blas, ours, blas / ours,
+                     blasT, oursT, blasT / oursT))
     }
 }

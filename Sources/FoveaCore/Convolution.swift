@@ -254,9 +254,9 @@ public struct ConvolutionKernel: Sendable {
                             }
                         }
                         // dW[g] += dY[g] · colsᵀ
-                        accumulateProductTransposed(m: outPerGroup, n: patch, k: width, a: gradient.pointer, lda: width,
-                                                    b: direct ? input + start * inputSize : UnsafePointer(columns.pointer),
-                                                    ldb: width, c: weightPartials[s].pointer + group * outPerGroup * patch, ldc: patch)
+                        gemm(transposeB: true, m: outPerGroup, n: patch, k: width, a: gradient.pointer, lda: width,
+                             b: direct ? input + start * inputSize : UnsafePointer(columns.pointer), ldb: width, beta: 1,
+                             c: weightPartials[s].pointer + group * outPerGroup * patch, ldc: patch)
                     }
                     if let inputGrad {
                         // dcols = W[g]ᵀ · dY[g], folded back into each image.

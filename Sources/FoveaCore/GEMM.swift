@@ -1,3 +1,4 @@
+import CKernels
 #if canImport(Accelerate)
 import Accelerate
 #elseif canImport(CBLAS)
@@ -7,8 +8,10 @@ import CBLAS
 /// C = alpha · op(A) · op(B) + beta · C, row-major, single precision.
 ///
 /// The one matrix multiply of Fovea. It goes to the platform BLAS (OpenBLAS on Linux,
-/// Accelerate on Apple), which picks the right kernel for the CPU at run time. BLAS itself is
-/// kept single-threaded: Fovea's own pool parallelises around it (over batch and channels).
+/// Accelerate on Apple), which picks the right kernel for the CPU at run time, except for two
+/// shapes BLAS runs badly, which take Fovea's own AVX2 kernels where the CPU has them (see
+/// `ProductKernels`). BLAS itself is kept single-threaded: Fovea's own pool parallelises around
+/// it (over batch and channels).
 public func gemm(transposeA: Bool = false, transposeB: Bool = false,
                  m: Int, n: Int, k: Int,
                  alpha: Float = 1,
@@ -57,6 +60,21 @@ public func gemm(transposeA: Bool = false, transposeB: Bool = false,
         if sharedOut { ThreadPool.shared.parallelRanges(n, minimumPerChunk: 16, columns) } else { columns(0..<n) }
         return
     }
+    if !transposeB && alpha == 1 && beta == 0 && ProductKernels.takesSmallDepth(m: m, n: n, k: k) {
+        return fovea_multiply_small_depth(Int32(m), n, Int32(k), a, transposeA ? 1 : lda, transposeA ? lda : 1, b, ldb, c, ldc)
+    }
+    if !transposeA && transposeB && alpha == 1 && beta == 1 && ProductKernels.takesRowProducts(m: m, n: n, k: k) {
+        return fovea_accumulate_row_products(Int32(m), a, lda, Int32(n), b, ldb, k, c, ldc)
+    }
+    sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+          beta: beta, c: c, ldc: ldc)
+}
+
+/// BLAS's sgemm itself, whatever the shape (convolution-bench compares Fovea's kernels with it).
+public func sgemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
+                  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                  beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    BLASThreading.configureOnce
     cblas_sgemm(CblasRowMajor,
                 transposeA ? CblasTrans : CblasNoTrans,
                 transposeB ? CblasTrans : CblasNoTrans,

@@ -34,12 +34,30 @@ import Testing
             let lda = k + 3, ldb = k + 5, ldc = n + 1
             let a = randomTensor([m * lda], seed: 3), b = randomTensor([n * ldb], seed: 4)
             let fast = Tensor(repeating: 0.5, shape: [m * ldc]), slow = Tensor(repeating: 0.5, shape: [m * ldc])
-            accumulateProductTransposed(m: m, n: n, k: k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb, c: fast.pointer, ldc: ldc)
+            gemm(transposeB: true, m: m, n: n, k: k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb, beta: 1, c: fast.pointer, ldc: ldc)
             referenceGEMM(transposeA: false, transposeB: true, m: m, n: n, k: k, alpha: 1, a: a.pointer, lda: lda,
                           b: b.pointer, ldb: ldb, beta: 1, c: slow.pointer, ldc: ldc)
             // Every element, padding columns included: those must keep their 0.5.
             #expect(relativeError((0..<m * ldc).map { fast[flat: $0] }, (0..<m * ldc).map { Double(slow[flat: $0]) }) < 1e-4,
                     "\(m)×\(n)×\(k)")
+        }
+    }
+
+    /// C = op(A) · B with a small depth (a convolution over few channels, the column gradient):
+    /// shapes that take the AVX2 6 × 16 tiles where the CPU has them, with every row remainder,
+    /// a whole 8-column block, partial blocks of 5 and 13 columns, and A read both ways. C starts
+    /// as NaN (every element must be written) and its padding columns must stay NaN.
+    @Test(arguments: [false, true]) func smallDepthProductMatchesTripleLoop(transposeA: Bool) {
+        for (m, n, k) in [(6, 37, 25), (7, 24, 32), (13, 29, 150), (1, 16, 1), (17, 40, 3)] {
+            let lda = (transposeA ? m : k) + 2, ldb = n + 3, ldc = n + 1
+            let a = randomTensor([(transposeA ? k : m) * lda], seed: 5), b = randomTensor([k * ldb], seed: 6)
+            let fast = Tensor(repeating: .nan, shape: [m * ldc]), slow = Tensor(repeating: .nan, shape: [m * ldc])
+            gemm(transposeA: transposeA, m: m, n: n, k: k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb, c: fast.pointer, ldc: ldc)
+            referenceGEMM(transposeA: transposeA, m: m, n: n, k: k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb,
+                          c: slow.pointer, ldc: ldc)
+            let used = (0..<m).flatMap { i in (0..<n).map { i * ldc + $0 } }
+            #expect(relativeError(used.map { fast[flat: $0] }, used.map { Double(slow[flat: $0]) }) < 1e-4, "\(m)×\(n)×\(k)")
+            #expect((0..<m).allSatisfy { fast[flat: $0 * ldc + n].isNaN }, "\(m)×\(n)×\(k) wrote past its columns")
         }
     }
 

@@ -58,6 +58,14 @@ void fovea_panel_convolution(const fovea_window *window, const float *input, siz
 void fovea_accumulate_row_products(int rows_a, const float *a, size_t lda, int rows_b, const float *b, size_t ldb,
                                    size_t width, float *c, size_t ldc);
 
+/// c[m × n] = a[m × k] · b[k × n], row-major; a's element (r, d) lies at a + r·a_row_stride +
+/// d·a_depth_stride (so a can be read transposed where it lies). A multiply whose depth k
+/// is too small to pay for sgemm's packing of both operands and its clearing of c (a convolution
+/// with few input channels, or the column gradient Wᵀ · dY over few output channels).
+/// 6 × 16 tiles straight from and into the operands. Only where `fovea_panel_convolution_available()`.
+void fovea_multiply_small_depth(int m, size_t n, int k, const float *a, size_t a_row_stride, size_t a_depth_stride,
+                                const float *b, size_t ldb, float *c, size_t ldc);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,38 @@
+import CKernels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Fovea's own AVX2 kernels for the matrix products sgemm runs badly: those with so little work
+/// per element that packing both operands into BLAS's blocked layout, and clearing C first,
+/// cost as much as the multiply. `gemm` routes them here; convolution-bench measured the limits
+/// (one thread, against OpenBLAS 0.3.21 on Zen 3).
+enum ProductKernels {
+    /// The CPU has AVX2 and FMA, and `FOVEA_PRODUCT_KERNELS=0` is not set (for A/B runs).
+    static let isAvailable: Bool = {
+        if let setting = getenv("FOVEA_PRODUCT_KERNELS"), String(cString: setting) == "0" { return false }
+        return fovea_panel_convolution_available() != 0
+    }()
+
+    /// C += A · Bᵀ as m·n dot products along the rows (Sources/CKernels/row_products.c), both
+    /// operands read where they lie: a convolution's weight gradient dW += dY · columnsᵀ, few
+    /// output channels and a short patch against many pixels. LeNet-5's two layers ran 2.7–3.5×
+    /// and 1.3–1.5× faster than sgemm, keras-cifar-cnn's first 1.8–2.0×, ResNet-20's first stage
+    /// 1.1–1.5×. From 64 × 288 up sgemm's blocked kernel is as fast or faster (0.4–1.0× on
+    /// ResNet-18 and the seed ResNet), and rows under 128 floats pay more for each tile's 12
+    /// horizontal sums than they save.
+    static func takesRowProducts(m: Int, n: Int, k: Int) -> Bool {
+        isAvailable && m * n <= 1 << 14 && k >= 128
+    }
+
+    /// C = A · B (A possibly transposed) with 6 × 16 tiles straight from the operands
+    /// (Sources/CKernels/small_depth_multiply.c): a convolution over few input channels or into
+    /// few output channels (LeNet-5's 6 × 25 1.3–2.6×, ResNet-20's stem 1.4×), and the column
+    /// gradient Wᵀ · dY over few output channels (LeNet-5's 150 × 16 1.5×, 32 channels 1.1×).
+    /// 64-deep products over many rows broke even, and 32 × 144 lost (0.85–0.96×).
+    static func takesSmallDepth(m: Int, n: Int, k: Int) -> Bool {
+        isAvailable && n >= 16 && (k <= 32 || (m <= 16 && k <= 256))
+    }
+}
