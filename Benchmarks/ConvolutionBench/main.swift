@@ -75,17 +75,17 @@ for (batch, channels, out, size, pad, stride, name) in otherLayers {
 }
 
 // The weight gradient dW[O × K] += dY[O × width] · columns[K × width]ᵀ, one thread's GEMM per
-// layer shape (width = the images one column buffer holds × output pixels): BLAS's sgemm
+// layer shape (width = the images one 256 KB column buffer holds × output pixels, as training runs them): BLAS's sgemm
 // against the row-products kernel that reads both operands along their rows.
 print("")
 print("| layer | O × K × width | BLAS ms | row products ms | row products GFLOP/s | speed-up |")
 print("|---|---|---|---|---|---|")
 let weightGradients: [(Int, Int, Int, String)] = [
-    (6, 25, 10192, "LeNet-5 conv 1"), (16, 150, 1700, "LeNet-5 conv 2"),
-    (32, 27, 9000, "keras-cifar-cnn conv2d"), (64, 288, 845, "keras-cifar-cnn conv2d_1"),
-    (16, 144, 1024, "ResNet-20 stage 1"), (32, 288, 768, "ResNet-20 stage 2"), (64, 576, 448, "ResNet-20 stage 3"),
+    (6, 25, 2352, "LeNet-5 conv 1"), (16, 150, 400, "LeNet-5 conv 2"),
+    (32, 27, 1800, "keras-cifar-cnn conv2d"), (64, 288, 169, "keras-cifar-cnn conv2d_1"),
+    (16, 144, 1024, "ResNet-20 stage 1"), (32, 288, 256, "ResNet-20 stage 2"), (64, 576, 64, "ResNet-20 stage 3"),
     (64, 576, 1024, "seed ResNet stage 1"), (128, 1152, 256, "seed ResNet stage 2"), (256, 2304, 64, "seed ResNet stage 3"),
-    (128, 1152, 512, "ResNet-18 layer2 at 32×32"), (512, 4608, 32, "ResNet-18 layer4"),
+    (128, 1152, 48, "ResNet-18 layer2 at 32×32"), (512, 4608, 14, "ResNet-18 layer4"),
 ]
 if fovea_panel_convolution_available() != 0 {
     for (rows, depth, width, name) in weightGradients {
@@ -110,10 +110,10 @@ print("")
 print("| product | m × n × k | BLAS ms | small-depth ms | speed-up | Aᵀ: BLAS ms | small-depth ms | speed-up |")
 print("|---|---|---|---|---|---|---|---|")
 let smallDepthProducts: [(Int, Int, Int, String)] = [
-    (6, 10192, 25, "LeNet-5 conv 1 forward"), (16, 1700, 150, "LeNet-5 conv 2 forward"), (150, 1700, 16, "LeNet-5 conv 2 dcols"),
-    (32, 9000, 27, "keras-cifar-cnn conv2d forward"), (288, 845, 64, "keras-cifar-cnn conv2d_1 dcols"),
-    (16, 8192, 27, "ResNet-20 stem forward"), (144, 2048, 32, "ResNet-20 stride-2 entry dcols"),
-    (32, 4096, 144, "ResNet-20 stride-2 entry forward"), (576, 448, 64, "ResNet-20 stage 3 dcols"),
+    (6, 2352, 25, "LeNet-5 conv 1 forward"), (16, 400, 150, "LeNet-5 conv 2 forward"), (150, 400, 16, "LeNet-5 conv 2 dcols"),
+    (32, 1800, 27, "keras-cifar-cnn conv2d forward"), (288, 169, 64, "keras-cifar-cnn conv2d_1 dcols"),
+    (16, 2048, 27, "ResNet-20 stem forward"), (144, 256, 32, "ResNet-20 stride-2 entry dcols"),
+    (32, 256, 144, "ResNet-20 stride-2 entry forward"),
     (16, 1024, 144, "ResNet-20 stage 1 dX as convolution"), (16, 1024, 96, "MobileNetV2 16 → 96 dcols"),
     (96, 1024, 24, "MobileNetV2 96 → 24 dcols"), (32, 1024, 27, "MobileNetV2 stem forward"),
 ]

@@ -76,9 +76,12 @@ public struct ConvolutionKernel: Sendable {
     var outPerGroup: Int { outChannels / groups }
     /// Images unfolded into one GEMM: as many as keep the column buffer within `columnBudget`.
     var imagesPerGEMM: Int { Swift.max(1, Swift.min(batch, ConvolutionKernel.columnBudget / Swift.max(1, patch * outPlane))) }
-    /// 256 K floats (1 MB): the column buffer stays in the 1 MB L2 cache between im2col and the
-    /// GEMM that reads it. 8 MB went to memory and back: ResNet-20 trained 15 % slower.
-    static let columnBudget = 1 << 18
+    /// 64 K floats (256 KB): the column buffer stays in Zen 3's 512 KB L2, with room for the
+    /// other operands, between im2col and the product that reads it. 8 MB went to memory and back
+    /// (ResNet-20 trained 15 % slower); 1 MB, the budget until Fovea's own product kernels read
+    /// the columns, was 2–5 % slower than 256 KB on LeNet-5, keras-cifar-cnn and ResNet-20 (A/B,
+    /// medians of 4, in ±15 % noise); 128 KB was no better overall.
+    static let columnBudget = 1 << 16
 
     /// Splits the batch into one contiguous share per thread.
     func shares() -> (count: Int, range: (Int) -> Range<Int>) {

@@ -29,10 +29,11 @@ enum ProductKernels {
 
     /// C = A · B (A possibly transposed) with 6 × 16 tiles straight from the operands
     /// (Sources/CKernels/small_depth_multiply.c): a convolution over few input channels or into
-    /// few output channels (LeNet-5's 6 × 25 1.3–2.6×, ResNet-20's stem 1.4×), and the column
-    /// gradient Wᵀ · dY over few output channels (LeNet-5's 150 × 16 1.5×, 32 channels 1.1×).
-    /// 64-deep products over many rows broke even, and 32 × 144 lost (0.85–0.96×).
+    /// few output channels (LeNet-5's 6 × 25 2.5×, 16 × 150 1.4×, ResNet-20's stem 1.5×), and the
+    /// column gradient Wᵀ · dY over up to 64 output channels (LeNet-5's 150 × 16 1.9×,
+    /// keras-cifar-cnn's 288 × 64 1.3×), at the widths training runs them (one column buffer).
+    /// Over 2048–4096 columns a 32 × 144 product lost (0.85–0.96×): deeper products stay with sgemm.
     static func takesSmallDepth(m: Int, n: Int, k: Int) -> Bool {
-        isAvailable && n >= 16 && (k <= 32 || (m <= 16 && k <= 256))
+        isAvailable && n >= 16 && (k <= 64 || (m <= 16 && k <= 256))
     }
 }

@@ -121,10 +121,14 @@ import Testing
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            usleep(UInt32(300_000 + generator.nextInt(below: 900_000)))
+            // The first checkpoint comes after one epoch, which a loaded machine (tests in
+            // parallel, a debug build) may take seconds to reach: wait for it, then kill at a
+            // random moment among the later epochs' checkpoint writes.
+            let path = folder + "/checkpoint-last.safetensors"
+            for _ in 0..<1200 where !FileManager.default.fileExists(atPath: path) { usleep(50_000) }
+            usleep(UInt32(generator.nextInt(below: 900_000)))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            let path = folder + "/checkpoint-last.safetensors"
             if FileManager.default.fileExists(atPath: path) {
                 #expect(throws: Never.self) { _ = try Safetensors.read(path) }
                 checked += 1
