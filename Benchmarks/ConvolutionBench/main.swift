@@ -2,7 +2,7 @@
 // shapes of the benchmark models: the measurements behind `WinogradKernel`'s selection policy.
 //
 //     swift build -c release --product convolution-bench
-//     env -u OPENBLAS_CORETYPE .build/release/convolution-bench [threads]
+//     env -u OPENBLAS_CORETYPE .build/release/convolution-bench [threads [table ...]]
 import CKernels
 import FoveaCore
 import Foundation
@@ -35,101 +35,144 @@ let otherLayers: [(Int, Int, Int, Int, Int, Int, String)] = [
     (64, 3, 32, 32, 0, 1, "keras-cifar-cnn conv2d (valid)"), (64, 32, 64, 15, 0, 1, "keras-cifar-cnn conv2d_1 (valid)"),
     (32, 3, 32, 32, 1, 1, "SimpleCNN block 1 entry"),
 ]
-print("| layer | batch | channels | input | im2col + GEMM ms | Winograd ms | panels ms | panels GFLOP/s | Winograd speed-up | panels speed-up | conv2d runs |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
-for (batch, channels, size, pad, name) in layers {
-    let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), padding: (pad, pad, pad, pad))
-    var generator = SeededGenerator(seed: 1)
-    let x = Tensor.normal([batch, channels, size, size], using: &generator)
-    let w = Tensor.normal([channels, channels, 3, 3], std: 0.05, using: &generator)
-    let y = TensorStorage(uninitializedCount: batch * channels * g.outputHeight * g.outputWidth)
-    let unfolding = ConvolutionKernel(geometry: g, batch: batch, outChannels: channels, groups: 1)
-    let winograd = WinogradKernel(geometry: g, batch: batch, outChannels: channels)!
-    let a = medianMilliseconds { unfolding.forwardByUnfolding(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
-    let b = medianMilliseconds { winograd.forward(input: x.pointer, weight: w.pointer, output: y.pointer) }
-    let c = unfolding.canRunOnPanels
-        ? medianMilliseconds { unfolding.forwardByPanels(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
-        : .nan
-    let flops = 2.0 * Double(batch * channels * channels * 9 * g.outputHeight * g.outputWidth)
-    print(String(format: "| %@ | %d | %d | %d×%d | %.2f | %.2f | %.2f | %.0f | %.2f× | %.2f× | %@ |", name, batch, channels, size, size,
-                 a, b, c, flops / c / 1e6, a / b, a / c,
-                 unfolding.usesWinograd ? "Winograd" : (unfolding.runsOnPanels ? "panels" : "im2col + GEMM")))
+func forwardTable() {
+    print("| layer | batch | channels | input | im2col + GEMM ms | Winograd ms | panels ms | panels GFLOP/s | Winograd speed-up | panels speed-up | conv2d runs |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for (batch, channels, size, pad, name) in layers {
+        let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), padding: (pad, pad, pad, pad))
+        var generator = SeededGenerator(seed: 1)
+        let x = Tensor.normal([batch, channels, size, size], using: &generator)
+        let w = Tensor.normal([channels, channels, 3, 3], std: 0.05, using: &generator)
+        let y = TensorStorage(uninitializedCount: batch * channels * g.outputHeight * g.outputWidth)
+        let unfolding = ConvolutionKernel(geometry: g, batch: batch, outChannels: channels, groups: 1)
+        let winograd = WinogradKernel(geometry: g, batch: batch, outChannels: channels)!
+        let a = medianMilliseconds { unfolding.forwardByUnfolding(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
+        let b = medianMilliseconds { winograd.forward(input: x.pointer, weight: w.pointer, output: y.pointer) }
+        let c = unfolding.canRunOnPanels
+            ? medianMilliseconds { unfolding.forwardByPanels(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
+            : .nan
+        let flops = 2.0 * Double(batch * channels * channels * 9 * g.outputHeight * g.outputWidth)
+        print(String(format: "| %@ | %d | %d | %d×%d | %.2f | %.2f | %.2f | %.0f | %.2f× | %.2f× | %@ |", name, batch, channels, size, size,
+                     a, b, c, flops / c / 1e6, a / b, a / c,
+                     unfolding.usesWinograd ? "Winograd" : (unfolding.runsOnPanels ? "panels" : "im2col + GEMM")))
+    }
 }
 
-print("")
-print("| layer | batch | in → out | input | stride | im2col + GEMM ms | panels ms | panels GFLOP/s | panels speed-up |")
-print("|---|---|---|---|---|---|---|---|---|")
-for (batch, channels, out, size, pad, stride, name) in otherLayers {
-    let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), stride: (stride, stride), padding: (pad, pad, pad, pad))
-    var generator = SeededGenerator(seed: 1)
-    let x = Tensor.normal([batch, channels, size, size], using: &generator)
-    let w = Tensor.normal([out, channels, 3, 3], std: 0.05, using: &generator)
-    let y = TensorStorage(uninitializedCount: batch * out * g.outputHeight * g.outputWidth)
-    let kernel = ConvolutionKernel(geometry: g, batch: batch, outChannels: out, groups: 1)
-    guard kernel.canRunOnPanels else { continue }
-    let a = medianMilliseconds { kernel.forwardByUnfolding(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
-    let c = medianMilliseconds { kernel.forwardByPanels(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
-    let flops = 2.0 * Double(batch * out * channels * 9 * g.outputHeight * g.outputWidth)
-    print(String(format: "| %@ | %d | %d → %d | %d×%d | %d | %.2f | %.2f | %.0f | %.2f× |", name, batch, channels, out, size, size, stride,
-                 a, c, flops / c / 1e6, a / c))
+func otherLayersTable() {
+    print("")
+    print("| layer | batch | in → out | input | stride | im2col + GEMM ms | panels ms | panels GFLOP/s | panels speed-up |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for (batch, channels, out, size, pad, stride, name) in otherLayers {
+        let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), stride: (stride, stride), padding: (pad, pad, pad, pad))
+        var generator = SeededGenerator(seed: 1)
+        let x = Tensor.normal([batch, channels, size, size], using: &generator)
+        let w = Tensor.normal([out, channels, 3, 3], std: 0.05, using: &generator)
+        let y = TensorStorage(uninitializedCount: batch * out * g.outputHeight * g.outputWidth)
+        let kernel = ConvolutionKernel(geometry: g, batch: batch, outChannels: out, groups: 1)
+        guard kernel.canRunOnPanels else { continue }
+        let a = medianMilliseconds { kernel.forwardByUnfolding(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
+        let c = medianMilliseconds { kernel.forwardByPanels(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
+        let flops = 2.0 * Double(batch * out * channels * 9 * g.outputHeight * g.outputWidth)
+        print(String(format: "| %@ | %d | %d → %d | %d×%d | %d | %.2f | %.2f | %.0f | %.2f× |", name, batch, channels, out, size, size, stride,
+                     a, c, flops / c / 1e6, a / c))
+    }
 }
 
 // The weight gradient dW[O × K] += dY[O × width] · columns[K × width]ᵀ, one thread's GEMM per
 // layer shape (width = the images one 256 KB column buffer holds × output pixels, as training runs them): BLAS's sgemm
 // against the row-products kernel that reads both operands along their rows.
-print("")
-print("| layer | O × K × width | BLAS ms | row products ms | row products GFLOP/s | speed-up |")
-print("|---|---|---|---|---|---|")
-let weightGradients: [(Int, Int, Int, String)] = [
-    (6, 25, 2352, "LeNet-5 conv 1"), (16, 150, 400, "LeNet-5 conv 2"),
-    (32, 27, 1800, "keras-cifar-cnn conv2d"), (64, 288, 169, "keras-cifar-cnn conv2d_1"),
-    (16, 144, 1024, "ResNet-20 stage 1"), (32, 288, 256, "ResNet-20 stage 2"), (64, 576, 64, "ResNet-20 stage 3"),
-    (64, 576, 1024, "seed ResNet stage 1"), (128, 1152, 256, "seed ResNet stage 2"), (256, 2304, 64, "seed ResNet stage 3"),
-    (128, 1152, 48, "ResNet-18 layer2 at 32×32"), (512, 4608, 14, "ResNet-18 layer4"),
-]
-if fovea_panel_convolution_available() != 0 {
-    for (rows, depth, width, name) in weightGradients {
-        var generator = SeededGenerator(seed: 2)
-        let dy = Tensor.normal([rows, width], using: &generator), columns = Tensor.normal([depth, width], using: &generator)
-        let dw = TensorStorage(repeating: 0, count: rows * depth)
-        let a = medianMilliseconds {
-            sgemm(transposeB: true, m: rows, n: depth, k: width, a: dy.pointer, lda: width, b: columns.pointer, ldb: width,
-                 beta: 1, c: dw.pointer, ldc: depth)
+func rowProductsTable() {
+    print("")
+    print("| layer | O × K × width | BLAS ms | row products ms | row products GFLOP/s | speed-up |")
+    print("|---|---|---|---|---|---|")
+    let weightGradients: [(Int, Int, Int, String)] = [
+        (6, 25, 2352, "LeNet-5 conv 1"), (16, 150, 400, "LeNet-5 conv 2"),
+        (32, 27, 1800, "keras-cifar-cnn conv2d"), (64, 288, 169, "keras-cifar-cnn conv2d_1"),
+        (16, 144, 1024, "ResNet-20 stage 1"), (32, 288, 256, "ResNet-20 stage 2"), (64, 576, 64, "ResNet-20 stage 3"),
+        (64, 576, 1024, "seed ResNet stage 1"), (128, 1152, 256, "seed ResNet stage 2"), (256, 2304, 64, "seed ResNet stage 3"),
+        (128, 1152, 48, "ResNet-18 layer2 at 32×32"), (512, 4608, 14, "ResNet-18 layer4"),
+    ]
+    if fovea_panel_convolution_available() != 0 {
+        for (rows, depth, width, name) in weightGradients {
+            var generator = SeededGenerator(seed: 2)
+            let dy = Tensor.normal([rows, width], using: &generator), columns = Tensor.normal([depth, width], using: &generator)
+            let dw = TensorStorage(repeating: 0, count: rows * depth)
+            let a = medianMilliseconds {
+                sgemm(transposeB: true, m: rows, n: depth, k: width, a: dy.pointer, lda: width, b: columns.pointer, ldb: width,
+                     beta: 1, c: dw.pointer, ldc: depth)
+            }
+            let b = medianMilliseconds {
+                fovea_accumulate_row_products(Int32(rows), dy.pointer, width, Int32(depth), columns.pointer, width, width, dw.pointer, depth)
+            }
+            let flops = 2.0 * Double(rows * depth * width)
+            print(String(format: "| %@ | %d × %d × %d | %.3f | %.3f | %.0f | %.2f× |", name, rows, depth, width, a, b, flops / b / 1e6, a / b))
         }
-        let b = medianMilliseconds {
-            fovea_accumulate_row_products(Int32(rows), dy.pointer, width, Int32(depth), columns.pointer, width, width, dw.pointer, depth)
-        }
-        let flops = 2.0 * Double(rows * depth * width)
-        print(String(format: "| %@ | %d × %d × %d | %.3f | %.3f | %.0f | %.2f× |", name, rows, depth, width, a, b, flops / b / 1e6, a / b))
     }
 }
 
 // C[m × n] = A[m × k] · B[k × n] with a small depth k: a convolution over few input channels
 // (A = weights, B = columns), or the column gradient Wᵀ · dY over few output channels; one thread.
-print("")
-print("| product | m × n × k | BLAS ms | small-depth ms | speed-up | Aᵀ: BLAS ms | small-depth ms | speed-up |")
-print("|---|---|---|---|---|---|---|---|")
-let smallDepthProducts: [(Int, Int, Int, String)] = [
-    (6, 2352, 25, "LeNet-5 conv 1 forward"), (16, 400, 150, "LeNet-5 conv 2 forward"), (150, 400, 16, "LeNet-5 conv 2 dcols"),
-    (32, 1800, 27, "keras-cifar-cnn conv2d forward"), (288, 169, 64, "keras-cifar-cnn conv2d_1 dcols"),
-    (16, 2048, 27, "ResNet-20 stem forward"), (144, 256, 32, "ResNet-20 stride-2 entry dcols"),
-    (32, 256, 144, "ResNet-20 stride-2 entry forward"),
-    (16, 1024, 144, "ResNet-20 stage 1 dX as convolution"), (16, 1024, 96, "MobileNetV2 16 → 96 dcols"),
-    (96, 1024, 24, "MobileNetV2 96 → 24 dcols"), (32, 1024, 27, "MobileNetV2 stem forward"),
-]
-if fovea_panel_convolution_available() != 0 {
-    for (m, n, k, name) in smallDepthProducts {
-        var generator = SeededGenerator(seed: 3)
-        // A is [m × k], or read transposed from [k × m] as the column gradient reads the weights.
-        let a = Tensor.normal([m, k], using: &generator), b = Tensor.normal([k, n], using: &generator)
-        let c = TensorStorage(repeating: 0, count: m * n)
-        let blas = medianMilliseconds { sgemm(m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: n, c: c.pointer, ldc: n) }
-        let ours = medianMilliseconds { fovea_multiply_small_depth(Int32(m), n, Int32(k), a.pointer, k, 1, b.pointer, n, c.pointer, n) }
-        let blasT = medianMilliseconds {
-            sgemm(transposeA: true, m: m, n: n, k: k, a: a.pointer, lda: m, b: b.pointer, ldb: n, c: c.pointer, ldc: n)
+func smallDepthTable() {
+    print("")
+    print("| product | m × n × k | BLAS ms | small-depth ms | speed-up | Aᵀ: BLAS ms | small-depth ms | speed-up |")
+    print("|---|---|---|---|---|---|---|---|")
+    let smallDepthProducts: [(Int, Int, Int, String)] = [
+        (6, 2352, 25, "LeNet-5 conv 1 forward"), (16, 400, 150, "LeNet-5 conv 2 forward"), (150, 400, 16, "LeNet-5 conv 2 dcols"),
+        (32, 1800, 27, "keras-cifar-cnn conv2d forward"), (288, 169, 64, "keras-cifar-cnn conv2d_1 dcols"),
+        (16, 2048, 27, "ResNet-20 stem forward"), (144, 256, 32, "ResNet-20 stride-2 entry dcols"),
+        (32, 256, 144, "ResNet-20 stride-2 entry forward"),
+        (16, 1024, 144, "ResNet-20 stage 1 dX as convolution"), (16, 1024, 96, "MobileNetV2 16 → 96 dcols"),
+        (96, 1024, 24, "MobileNetV2 96 → 24 dcols"), (32, 1024, 27, "MobileNetV2 stem forward"),
+    ]
+    if fovea_panel_convolution_available() != 0 {
+        for (m, n, k, name) in smallDepthProducts {
+            var generator = SeededGenerator(seed: 3)
+            // A is [m × k], or read transposed from [k × m] as the column gradient reads the weights.
+            let a = Tensor.normal([m, k], using: &generator), b = Tensor.normal([k, n], using: &generator)
+            let c = TensorStorage(repeating: 0, count: m * n)
+            let blas = medianMilliseconds { sgemm(m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: n, c: c.pointer, ldc: n) }
+            let ours = medianMilliseconds { fovea_multiply_small_depth(Int32(m), n, Int32(k), a.pointer, k, 1, b.pointer, n, c.pointer, n) }
+            let blasT = medianMilliseconds {
+                sgemm(transposeA: true, m: m, n: n, k: k, a: a.pointer, lda: m, b: b.pointer, ldb: n, c: c.pointer, ldc: n)
+            }
+            let oursT = medianMilliseconds { fovea_multiply_small_depth(Int32(m), n, Int32(k), a.pointer, 1, m, b.pointer, n, c.pointer, n) }
+            print(String(format: "| %@ | %d × %d × %d | %.3f | %.3f | %.2f× | %.3f | %.3f | %.2f× |", name, m, n, k, blas, ours, blas / ours,
+                         blasT, oursT, blasT / oursT))
         }
-        let oursT = medianMilliseconds { fovea_multiply_small_depth(Int32(m), n, Int32(k), a.pointer, 1, m, b.pointer, n, c.pointer, n) }
-        print(String(format: "| %@ | %d × %d × %d | %.3f | %.3f | %.2f× | %.3f | %.3f | %.2f× |", name, m, n, k, blas, ours, blas / ours,
-                     blasT, oursT, blasT / oursT))
     }
 }
+
+// A layer's weight gradient, both threads: im2col + GEMM (dW += dY · columnsᵀ) against Winograd's
+// domain (16 products dU_ξ += dM_ξ · V_ξᵀ, transformed back), on the 3×3 "same" layers of `layers`
+// with ≥ 32 channels.
+func weightGradientTable() {
+    print("")
+    print("| layer | batch | channels | input | im2col + GEMM ms | Winograd ms | speed-up | backward takes |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (batch, channels, size, pad, name) in layers where channels >= 32 && size >= 2 {
+        let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), padding: (pad, pad, pad, pad))
+        var generator = SeededGenerator(seed: 4)
+        let x = Tensor.normal([batch, channels, size, size], using: &generator)
+        let w = Tensor.normal([channels, channels, 3, 3], std: 0.05, using: &generator)
+        let y = Tensor.normal([batch, channels, g.outputHeight, g.outputWidth], using: &generator)
+        let dy = Tensor.normal([batch, channels, g.outputHeight, g.outputWidth], using: &generator)
+        let dw = TensorStorage(repeating: 0, count: channels * channels * 9)
+        let kernel = ConvolutionKernel(geometry: g, batch: batch, outChannels: channels, groups: 1)
+        let winograd = WinogradKernel(geometry: g, batch: batch, outChannels: channels)!
+        let a = medianMilliseconds {
+            kernel.backwardByUnfolding(input: x.pointer, weight: w.pointer, output: y.pointer, outputGrad: dy.pointer, inputGrad: nil,
+                                       weightGrad: dw.pointer, biasGrad: nil)
+        }
+        let b = medianMilliseconds { winograd.weightGradient(input: x.pointer, outputGrad: dy.pointer, into: dw.pointer) }
+        print(String(format: "| %@ | %d | %d | %d×%d | %.2f | %.2f | %.2f× | %@ |", name, batch, channels, size, size, a, b, a / b,
+                     kernel.weightGradientUsesWinograd ? "Winograd" : "im2col + GEMM"))
+    }
+}
+
+let tables: [(String, () -> Void)] = [
+    ("forward", forwardTable), ("other-layers", otherLayersTable), ("row-products", rowProductsTable),
+    ("small-depth", smallDepthTable), ("weight-gradients", weightGradientTable),
+]
+// Any further arguments name the tables to run (all by default).
+let chosen = Set(CommandLine.arguments.dropFirst(2))
+for (name, table) in tables where chosen.isEmpty || chosen.contains(name) { table() }

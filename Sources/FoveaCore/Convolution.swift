@@ -214,11 +214,26 @@ public struct ConvolutionKernel: Sendable {
             return depthwise.backward(input: input, weight: weight, output: output, outputGrad: outputGrad,
                                       inputGrad: inputGrad, weightGrad: weightGrad, biasGrad: biasGrad)
         }
+        if let weightGrad, let winograd = WinogradKernel(weightGradientOf: self), inputGrad == nil || inputGradientAsConvolution != nil {
+            return backwardThroughWinograd(winograd, input: input, weight: weight, output: output, outputGrad: outputGrad,
+                                           inputGrad: inputGrad, weightGrad: weightGrad, biasGrad: biasGrad)
+        }
         if let inputGrad, let transposed = inputGradientAsConvolution {
-            backward(input: input, weight: weight, output: output, outputGrad: outputGrad, inputGrad: nil,
-                     weightGrad: weightGrad, biasGrad: biasGrad)
+            backwardByUnfolding(input: input, weight: weight, output: output, outputGrad: outputGrad, inputGrad: nil,
+                                weightGrad: weightGrad, biasGrad: biasGrad)
             return inputGradientByConvolution(transposed, weight: weight, output: output, outputGrad: outputGrad, inputGrad: inputGrad)
         }
+        backwardByUnfolding(input: input, weight: weight, output: output, outputGrad: outputGrad, inputGrad: inputGrad,
+                            weightGrad: weightGrad, biasGrad: biasGrad)
+    }
+
+    /// The gradients by im2col + GEMM: dW += dY · colsᵀ, and dX by col2im of Wᵀ · dY (not
+    /// depthwise; `backward` picks the faster kernels where they apply; benchmarks compare them
+    /// with this). `inputGrad` must start at zero.
+    public func backwardByUnfolding(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, output: UnsafePointer<Float>,
+                                    outputGrad: UnsafePointer<Float>, inputGrad: UnsafeMutablePointer<Float>?,
+                                    weightGrad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?) {
+        precondition(depthwise == nil, "backwardByUnfolding does not run depthwise convolutions")
         let g = geometry, outPlane = outPlane, patch = patch, outPerGroup = outPerGroup, activation = activation
         let inputSize = g.channels * groups * inPlane, outputSize = outChannels * outPlane
         let weightCount = outChannels * patch
@@ -311,14 +326,6 @@ public struct ConvolutionKernel: Sendable {
     private func inputGradientByConvolution(_ transposed: ConvolutionKernel, weight: UnsafePointer<Float>,
                                             output: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
                                             inputGrad: UnsafeMutablePointer<Float>) {
-        let g = geometry, taps = g.kernelHeight * g.kernelWidth, inChannels = g.channels
-        // W'[c, o, tap'] = W[o, c, last tap − tap'].
-        let flipped = TensorStorage(uninitializedCount: outChannels * inChannels * taps)
-        for o in 0..<outChannels {
-            for c in 0..<inChannels {
-                for t in 0..<taps { flipped.pointer[(c * outChannels + o) * taps + (taps - 1 - t)] = weight[(o * inChannels + c) * taps + t] }
-            }
-        }
         var gradient = outputGrad, masked: TensorStorage?
         if activation != .none {
             let count = batch * outChannels * outPlane
@@ -330,11 +337,63 @@ public struct ConvolutionKernel: Sendable {
             masked = copy
             gradient = UnsafePointer(copy.pointer)
         }
-        // Both buffers live through the call: as a last use, `.pointer` would let a release
+        // As a last use, `.pointer` would let a release build free the copy before the kernel reads it.
+        withExtendedLifetime(masked) {
+            inputGradient(transposed, weight: weight, maskedGradient: gradient, inputGrad: inputGrad)
+        }
+    }
+
+    /// dX = the transposed convolution of the (already masked) output gradient.
+    private func inputGradient(_ transposed: ConvolutionKernel, weight: UnsafePointer<Float>,
+                               maskedGradient gradient: UnsafePointer<Float>, inputGrad: UnsafeMutablePointer<Float>) {
+        let g = geometry, taps = g.kernelHeight * g.kernelWidth, inChannels = g.channels
+        // W'[c, o, tap'] = W[o, c, last tap − tap'].
+        let flipped = TensorStorage(uninitializedCount: outChannels * inChannels * taps)
+        for o in 0..<outChannels {
+            for c in 0..<inChannels {
+                for t in 0..<taps { flipped.pointer[(c * outChannels + o) * taps + (taps - 1 - t)] = weight[(o * inChannels + c) * taps + t] }
+            }
+        }
+        // The flipped weights live through the call: as a last use, `.pointer` would let a release
         // build free them before the kernel reads them (the panel kernel's own allocations then
-        // reused the flipped weights' memory, and ResNet-152 trained on garbage gradients).
-        withExtendedLifetime((masked, flipped)) {
+        // reused their memory, and ResNet-152 trained on garbage gradients).
+        withExtendedLifetime(flipped) {
             transposed.forward(input: gradient, weight: flipped.pointer, epilogue: ConvolutionEpilogue(), output: inputGrad)
+        }
+    }
+
+    /// All three gradients with the weight gradient in Winograd's domain (`WinogradKernel.weightGradient`):
+    /// dY is masked once (and summed for the bias), then read by the weight gradient and, for dX,
+    /// by the transposed convolution.
+    private func backwardThroughWinograd(_ winograd: WinogradKernel, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                         output: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
+                                         inputGrad: UnsafeMutablePointer<Float>?, weightGrad: UnsafeMutablePointer<Float>,
+                                         biasGrad: UnsafeMutablePointer<Float>?) {
+        let outChannels = outChannels, outPlane = outPlane, batch = batch, activation = activation
+        let masked = activation == .none ? nil : TensorStorage(uninitializedCount: batch * outChannels * outPlane)
+        if masked != nil || biasGrad != nil {
+            ThreadPool.shared.parallelRanges(outChannels) { channels in
+                for o in channels {
+                    var sum: Float = 0
+                    for n in 0..<batch {
+                        let offset = (n * outChannels + o) * outPlane
+                        if let masked {
+                            sum += activation.maskGradient(outputGrad + offset, output: output + offset,
+                                                           into: masked.pointer + offset, count: outPlane)
+                        } else {
+                            for i in 0..<outPlane { sum += outputGrad[offset + i] }
+                        }
+                    }
+                    biasGrad?[o] = sum
+                }
+            }
+        }
+        let gradient = masked.map { UnsafePointer($0.pointer) } ?? outputGrad
+        withExtendedLifetime(masked) {
+            winograd.weightGradient(input: input, outputGrad: gradient, into: weightGrad)
+            if let inputGrad, let transposed = inputGradientAsConvolution {
+                inputGradient(transposed, weight: weight, maskedGradient: gradient, inputGrad: inputGrad)
+            }
         }
     }
 }

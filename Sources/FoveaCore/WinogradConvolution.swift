@@ -40,15 +40,21 @@ public struct WinogradKernel: Sendable {
     ///
     /// Where the AVX2 panel kernel runs, it beats Winograd unless the weights outgrow the 512 KB L2
     /// (the panel kernel streams them once per 16 pixels: 128 × 128 channels and up) or the plane
-    /// is 32×32 or larger, and on planes under 8×8 whatever the weights (convolution-bench).
+    /// is 16×16 or larger, and on planes under 8×8 whatever the weights (convolution-bench).
+    ///
+    /// Since gemm runs products of depth ≤ 64 on Fovea's own small-depth kernel (no packing), 32
+    /// channels pay on 32×32 planes (SimpleCNN's first block 1.11–1.41× against im2col + GEMM in
+    /// three runs; ResNet-20's 32-channel 16×16 layer still 0.96×), and 64 channels on 16×16 planes
+    /// beat the panels (SimpleCNN's second block 1.18–1.42× against 1.05–1.12×).
     init?(_ kernel: ConvolutionKernel) {
-        guard kernel.groups == 1, kernel.batch >= 2, kernel.geometry.channels >= WinogradKernel.minimumChannels,
-              kernel.outChannels >= WinogradKernel.minimumChannels,
+        let channels = Swift.min(kernel.geometry.channels, kernel.outChannels)
+        guard kernel.groups == 1, kernel.batch >= 2,
+              channels >= WinogradKernel.minimumChannels || (channels >= 32 && kernel.outPlane >= 1024),
               kernel.geometry.outputHeight % 2 == 0, kernel.geometry.outputWidth % 2 == 0
         else { return nil }
         if PanelConvolution.isAvailable {
             let weightBytes = kernel.outChannels * kernel.patch * MemoryLayout<Float>.stride
-            guard kernel.outPlane >= 64, weightBytes > 1 << 19 || kernel.outPlane >= 1024 else { return nil }
+            guard kernel.outPlane >= 64, weightBytes > 1 << 19 || kernel.outPlane >= 256 else { return nil }
         }
         self.init(geometry: kernel.geometry, batch: kernel.batch, outChannels: kernel.outChannels)
     }
@@ -104,7 +110,7 @@ public struct WinogradKernel: Sendable {
 
     /// Splits a block of tile numbers into runs along one tile row of one image:
     /// `body(image, tile row, tile columns, column of the first tile within the block)`.
-    private func forEachSegment(of block: Range<Int>, tilesPerImage: Int, _ body: (Int, Int, Range<Int>, Int) -> Void) {
+    func forEachSegment(of block: Range<Int>, tilesPerImage: Int, _ body: (Int, Int, Range<Int>, Int) -> Void) {
         var t = block.lowerBound
         while t < block.upperBound {
             let image = t / tilesPerImage, within = t % tilesPerImage
@@ -151,7 +157,7 @@ public struct WinogradKernel: Sendable {
     /// (zero-padded) into `scratch` and combined down the columns as whole rows; across each
     /// combined row, tile j reads columns 2j … 2j + 3, so one 8-wide load at 2j and one at 2j + 2
     /// give, as their even and odd lanes, the four taps of four neighbouring tiles.
-    private func transformInput(_ input: UnsafePointer<Float>, image: Int, tileRow: Int, tileColumns columns: Range<Int>,
+    func transformInput(_ input: UnsafePointer<Float>, image: Int, tileRow: Int, tileColumns columns: Range<Int>,
                                 into v: UnsafeMutablePointer<Float>, stride: Int, scratch: UnsafeMutablePointer<Float>) {
         let g = geometry, width = g.width, count = columns.count
         let span = 2 * count + 2, rowLength = span + 8       // 8 floats of slack for loads past the end
@@ -240,22 +246,22 @@ public struct WinogradKernel: Sendable {
     }
 }
 
-@inline(__always) private func load(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+@inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
 }
 
-@inline(__always) private func load(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> { load(UnsafePointer(p)) }
+@inline(__always) func load(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> { load(UnsafePointer(p)) }
 
-@inline(__always) private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+@inline(__always) func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
 }
 
-@inline(__always) private func storeAll(_ value: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
+@inline(__always) func storeAll(_ value: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD4<Float>.self)
 }
 
 /// Stores the first `lanes` lanes of `value`.
-@inline(__always) private func store(_ value: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
+@inline(__always) func store(_ value: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
     if lanes == 4 {
         UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD4<Float>.self)
     } else {

@@ -6,33 +6,56 @@ import Testing
 /// the edge), valid, "same", wide and wider-than-a-segment padding, maps smaller than a tile, and blocks that end in the
 /// middle of a tile row or an image.
 @Suite struct WinogradConvolutionTests {
-    func direct(_ x: Tensor, _ w: Tensor, padding p: (Int, Int, Int, Int)) -> [Double] {
-        let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]), o = w.shape[0]
-        let oh = h + p.0 + p.2 - 2, ow = wd + p.1 + p.3 - 2
-        var out = [Double](repeating: 0, count: n * o * oh * ow)
-        for b in 0..<n { for k in 0..<o { for y in 0..<oh { for xx in 0..<ow {
-            var sum: Double = 0
-            for ic in 0..<c { for i in 0..<3 { for j in 0..<3 {
-                let iy = y - p.0 + i, ix = xx - p.1 + j
-                if iy >= 0 && iy < h && ix >= 0 && ix < wd {
-                    sum += Double(x[flat: ((b * c + ic) * h + iy) * wd + ix]) * Double(w[flat: ((k * c + ic) * 3 + i) * 3 + j])
-                }
-            } } }
-            out[((b * o + k) * oh + y) * ow + xx] = sum
-        } } } }
-        return out
-    }
-
-    @Test(arguments: [
+    typealias Shape = (batch: Int, channels: Int, height: Int, width: Int, out: Int, padding: (Int, Int, Int, Int))
+    static let shapes: [Shape] = [
         (batch: 3, channels: 8, height: 9, width: 8, out: 10, padding: (1, 1, 1, 1)),
-        (batch: 1, channels: 9, height: 7, width: 11, out: 8, padding: (0, 0, 0, 0)),
+        (batch: 2, channels: 9, height: 7, width: 11, out: 8, padding: (0, 0, 0, 0)),
         (batch: 2, channels: 8, height: 5, width: 5, out: 12, padding: (2, 2, 2, 2)),
         (batch: 2, channels: 8, height: 6, width: 7, out: 8, padding: (0, 1, 1, 0)),
         (batch: 2, channels: 8, height: 1, width: 1, out: 8, padding: (1, 1, 1, 1)),
         // Padding wider than the tiles of a segment read: whole segments lie in the padding.
         (batch: 1, channels: 8, height: 3, width: 1, out: 8, padding: (4, 9, 3, 6)),
-    ])
-    func matchesDirectLoops(shape: (batch: Int, channels: Int, height: Int, width: Int, out: Int, padding: (Int, Int, Int, Int))) {
+    ]
+
+    /// Calls `body(input index, weight index, output index)` for every image, output channel and
+    /// pixel, input channel and 3×3 tap whose input pixel lies inside the image (the terms of a
+    /// direct convolution; its gradients sum the same terms the other way round).
+    func forEachTap(input shape: [Int], outChannels o: Int, padding p: (Int, Int, Int, Int), _ body: (Int, Int, Int) -> Void) {
+        let (n, c, h, wd) = (shape[0], shape[1], shape[2], shape[3])
+        let oh = h + p.0 + p.2 - 2, ow = wd + p.1 + p.3 - 2
+        for b in 0..<n { for k in 0..<o { for y in 0..<oh { for xx in 0..<ow {
+            for ic in 0..<c { for i in 0..<3 { for j in 0..<3 {
+                let iy = y - p.0 + i, ix = xx - p.1 + j
+                if iy >= 0 && iy < h && ix >= 0 && ix < wd {
+                    body(((b * c + ic) * h + iy) * wd + ix, ((k * c + ic) * 3 + i) * 3 + j, ((b * o + k) * oh + y) * ow + xx)
+                }
+            } } }
+        } } } }
+    }
+
+    func direct(_ x: Tensor, _ w: Tensor, padding p: (Int, Int, Int, Int)) -> [Double] {
+        let oh = x.shape[2] + p.0 + p.2 - 2, ow = x.shape[3] + p.1 + p.3 - 2
+        var out = [Double](repeating: 0, count: x.shape[0] * w.shape[0] * oh * ow)
+        forEachTap(input: x.shape, outChannels: w.shape[0], padding: p) { i, k, o in out[o] += Double(x[flat: i]) * Double(w[flat: k]) }
+        return out
+    }
+
+    /// dW[k, c, i, j] = Σ_n Σ_yx dY[n, k, y, x] · X[n, c, y − top + i, x − left + j].
+    func directWeightGradient(_ x: Tensor, _ dy: Tensor, padding p: (Int, Int, Int, Int)) -> [Double] {
+        var out = [Double](repeating: 0, count: dy.shape[1] * x.shape[1] * 9)
+        forEachTap(input: x.shape, outChannels: dy.shape[1], padding: p) { i, k, o in out[k] += Double(dy[flat: o]) * Double(x[flat: i]) }
+        return out
+    }
+
+    /// dX[n, c, y, x] = Σ_k Σ_ij dY[n, k, y + top − i, x + left − j] · w[k, c, i, j].
+    func directInputGradient(_ dy: Tensor, _ w: Tensor, input shape: [Int], padding p: (Int, Int, Int, Int)) -> [Double] {
+        var out = [Double](repeating: 0, count: shape.reduce(1, *))
+        forEachTap(input: shape, outChannels: w.shape[0], padding: p) { i, k, o in out[i] += Double(dy[flat: o]) * Double(w[flat: k]) }
+        return out
+    }
+
+    @Test(arguments: shapes)
+    func matchesDirectLoops(shape: Shape) {
         let x = randomTensor([shape.batch, shape.channels, shape.height, shape.width], seed: 300)
         let w = randomTensor([shape.out, shape.channels, 3, 3], seed: 301)
         let g = WindowGeometry(channels: shape.channels, height: shape.height, width: shape.width, kernel: (3, 3),
@@ -73,10 +96,14 @@ import Testing
                                                        stride: (stride, stride), padding: (1, 1, 1, 1)),
                               batch: batch, outChannels: 64, groups: 1)
         }
-        // Where the AVX2 panel kernel runs, Winograd keeps only planes of 32×32 and up at 64 channels.
-        #expect(kernel(channels: 64, batch: 2, size: ConvolutionKernel.panelKernelAvailable ? 32 : 8).usesWinograd)
+        // Where the AVX2 panel kernel runs, Winograd keeps only planes of 16×16 and up at 64 channels.
+        #expect(kernel(channels: 64, batch: 2, size: ConvolutionKernel.panelKernelAvailable ? 16 : 8).usesWinograd)
         #expect(kernel(channels: 64, batch: 2).usesWinograd == !ConvolutionKernel.panelKernelAvailable)
         #expect(!kernel(channels: 64, batch: 2, size: 7).usesWinograd)
+        // 32 channels on 32×32 planes only.
+        #expect(kernel(channels: 32, batch: 2, size: 32).usesWinograd)
+        #expect(!kernel(channels: 32, batch: 2, size: 16).usesWinograd)
+        #expect(!kernel(channels: 16, batch: 2, size: 32).usesWinograd)
         #expect(!kernel(channels: 32, batch: 2).usesWinograd)
         #expect(!kernel(channels: 64, batch: 1).usesWinograd)
         #expect(!kernel(channels: 64, batch: 2, stride: 2).usesWinograd)
@@ -89,17 +116,51 @@ import Testing
         let x = randomTensor([n, c, h, wd], seed: 320).requiringGrad(), w = randomTensor([c, c, 3, 3], seed: 321, scale: 0.1)
         let probe = randomTensor([n, c, h, wd], seed: 322)
         (x.conv2d(weight: w, bias: nil, padding: (1, 1, 1, 1)) * probe).sum().backward()
-        var expected = [Double](repeating: 0, count: n * c * h * wd)
-        for b in 0..<n { for ic in 0..<c { for y in 0..<h { for xx in 0..<wd {
-            var sum: Double = 0
-            for o in 0..<c { for i in 0..<3 { for j in 0..<3 {
-                let oy = y - i + 1, ox = xx - j + 1
-                if oy >= 0 && oy < h && ox >= 0 && ox < wd {
-                    sum += Double(probe[flat: ((b * c + o) * h + oy) * wd + ox]) * Double(w[flat: ((o * c + ic) * 3 + i) * 3 + j])
-                }
-            } } }
-            expected[((b * c + ic) * h + y) * wd + xx] = sum
-        } } } }
+        let expected = directInputGradient(probe, w, input: [n, c, h, wd], padding: (1, 1, 1, 1))
+        #expect(peakRelativeError(x.grad!.scalars, expected) < 1e-5)
+    }
+
+    /// The weight gradient in Winograd's domain against the definition: odd and even output sizes
+    /// (tiles hanging over the edge), several paddings, chunks of 5 tiles that end mid-row and mid-image.
+    @Test(arguments: shapes)
+    func weightGradientMatchesTheDefinition(shape: Shape) {
+        let g = WindowGeometry(channels: shape.channels, height: shape.height, width: shape.width, kernel: (3, 3),
+                               padding: (top: shape.padding.0, left: shape.padding.1, bottom: shape.padding.2, right: shape.padding.3))
+        let x = randomTensor([shape.batch, shape.channels, shape.height, shape.width], seed: 330)
+        let dy = randomTensor([shape.batch, shape.out, g.outputHeight, g.outputWidth], seed: 331)
+        let expected = directWeightGradient(x, dy, padding: shape.padding)
+        guard let kernel = WinogradKernel(geometry: g, batch: shape.batch, outChannels: shape.out)
+        else { Issue.record("Winograd should apply to \(shape)"); return }
+        for chunk in [nil, 5] as [Int?] {
+            let dw = Tensor(repeating: .nan, shape: [shape.out, shape.channels, 3, 3])
+            kernel.weightGradient(input: x.pointer, outputGrad: dy.pointer, into: dw.pointer, tilesPerChunk: chunk)
+            #expect(peakRelativeError(dw.scalars, expected) < 1e-5, "\(shape), chunk \(String(describing: chunk))")
+        }
+    }
+
+    /// conv2d's backward takes that path at 128 channels each way on an 8×8 plane: dW, the bias
+    /// and dX through a fused bias + ReLU, against their definitions.
+    @Test func conv2dBackwardUsesTheWinogradWeightGradient() {
+        let (n, c, h, wd) = (2, 128, 8, 8)
+        func kernel(channels: Int, size: Int) -> ConvolutionKernel {
+            ConvolutionKernel(geometry: WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), padding: (1, 1, 1, 1)),
+                              batch: 2, outChannels: channels, groups: 1)
+        }
+        #expect(kernel(channels: c, size: h).weightGradientUsesWinograd)
+        #expect(!kernel(channels: 64, size: 16).weightGradientUsesWinograd)
+        #expect(!kernel(channels: 128, size: 4).weightGradientUsesWinograd)
+        let x = randomTensor([n, c, h, wd], seed: 340).requiringGrad()
+        let w = randomTensor([c, c, 3, 3], seed: 341, scale: 0.1).requiringGrad(), b = randomTensor([c], seed: 342).requiringGrad()
+        let probe = randomTensor([n, c, h, wd], seed: 343)
+        let y = x.conv2d(weight: w, bias: b, padding: (1, 1, 1, 1), activation: .relu)
+        (y * probe).sum().backward()
+        // dY through the ReLU: the probe where the output is positive.
+        let masked = try! Tensor(zip(y.scalars, probe.scalars).map { $0 > 0 ? $1 : 0 }, shape: [n, c, h, wd])
+        #expect(peakRelativeError(w.grad!.scalars, directWeightGradient(x, masked, padding: (1, 1, 1, 1))) < 1e-5)
+        var biasSums = [Double](repeating: 0, count: c)
+        for (index, value) in masked.scalars.enumerated() { biasSums[(index / (h * wd)) % c] += Double(value) }
+        #expect(peakRelativeError(b.grad!.scalars, biasSums) < 1e-5)
+        let expected = directInputGradient(masked, w, input: [n, c, h, wd], padding: (1, 1, 1, 1))
         #expect(peakRelativeError(x.grad!.scalars, expected) < 1e-5)
     }
 }
