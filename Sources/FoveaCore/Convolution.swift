@@ -326,17 +326,8 @@ public struct ConvolutionKernel: Sendable {
     private func inputGradientByConvolution(_ transposed: ConvolutionKernel, weight: UnsafePointer<Float>,
                                             output: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
                                             inputGrad: UnsafeMutablePointer<Float>) {
-        var gradient = outputGrad, masked: TensorStorage?
-        if activation != .none {
-            let count = batch * outChannels * outPlane
-            let copy = TensorStorage(uninitializedCount: count)
-            ThreadPool.shared.parallelRanges(count, minimumPerChunk: 1 << 14) { range in
-                activation.maskGradient(outputGrad + range.lowerBound, output: output + range.lowerBound,
-                                        into: copy.pointer + range.lowerBound, count: range.count)
-            }
-            masked = copy
-            gradient = UnsafePointer(copy.pointer)
-        }
+        let masked = maskedOutputGradient(outputGrad, output: output, biasGrad: nil)
+        let gradient = masked.map { UnsafePointer($0.pointer) } ?? outputGrad
         // As a last use, `.pointer` would let a release build free the copy before the kernel reads it.
         withExtendedLifetime(masked) {
             inputGradient(transposed, weight: weight, maskedGradient: gradient, inputGrad: inputGrad)
@@ -369,25 +360,7 @@ public struct ConvolutionKernel: Sendable {
                                          output: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
                                          inputGrad: UnsafeMutablePointer<Float>?, weightGrad: UnsafeMutablePointer<Float>,
                                          biasGrad: UnsafeMutablePointer<Float>?) {
-        let outChannels = outChannels, outPlane = outPlane, batch = batch, activation = activation
-        let masked = activation == .none ? nil : TensorStorage(uninitializedCount: batch * outChannels * outPlane)
-        if masked != nil || biasGrad != nil {
-            ThreadPool.shared.parallelRanges(outChannels) { channels in
-                for o in channels {
-                    var sum: Float = 0
-                    for n in 0..<batch {
-                        let offset = (n * outChannels + o) * outPlane
-                        if let masked {
-                            sum += activation.maskGradient(outputGrad + offset, output: output + offset,
-                                                           into: masked.pointer + offset, count: outPlane)
-                        } else {
-                            for i in 0..<outPlane { sum += outputGrad[offset + i] }
-                        }
-                    }
-                    biasGrad?[o] = sum
-                }
-            }
-        }
+        let masked = maskedOutputGradient(outputGrad, output: output, biasGrad: biasGrad)
         let gradient = masked.map { UnsafePointer($0.pointer) } ?? outputGrad
         withExtendedLifetime(masked) {
             winograd.weightGradient(input: input, outputGrad: gradient, into: weightGrad)
@@ -396,4 +369,42 @@ public struct ConvolutionKernel: Sendable {
             }
         }
     }
+
+    /// dY masked by the fused activation (nil without one: dY is then the gradient as it is), with
+    /// each output channel's sum written to `biasGrad` where given. One pass, split by channels.
+    private func maskedOutputGradient(_ outputGrad: UnsafePointer<Float>, output: UnsafePointer<Float>,
+                                      biasGrad: UnsafeMutablePointer<Float>?) -> TensorStorage? {
+        let outChannels = outChannels, outPlane = outPlane, batch = batch, activation = activation
+        let masked = activation == .none ? nil : TensorStorage(uninitializedCount: batch * outChannels * outPlane)
+        guard masked != nil || biasGrad != nil else { return nil }
+        ThreadPool.shared.parallelRanges(outChannels) { channels in
+            for o in channels {
+                var sum: Float = 0
+                for n in 0..<batch {
+                    let offset = (n * outChannels + o) * outPlane
+                    if let masked {
+                        sum += activation.maskGradient(outputGrad + offset, output: output + offset,
+                                                       into: masked.pointer + offset, count: outPlane)
+                    } else {
+                        sum += planeSum(outputGrad + offset, count: outPlane)
+                    }
+                }
+                biasGrad?[o] = sum
+            }
+        }
+        return masked
+    }
+}
+
+/// Σ p[i] over `count` floats, in eight lanes (a scalar float loop does not vectorise).
+private func planeSum(_ p: UnsafePointer<Float>, count: Int) -> Float {
+    var lanes = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= count {
+        lanes += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+        i += 8
+    }
+    var sum = lanes.sum()
+    while i < count { sum += p[i]; i += 1 }
+    return sum
 }

@@ -55,7 +55,6 @@ extension WinogradKernel {
         let dm = TensorStorage(uninitializedCount: 16 * outChannels * capacity)
         let du = TensorStorage(repeating: 0, count: 16 * pairs)
         defer { withExtendedLifetime((v, dm, du)) {} }
-        let threads = ThreadPool.shared.threadCount
         for start in stride(from: 0, to: tiles, by: capacity) {
             let count = Swift.min(capacity, tiles - start)
             ThreadPool.shared.parallelRanges(count, minimumPerChunk: 8) { part in
@@ -70,7 +69,7 @@ extension WinogradKernel {
                 }
             }
             // dU_ξ += dM_ξ · V_ξᵀ, the 16 positions shared between the threads.
-            ThreadPool.shared.parallelRanges(16, minimumPerChunk: 16 / Swift.max(1, Swift.min(threads, 16))) { positions in
+            ThreadPool.shared.parallelRanges(16) { positions in
                 for xi in positions {
                     gemm(transposeB: true, m: outChannels, n: channels, k: count,
                          a: dm.pointer + xi * outChannels * capacity, lda: capacity,
@@ -106,14 +105,14 @@ extension WinogradKernel {
             var q = 0
             while q < count {
                 let lanes = Swift.min(4, count - q)
-                let y0 = load8(UnsafePointer(top + 2 * q)), y1 = load8(UnsafePointer(bottom + 2 * q))
-                let combined = (y0, y0 + y1, y0 - y1, -y1)
-                for a in 0..<4 {
-                    let r = a == 0 ? combined.0 : a == 1 ? combined.1 : a == 2 ? combined.2 : combined.3
+                // Row a of A dY, then across its two columns into ξ = 4a … 4a + 3.
+                @inline(__always) func emit(_ r: SIMD8<Float>, row a: Int) {
                     let left = r.evenHalf, right = r.oddHalf, t = target + 4 * a * xiStride + q
                     store(left, t, lanes); store(left + right, t + xiStride, lanes)
                     store(left - right, t + 2 * xiStride, lanes); store(-right, t + 3 * xiStride, lanes)
                 }
+                let y0 = load8(UnsafePointer(top + 2 * q)), y1 = load8(UnsafePointer(bottom + 2 * q))
+                emit(y0, row: 0); emit(y0 + y1, row: 1); emit(y0 - y1, row: 2); emit(-y1, row: 3)
                 q += 4
             }
         }

@@ -139,8 +139,9 @@ import Testing
     }
 
     /// conv2d's backward takes that path at 128 channels each way on an 8×8 plane: dW, the bias
-    /// and dX through a fused bias + ReLU, against their definitions.
-    @Test func conv2dBackwardUsesTheWinogradWeightGradient() {
+    /// and dX, with and without a fused ReLU, against their definitions.
+    @Test(arguments: [FusedActivation.none, .relu])
+    func conv2dBackwardUsesTheWinogradWeightGradient(activation: FusedActivation) {
         let (n, c, h, wd) = (2, 128, 8, 8)
         func kernel(channels: Int, size: Int) -> ConvolutionKernel {
             ConvolutionKernel(geometry: WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), padding: (1, 1, 1, 1)),
@@ -152,10 +153,10 @@ import Testing
         let x = randomTensor([n, c, h, wd], seed: 340).requiringGrad()
         let w = randomTensor([c, c, 3, 3], seed: 341, scale: 0.1).requiringGrad(), b = randomTensor([c], seed: 342).requiringGrad()
         let probe = randomTensor([n, c, h, wd], seed: 343)
-        let y = x.conv2d(weight: w, bias: b, padding: (1, 1, 1, 1), activation: .relu)
+        let y = x.conv2d(weight: w, bias: b, padding: (1, 1, 1, 1), activation: activation)
         (y * probe).sum().backward()
-        // dY through the ReLU: the probe where the output is positive.
-        let masked = try! Tensor(zip(y.scalars, probe.scalars).map { $0 > 0 ? $1 : 0 }, shape: [n, c, h, wd])
+        // dY through the ReLU, if any: the probe where the output is positive.
+        let masked = try! Tensor(zip(y.scalars, probe.scalars).map { activation == .none || $0 > 0 ? $1 : 0 }, shape: [n, c, h, wd])
         #expect(peakRelativeError(w.grad!.scalars, directWeightGradient(x, masked, padding: (1, 1, 1, 1))) < 1e-5)
         var biasSums = [Double](repeating: 0, count: c)
         for (index, value) in masked.scalars.enumerated() { biasSums[(index / (h * wd)) % c] += Double(value) }
