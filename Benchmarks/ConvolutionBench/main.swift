@@ -169,9 +169,85 @@ func weightGradientTable() {
     }
 }
 
+// The direct kernel (padded input read in place) against im2col + GEMM and the panels, both
+// threads: (batch, in, out, size, kernel, padding, where it occurs).
+func directTable() {
+    print("")
+    print("| layer | batch | in → out | input | kernel | im2col + GEMM ms | panels ms | Winograd ms | direct ms | direct GFLOP/s | direct speed-up | conv2d runs |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    let directLayers: [(Int, Int, Int, Int, Int, Int, String)] = [
+        (128, 3, 16, 32, 3, 1, "ResNet-20 stem"), (128, 16, 16, 32, 3, 1, "ResNet-20 stage 1 (and its dX)"),
+        (128, 32, 32, 16, 3, 1, "ResNet-20 stage 2 (and its dX)"), (128, 64, 64, 8, 3, 1, "ResNet-20 stage 3"),
+        (64, 3, 32, 32, 3, 0, "keras-cifar-cnn conv2d (valid)"), (64, 32, 64, 15, 3, 0, "keras-cifar-cnn conv2d_1 (valid)"),
+        (1, 3, 32, 32, 3, 0, "keras-cifar-cnn conv2d, one image"),
+        (64, 1, 6, 28, 5, 2, "LeNet-5 conv 1"), (64, 6, 16, 14, 5, 0, "LeNet-5 conv 2 (valid)"),
+        (32, 3, 32, 32, 3, 1, "SimpleCNN block 1 entry"), (32, 16, 32, 32, 3, 1, "16 → 32 at 32×32"),
+        (32, 32, 32, 32, 3, 1, "SimpleCNN block 1"), (32, 64, 64, 16, 3, 1, "SimpleCNN block 2"),
+        (32, 64, 64, 32, 3, 1, "seed ResNet stage 1"), (64, 128, 128, 16, 3, 1, "128 channels at 16×16"),
+        (1, 16, 16, 32, 3, 1, "ResNet-20 stage 1, one image"), (1, 32, 32, 16, 3, 1, "ResNet-20 stage 2, one image"),
+    ]
+    for (batch, channels, out, size, window, pad, name) in directLayers {
+        let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (window, window), padding: (pad, pad, pad, pad))
+        var generator = SeededGenerator(seed: 5)
+        let x = Tensor.normal([batch, channels, size, size], using: &generator)
+        let w = Tensor.normal([out, channels, window, window], std: 0.05, using: &generator)
+        let y = TensorStorage(uninitializedCount: batch * out * g.outputHeight * g.outputWidth)
+        let kernel = ConvolutionKernel(geometry: g, batch: batch, outChannels: out, groups: 1)
+        guard kernel.canRunDirectly else { continue }
+        let a = medianMilliseconds { kernel.forwardByUnfolding(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
+        let b = kernel.canRunOnPanels
+            ? medianMilliseconds { kernel.forwardByPanels(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
+            : .nan
+        let winograd = window == 3 && pad == 1 ? WinogradKernel(geometry: g, batch: batch, outChannels: out) : nil
+        let d = winograd.map { winograd in medianMilliseconds { winograd.forward(input: x.pointer, weight: w.pointer, output: y.pointer) } } ?? .nan
+        let c = medianMilliseconds { kernel.forwardDirectly(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
+        let flops = 2.0 * Double(batch * out * channels * window * window * g.outputHeight * g.outputWidth)
+        let runs = kernel.usesWinograd ? "Winograd" : kernel.runsDirectly ? "direct" : kernel.runsOnPanels ? "panels" : "im2col + GEMM"
+        print(String(format: "| %@ | %d | %d → %d | %d×%d | %d×%d | %.3f | %.3f | %.3f | %.3f | %.0f | %.2f× | %@ |", name, batch, channels,
+                     out, size, size, window, window, a, b, d, c, flops / c / 1e6, a / c, runs))
+    }
+}
+
+// The weight gradient from padded planes (DirectWeightGradient) against im2col + GEMM (dW only),
+// both threads: (batch, in, out, size, kernel, padding, where it occurs).
+func directWeightGradientTable() {
+    print("")
+    print("| layer | batch | in → out | input | kernel | im2col + GEMM ms | direct ms | direct GFLOP/s | speed-up | backward takes |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    let directLayers: [(Int, Int, Int, Int, Int, Int, String)] = [
+        (128, 3, 16, 32, 3, 1, "ResNet-20 stem"), (128, 16, 16, 32, 3, 1, "ResNet-20 stage 1"),
+        (128, 32, 32, 16, 3, 1, "ResNet-20 stage 2"), (128, 64, 64, 8, 3, 1, "ResNet-20 stage 3"),
+        (64, 3, 32, 32, 3, 0, "keras-cifar-cnn conv2d (valid)"), (64, 32, 64, 15, 3, 0, "keras-cifar-cnn conv2d_1 (valid)"),
+        (64, 1, 6, 28, 5, 2, "LeNet-5 conv 1"), (64, 6, 16, 14, 5, 0, "LeNet-5 conv 2 (valid)"),
+        (32, 3, 32, 32, 3, 1, "SimpleCNN block 1 entry"), (32, 32, 32, 32, 3, 1, "SimpleCNN block 1"),
+        (32, 64, 64, 16, 3, 1, "SimpleCNN block 2"),
+    ]
+    for (batch, channels, out, size, window, pad, name) in directLayers {
+        let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (window, window), padding: (pad, pad, pad, pad))
+        var generator = SeededGenerator(seed: 6)
+        let x = Tensor.normal([batch, channels, size, size], using: &generator)
+        let w = Tensor.normal([out, channels, window, window], std: 0.05, using: &generator)
+        let y = Tensor.normal([batch, out, g.outputHeight, g.outputWidth], using: &generator)
+        let dy = Tensor.normal([batch, out, g.outputHeight, g.outputWidth], using: &generator)
+        let dw = TensorStorage(repeating: 0, count: out * channels * window * window)
+        let kernel = ConvolutionKernel(geometry: g, batch: batch, outChannels: out, groups: 1)
+        guard kernel.canComputeWeightGradientDirectly else { continue }
+        let a = medianMilliseconds {
+            kernel.backwardByUnfolding(input: x.pointer, weight: w.pointer, output: y.pointer, outputGrad: dy.pointer, inputGrad: nil,
+                                       weightGrad: dw.pointer, biasGrad: nil)
+        }
+        let b = medianMilliseconds { kernel.weightGradientDirectly(input: x.pointer, outputGrad: dy.pointer, into: dw.pointer) }
+        let flops = 2.0 * Double(batch * out * channels * window * window * g.outputHeight * g.outputWidth)
+        let takes = kernel.weightGradientUsesWinograd ? "Winograd" : kernel.weightGradientRunsDirectly ? "direct" : "im2col + GEMM"
+        print(String(format: "| %@ | %d | %d → %d | %d×%d | %d×%d | %.3f | %.3f | %.0f | %.2f× | %@ |", name, batch, channels, out,
+                     size, size, window, window, a, b, flops / b / 1e6, a / b, takes))
+    }
+}
+
 let tables: [(String, () -> Void)] = [
     ("forward", forwardTable), ("other-layers", otherLayersTable), ("row-products", rowProductsTable),
-    ("small-depth", smallDepthTable), ("weight-gradients", weightGradientTable),
+    ("small-depth", smallDepthTable), ("weight-gradients", weightGradientTable), ("direct", directTable),
+    ("direct-weight-gradients", directWeightGradientTable),
 ]
 // Any further arguments name the tables to run (all by default).
 let chosen = Set(CommandLine.arguments.dropFirst(2))

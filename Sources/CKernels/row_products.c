@@ -15,18 +15,18 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float horizonta
 }
 
 /// c[R × Q] += a[R rows] · b[Q rows]ᵀ over `width` floats: whole vectors, then the last
-/// `width` % 8 through masked loads (zero in the other lanes).
+/// `width` % 8 through masked loads (zero in the other lanes). Row j of b starts at b[j].
 /// R ≤ 4 and Q ≤ 3 are constants after inlining, so the loops unroll into 12 accumulators,
 /// 3 rows of b in registers and one row of a at a time: all 16 AVX2 registers.
 static inline __attribute__((always_inline, target("avx2,fma")))
-void tile(const int R, const int Q, const float *a, size_t lda, const float *b, size_t ldb, int width,
+void tile(const int R, const int Q, const float *a, size_t lda, const float *const *b, int width,
           float *c, size_t ldc) {
     __m256 acc[4][3];
     for (int i = 0; i < R; i++) for (int j = 0; j < Q; j++) acc[i][j] = _mm256_setzero_ps();
     const int whole = width & ~7;
     for (int v = 0; v < whole; v += 8) {
         __m256 bv[3];
-        for (int j = 0; j < Q; j++) bv[j] = _mm256_loadu_ps(b + j * ldb + v);
+        for (int j = 0; j < Q; j++) bv[j] = _mm256_loadu_ps(b[j] + v);
         for (int i = 0; i < R; i++) {
             const __m256 av = _mm256_loadu_ps(a + i * lda + v);
             for (int j = 0; j < Q; j++) acc[i][j] = _mm256_fmadd_ps(av, bv[j], acc[i][j]);
@@ -35,7 +35,7 @@ void tile(const int R, const int Q, const float *a, size_t lda, const float *b, 
     if (whole < width) {
         const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(width - whole), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
         __m256 bv[3];
-        for (int j = 0; j < Q; j++) bv[j] = _mm256_maskload_ps(b + j * ldb + whole, mask);
+        for (int j = 0; j < Q; j++) bv[j] = _mm256_maskload_ps(b[j] + whole, mask);
         for (int i = 0; i < R; i++) {
             const __m256 av = _mm256_maskload_ps(a + i * lda + whole, mask);
             for (int j = 0; j < Q; j++) acc[i][j] = _mm256_fmadd_ps(av, bv[j], acc[i][j]);
@@ -44,33 +44,51 @@ void tile(const int R, const int Q, const float *a, size_t lda, const float *b, 
     for (int i = 0; i < R; i++) for (int j = 0; j < Q; j++) c[i * ldc + j] += horizontal_sum(acc[i][j]);
 }
 
-/// All tiles with R rows of `a` (rows of b in threes, then the one or two left).
+/// All tiles with R rows of `a` (rows of b in threes, then the one or two left). Row j of b starts
+/// at b + offsets[j] when `offsets` is given, else at b + j·ldb; all of them `start` floats further on.
 static inline __attribute__((always_inline, target("avx2,fma")))
-void tile_row(const int R, const float *a, size_t lda, int rows_b, const float *b, size_t ldb, int width,
-              float *c, size_t ldc) {
-    int j = 0;
-    for (; j + 3 <= rows_b; j += 3) tile(R, 3, a, lda, b + j * ldb, ldb, width, c + j, ldc);
-    if (rows_b - j == 2) tile(R, 2, a, lda, b + j * ldb, ldb, width, c + j, ldc);
-    if (rows_b - j == 1) tile(R, 1, a, lda, b + j * ldb, ldb, width, c + j, ldc);
+void tile_row(const int R, const float *a, size_t lda, int rows_b, const float *b, size_t ldb, const size_t *offsets,
+              size_t start, int width, float *c, size_t ldc) {
+    for (int j = 0; j < rows_b; j += 3) {
+        const float *rows[3];
+        for (int q = 0; q < 3 && j + q < rows_b; q++) rows[q] = b + (offsets ? offsets[j + q] : (size_t)(j + q) * ldb) + start;
+        switch (rows_b - j) {
+        case 1: tile(R, 1, a, lda, rows, width, c + j, ldc); break;
+        case 2: tile(R, 2, a, lda, rows, width, c + j, ldc); break;
+        default: tile(R, 3, a, lda, rows, width, c + j, ldc); break;
+        }
+    }
 }
 
-FOVEA_AVX2 void fovea_accumulate_row_products(int rows_a, const float *a, size_t lda, int rows_b, const float *b, size_t ldb,
-                                              size_t width, float *c, size_t ldc) {
+static inline __attribute__((always_inline, target("avx2,fma")))
+void accumulate(int rows_a, const float *a, size_t lda, int rows_b, const float *b, size_t ldb, const size_t *offsets,
+                size_t width, float *c, size_t ldc) {
     for (size_t start = 0; start < width; start += WIDTH_BLOCK) {
         const int block = (int)(width - start < WIDTH_BLOCK ? width - start : WIDTH_BLOCK);
         for (int first_b = 0; first_b < rows_b; first_b += B_ROWS_BLOCK) {
             const int count_b = rows_b - first_b < B_ROWS_BLOCK ? rows_b - first_b : B_ROWS_BLOCK;
-            const float *ab = a + start, *bb = b + first_b * ldb + start;
+            const float *ab = a + start, *bb = offsets ? b : b + first_b * ldb;
+            const size_t *ob = offsets ? offsets + first_b : NULL;
             float *cb = c + first_b;
             int i = 0;
-            for (; i + 4 <= rows_a; i += 4) tile_row(4, ab + i * lda, lda, count_b, bb, ldb, block, cb + i * ldc, ldc);
+            for (; i + 4 <= rows_a; i += 4) tile_row(4, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc);
             switch (rows_a - i) {
-            case 3: tile_row(3, ab + i * lda, lda, count_b, bb, ldb, block, cb + i * ldc, ldc); break;
-            case 2: tile_row(2, ab + i * lda, lda, count_b, bb, ldb, block, cb + i * ldc, ldc); break;
-            case 1: tile_row(1, ab + i * lda, lda, count_b, bb, ldb, block, cb + i * ldc, ldc); break;
+            case 3: tile_row(3, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc); break;
+            case 2: tile_row(2, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc); break;
+            case 1: tile_row(1, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc); break;
             }
         }
     }
+}
+
+FOVEA_AVX2 void fovea_accumulate_row_products(int rows_a, const float *a, size_t lda, int rows_b, const float *b, size_t ldb,
+                                              size_t width, float *c, size_t ldc) {
+    accumulate(rows_a, a, lda, rows_b, b, ldb, NULL, width, c, ldc);
+}
+
+FOVEA_AVX2 void fovea_accumulate_offset_row_products(int rows_a, const float *a, size_t lda, int rows_b, const float *b,
+                                                     const size_t *b_offsets, size_t width, float *c, size_t ldc) {
+    accumulate(rows_a, a, lda, rows_b, b, 0, b_offsets, width, c, ldc);
 }
 
 #else
@@ -80,6 +98,12 @@ FOVEA_AVX2 void fovea_accumulate_row_products(int rows_a, const float *a, size_t
 void fovea_accumulate_row_products(int rows_a, const float *a, size_t lda, int rows_b, const float *b, size_t ldb,
                                    size_t width, float *c, size_t ldc) {
     (void)rows_a; (void)a; (void)lda; (void)rows_b; (void)b; (void)ldb; (void)width; (void)c; (void)ldc;
+    abort();   // callers check fovea_panel_convolution_available() first
+}
+
+void fovea_accumulate_offset_row_products(int rows_a, const float *a, size_t lda, int rows_b, const float *b,
+                                          const size_t *b_offsets, size_t width, float *c, size_t ldc) {
+    (void)rows_a; (void)a; (void)lda; (void)rows_b; (void)b; (void)b_offsets; (void)width; (void)c; (void)ldc;
     abort();   // callers check fovea_panel_convolution_available() first
 }
 

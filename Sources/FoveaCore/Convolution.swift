@@ -105,6 +105,7 @@ public struct ConvolutionKernel: Sendable {
                         output: UnsafeMutablePointer<Float>) {
         if let depthwise { return depthwise.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
         if let winograd = WinogradKernel(self) { return winograd.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
+        if let direct = DirectConvolution(self) { return direct.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
         if let panels = PanelConvolution(self) { return panels.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
         forwardByUnfolding(input: input, weight: weight, epilogue: epilogue, output: output)
     }
@@ -214,9 +215,17 @@ public struct ConvolutionKernel: Sendable {
             return depthwise.backward(input: input, weight: weight, output: output, outputGrad: outputGrad,
                                       inputGrad: inputGrad, weightGrad: weightGrad, biasGrad: biasGrad)
         }
-        if let weightGrad, let winograd = WinogradKernel(weightGradientOf: self), inputGrad == nil || inputGradientAsConvolution != nil {
-            return backwardThroughWinograd(winograd, input: input, weight: weight, output: output, outputGrad: outputGrad,
-                                           inputGrad: inputGrad, weightGrad: weightGrad, biasGrad: biasGrad)
+        if let weightGrad, inputGrad == nil || inputGradientAsConvolution != nil {
+            if let winograd = WinogradKernel(weightGradientOf: self) {
+                return backwardMaskingOnce(output: output, outputGrad: outputGrad, weight: weight, inputGrad: inputGrad, biasGrad: biasGrad) {
+                    winograd.weightGradient(input: input, outputGrad: $0, into: weightGrad)
+                }
+            }
+            if let direct = DirectWeightGradient(self) {
+                return backwardMaskingOnce(output: output, outputGrad: outputGrad, weight: weight, inputGrad: inputGrad, biasGrad: biasGrad) {
+                    direct.weightGradient(input: input, outputGrad: $0, into: weightGrad)
+                }
+            }
         }
         if let inputGrad, let transposed = inputGradientAsConvolution {
             backwardByUnfolding(input: input, weight: weight, output: output, outputGrad: outputGrad, inputGrad: nil,
@@ -353,17 +362,16 @@ public struct ConvolutionKernel: Sendable {
         }
     }
 
-    /// All three gradients with the weight gradient in Winograd's domain (`WinogradKernel.weightGradient`):
-    /// dY is masked once (and summed for the bias), then read by the weight gradient and, for dX,
-    /// by the transposed convolution.
-    private func backwardThroughWinograd(_ winograd: WinogradKernel, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                         output: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
-                                         inputGrad: UnsafeMutablePointer<Float>?, weightGrad: UnsafeMutablePointer<Float>,
-                                         biasGrad: UnsafeMutablePointer<Float>?) {
+    /// All three gradients with the weight gradient by another kernel than im2col (Winograd's
+    /// domain, or row products of the padded image): dY is masked once (and summed for the bias),
+    /// then read by `weightGradient` and, for dX, by the transposed convolution.
+    private func backwardMaskingOnce(output: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                     inputGrad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?,
+                                     weightGradient: (UnsafePointer<Float>) -> Void) {
         let masked = maskedOutputGradient(outputGrad, output: output, biasGrad: biasGrad)
         let gradient = masked.map { UnsafePointer($0.pointer) } ?? outputGrad
         withExtendedLifetime(masked) {
-            winograd.weightGradient(input: input, outputGrad: gradient, into: weightGrad)
+            weightGradient(gradient)
             if let inputGrad, let transposed = inputGradientAsConvolution {
                 inputGradient(transposed, weight: weight, maskedGradient: gradient, inputGrad: inputGrad)
             }

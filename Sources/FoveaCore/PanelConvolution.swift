@@ -53,12 +53,7 @@ struct PanelConvolution {
                  output: UnsafeMutablePointer<Float>) {
         let k = kernel, g = k.geometry, rows = k.outPerGroup, depth = k.patch
         let inputSize = g.channels * k.groups * k.inPlane, outputSize = k.outChannels * k.outPlane
-        let window = fovea_window(channels: Int32(g.channels), height: Int32(g.height), width: Int32(g.width),
-                                  kernel_height: Int32(g.kernelHeight), kernel_width: Int32(g.kernelWidth),
-                                  stride_height: Int32(g.strideHeight), stride_width: Int32(g.strideWidth),
-                                  pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft),
-                                  dilation_height: Int32(g.dilationHeight), dilation_width: Int32(g.dilationWidth),
-                                  output_height: Int32(g.outputHeight), output_width: Int32(g.outputWidth))
+        let window = fovea_window(g)
         let panels = (k.batch * k.outPlane + Int(FOVEA_PANEL_COLUMNS) - 1) / Int(FOVEA_PANEL_COLUMNS)
         let tileRows = Int(FOVEA_TILE_ROWS), tiles = (rows + tileRows - 1) / tileRows
         func run(panels panelRange: Range<Int>, tiles tileRange: Range<Int>) {
@@ -87,6 +82,18 @@ struct PanelConvolution {
             // unfolded twice, and ResNet-20's 64 channels are not split 6 tiles against 5.
             ThreadPool.shared.parallelRanges(tiles) { run(panels: 0..<panels, tiles: $0) }
         }
+    }
+}
+
+extension fovea_window {
+    /// The C kernels' copy of a window's geometry.
+    init(_ g: WindowGeometry) {
+        self.init(channels: Int32(g.channels), height: Int32(g.height), width: Int32(g.width),
+                  kernel_height: Int32(g.kernelHeight), kernel_width: Int32(g.kernelWidth),
+                  stride_height: Int32(g.strideHeight), stride_width: Int32(g.strideWidth),
+                  pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft),
+                  dilation_height: Int32(g.dilationHeight), dilation_width: Int32(g.dilationWidth),
+                  output_height: Int32(g.outputHeight), output_width: Int32(g.outputWidth))
     }
 }
 

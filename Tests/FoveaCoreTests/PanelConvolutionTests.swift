@@ -44,10 +44,21 @@ struct PanelConvolutionTests {
     }
 
     @Test(arguments: cases) func panelsMatchTheDefinitionWithTheWholeEpilogue(c: Case) {
+        PanelConvolutionTests.expectMatchesTheDefinition(c) { kernel, x, w, epilogue, y in
+            #expect(kernel.canRunOnPanels)
+            kernel.forwardByPanels(input: x, weight: w, epilogue: epilogue, output: y)
+        }
+    }
+
+    /// Runs `forward` on case `c` with no epilogue, bias + ReLU, and batch norm + residual +
+    /// ReLU6, and compares it (and im2col + BLAS) with the float64 definition.
+    static func expectMatchesTheDefinition(
+        _ c: Case,
+        forward: (ConvolutionKernel, UnsafePointer<Float>, UnsafePointer<Float>, ConvolutionEpilogue, UnsafeMutablePointer<Float>) -> Void
+    ) {
         let g = WindowGeometry(channels: c.channels / c.groups, height: c.height, width: c.width, kernel: c.kernel,
                                stride: c.stride, padding: c.padding, dilation: c.dilation)
         let kernel = ConvolutionKernel(geometry: g, batch: c.batch, outChannels: c.out, groups: c.groups)
-        #expect(kernel.canRunOnPanels)
         let x = randomTensor([c.batch, c.channels, c.height, c.width], seed: 11)
         let w = randomTensor([c.out, c.channels / c.groups, c.kernel.0, c.kernel.1], seed: 12)
         let outputCount = c.batch * c.out * g.outputHeight * g.outputWidth
@@ -64,7 +75,7 @@ struct PanelConvolutionTests {
         for (name, epilogue) in epilogues {
             // NaN where the output starts: every element must be written.
             let fast = Tensor(repeating: .nan, shape: [outputCount]), slow = Tensor(repeating: .nan, shape: [outputCount])
-            kernel.forwardByPanels(input: x.pointer, weight: w.pointer, epilogue: epilogue, output: fast.pointer)
+            forward(kernel, x.pointer, w.pointer, epilogue, fast.pointer)
             kernel.forwardByUnfolding(input: x.pointer, weight: w.pointer, epilogue: epilogue, output: slow.pointer)
             // Both sum in float, in different orders: each is compared with the float64 definition.
             let exact = reference(c, g, x: x, w: w, epilogue: epilogue)
@@ -75,7 +86,7 @@ struct PanelConvolutionTests {
     }
 
     /// The convolution and its epilogue straight from their definitions, in float64.
-    func reference(_ c: Case, _ g: WindowGeometry, x: Tensor, w: Tensor, epilogue e: ConvolutionEpilogue) -> [Double] {
+    static func reference(_ c: Case, _ g: WindowGeometry, x: Tensor, w: Tensor, epilogue e: ConvolutionEpilogue) -> [Double] {
         let xs = x.scalars.map(Double.init), ws = w.scalars.map(Double.init)
         let (oh, ow, perGroup, inPerGroup) = (g.outputHeight, g.outputWidth, c.out / c.groups, c.channels / c.groups)
         var out = [Double](repeating: 0, count: c.batch * c.out * oh * ow)

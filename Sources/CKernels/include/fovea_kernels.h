@@ -16,6 +16,9 @@ extern "C" {
 /// Rows of the weight matrix per micro-kernel tile, and output columns (pixels) per panel.
 enum { FOVEA_TILE_ROWS = 6, FOVEA_PANEL_COLUMNS = 16 };
 
+/// Spare floats after the direct kernel's padded planes: its 16-pixel loads may run past the last row.
+enum { FOVEA_DIRECT_SLACK = 16 };
+
 /// Geometry of one group's window over an NCHW image (as Swift's WindowGeometry).
 typedef struct {
     int channels, height, width;
@@ -51,12 +54,30 @@ void fovea_panel_convolution(const fovea_window *window, const float *input, siz
                              float *output, size_t output_image_stride, const fovea_epilogue *epilogue,
                              int images, size_t first_panel, size_t end_panel);
 
+/// One image's convolution with stride 1 along the width, straight from a padded copy of the
+/// input (C planes of padded_height × padded_width, the padding already in them): output rows
+/// [first_y, end_y) of every channel, 16 pixels of a row at a time, each patch element read at
+/// its offset in the padded planes instead of from an im2col column matrix; the epilogue is
+/// applied in registers. `output` (and the epilogue's residual, which must not alias it) point at
+/// the image's channel 0, laid out [out_channels × H_out × W_out]. The padded planes must be
+/// followed by FOVEA_DIRECT_SLACK readable floats (lanes past a row's end are read, not used).
+/// Only where `fovea_panel_convolution_available()`.
+void fovea_direct_convolution(const fovea_window *window, const float *padded, int padded_height, int padded_width,
+                              const float *weights, int out_channels, int first_y, int end_y,
+                              float *output, const fovea_epilogue *epilogue);
+
 /// c[i][j] += Σ_v a[i][v] · b[j][v] for i < rows_a, j < rows_b, v < width (row strides lda, ldb,
 /// ldc): C += A · Bᵀ with both operands read along their rows, as they lie — no packing and no
 /// transposition. A convolution's weight gradient, dY · columnsᵀ, is this shape: few rows, long rows.
 /// Only where `fovea_panel_convolution_available()` (AVX2 + FMA).
 void fovea_accumulate_row_products(int rows_a, const float *a, size_t lda, int rows_b, const float *b, size_t ldb,
                                    size_t width, float *c, size_t ldc);
+
+/// As `fovea_accumulate_row_products`, with row j of b starting at b + b_offsets[j]: rows that
+/// overlap, such as the shifted windows of one padded image (a convolution's weight gradient
+/// without im2col: row (c, i, j) of the column matrix is padded plane c seen from tap (i, j)).
+void fovea_accumulate_offset_row_products(int rows_a, const float *a, size_t lda, int rows_b, const float *b,
+                                          const size_t *b_offsets, size_t width, float *c, size_t ldc);
 
 /// c[m × n] = a[m × k] · b[k × n], row-major; a's element (r, d) lies at a + r·a_row_stride +
 /// d·a_depth_stride (so a can be read transposed where it lies). A multiply whose depth k

@@ -1,0 +1,126 @@
+#include "kernels_internal.h"
+#include <stdlib.h>
+
+#ifdef FOVEA_X86
+
+/// Output channels [R] × 8V pixels of one output row, accumulated over the whole patch: the
+/// value for patch element d is read at `pixels + offsets[d]` (a row of the padded input), so the
+/// column matrix of im2col never exists. Then the epilogue, in registers, and the store. Loads are
+/// never masked (AMD's masked loads and stores are slow): lanes past the row read whatever
+/// follows it in the padded planes, which end in `FOVEA_DIRECT_SLACK` spare floats, and with
+/// `masked` only the lanes set in `mask` of the last vector are stored. R ≤ 6 and V ≤ 2 are
+/// constants after inlining.
+static inline __attribute__((always_inline, target("avx2,fma")))
+void direct_tile(const int R, const int V, const int masked, __m256i mask, int depth, const int *offsets,
+                 const float *weights, const float *pixels, int first_row, float *output, size_t plane,
+                 const fovea_epilogue *e) {
+    __m256 acc[6][2];
+    for (int r = 0; r < R; r++) for (int v = 0; v < V; v++) acc[r][v] = _mm256_setzero_ps();
+    const float *w = weights + (size_t)first_row * depth;
+    for (int d = 0; d < depth; d++) {
+        const float *b = pixels + offsets[d];
+        __m256 bv[2];
+        for (int v = 0; v < V; v++) bv[v] = _mm256_loadu_ps(b + 8 * v);
+        for (int r = 0; r < R; r++) {
+            const __m256 x = _mm256_broadcast_ss(w + (size_t)r * depth + d);
+            for (int v = 0; v < V; v++) acc[r][v] = _mm256_fmadd_ps(x, bv[v], acc[r][v]);
+        }
+    }
+    const __m256 lo = _mm256_set1_ps(e->floor), hi = _mm256_set1_ps(e->ceiling);
+    for (int r = 0; r < R; r++) {
+        const int o = first_row + r;
+        const __m256 bias = _mm256_set1_ps(e->bias ? e->bias[o] : 0), scale = _mm256_set1_ps(e->scale ? e->scale[o] : 1);
+        const __m256 shift = _mm256_set1_ps(e->shift ? e->shift[o] : 0);
+        float *target = output + (size_t)o * plane;
+        const float *residual = e->residual ? e->residual + (size_t)o * plane : NULL;
+        for (int v = 0; v < V; v++) {
+            const int edge = masked && v == V - 1;
+            __m256 y = _mm256_fmadd_ps(_mm256_add_ps(acc[r][v], bias), scale, shift);
+            if (residual) y = _mm256_add_ps(y, edge ? _mm256_maskload_ps(residual + 8 * v, mask) : _mm256_loadu_ps(residual + 8 * v));
+            // max/min return their second operand when either is NaN: the value goes second so NaN passes.
+            y = _mm256_min_ps(hi, _mm256_max_ps(lo, y));
+            if (edge) _mm256_maskstore_ps(target + 8 * v, mask, y);
+            else _mm256_storeu_ps(target + 8 * v, y);
+        }
+    }
+}
+
+/// One tile of R rows over `columns` (1–16) pixels, for whichever of the four column cases it is.
+static inline __attribute__((always_inline, target("avx2,fma")))
+void direct_tile_columns(const int R, int columns, int depth, const int *offsets, const float *weights, const float *pixels,
+                         int first_row, float *output, size_t plane, const fovea_epilogue *e) {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    if (columns == 16) direct_tile(R, 2, 0, lanes, depth, offsets, weights, pixels, first_row, output, plane, e);
+    else if (columns > 8)
+        direct_tile(R, 2, 1, _mm256_cmpgt_epi32(_mm256_set1_epi32(columns - 8), lanes), depth, offsets, weights, pixels,
+                    first_row, output, plane, e);
+    else if (columns == 8) direct_tile(R, 1, 0, lanes, depth, offsets, weights, pixels, first_row, output, plane, e);
+    else direct_tile(R, 1, 1, _mm256_cmpgt_epi32(_mm256_set1_epi32(columns), lanes), depth, offsets, weights, pixels,
+                     first_row, output, plane, e);
+}
+
+/// Rows per tile: 6 where possible, but never a tile of 1–3 rows (too few independent sums to
+/// hide the FMA latency): the last 7–9 rows split as 4 + 3, 4 + 4 or 5 + 4.
+static int tile_height(int remaining) {
+    if (remaining == 7 || remaining == 8) return 4;
+    if (remaining == 9) return 5;
+    return remaining < 6 ? remaining : 6;
+}
+
+FOVEA_AVX2 void fovea_direct_convolution(const fovea_window *g, const float *padded, int padded_height, int padded_width,
+                                         const float *weights, int out_channels, int first_y, int end_y,
+                                         float *output, const fovea_epilogue *epilogue) {
+    const int taps = g->kernel_height * g->kernel_width, depth = g->channels * taps;
+    int *offsets = malloc((size_t)depth * sizeof(int));
+    if (!offsets) abort();   // as Swift's allocations: out of memory is fatal
+    for (int c = 0, d = 0; c < g->channels; c++)
+        for (int i = 0; i < g->kernel_height; i++)
+            for (int j = 0; j < g->kernel_width; j++, d++)
+                offsets[d] = (c * padded_height + i * g->dilation_height) * padded_width + j * g->dilation_width;
+    const size_t plane = (size_t)g->output_height * g->output_width;
+    for (int y = first_y; y < end_y; y++) {
+        const float *row = padded + (size_t)y * g->stride_height * padded_width;
+        float *target = output + (size_t)y * g->output_width;
+        const fovea_epilogue *e = epilogue;
+        fovea_epilogue shifted;
+        if (epilogue->residual) {
+            shifted = *epilogue;
+            shifted.residual += (size_t)y * g->output_width;
+            e = &shifted;
+        }
+        // Rows of 16 pixels and more take whole strips only, the last one moved left to end at
+        // the row's end (it recomputes a few pixels rather than mask its stores).
+        const int width = g->output_width;
+        for (int x = 0; x < width; x += 16) {
+            if (width >= 16 && x + 16 > width) x = width - 16;
+            const int columns = width - x < 16 ? width - x : 16;
+            fovea_epilogue at = *e;
+            if (at.residual) at.residual += x;
+            for (int o = 0; o < out_channels;) {
+                const int rows = tile_height(out_channels - o);
+                switch (rows) {
+                case 6: direct_tile_columns(6, columns, depth, offsets, weights, row + x, o, target + x, plane, &at); break;
+                case 5: direct_tile_columns(5, columns, depth, offsets, weights, row + x, o, target + x, plane, &at); break;
+                case 4: direct_tile_columns(4, columns, depth, offsets, weights, row + x, o, target + x, plane, &at); break;
+                case 3: direct_tile_columns(3, columns, depth, offsets, weights, row + x, o, target + x, plane, &at); break;
+                case 2: direct_tile_columns(2, columns, depth, offsets, weights, row + x, o, target + x, plane, &at); break;
+                default: direct_tile_columns(1, columns, depth, offsets, weights, row + x, o, target + x, plane, &at); break;
+                }
+                o += rows;
+            }
+        }
+    }
+    free(offsets);
+}
+
+#else
+
+void fovea_direct_convolution(const fovea_window *g, const float *padded, int padded_height, int padded_width,
+                              const float *weights, int out_channels, int first_y, int end_y,
+                              float *output, const fovea_epilogue *epilogue) {
+    (void)g; (void)padded; (void)padded_height; (void)padded_width; (void)weights; (void)out_channels; (void)first_y;
+    (void)end_y; (void)output; (void)epilogue;
+    abort();   // callers check fovea_panel_convolution_available() first
+}
+
+#endif

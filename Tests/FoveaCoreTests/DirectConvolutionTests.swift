@@ -1,0 +1,142 @@
+import FoveaCore
+import FoveaTestSupport
+import Testing
+
+/// The AVX2 direct kernel (padded input read in place) against the float64 definition, over what
+/// it treats apart: rows of whole 16-pixel strips, with the last one overlapping the one before,
+/// rows under 16 pixels (one 8-lane vector or two, the last stored masked), tiles of 1–6 output channels (7–9 split as 4 + 3, 4 + 4, 5 + 4), padding on some sides
+/// only or none, vertical stride and dilation, and one image shared out by rows; and the weight
+/// gradient from the same padded planes.
+@Suite(.enabled(if: ConvolutionKernel(geometry: WindowGeometry(channels: 1, height: 3, width: 3, kernel: (3, 3)),
+                                      batch: 1, outChannels: 1, groups: 1).canRunDirectly, "needs AVX2 and FMA"))
+struct DirectConvolutionTests {
+    typealias Case = PanelConvolutionTests.Case
+
+    static let cases: [Case] = [
+        Case(batch: 3, channels: 5, out: 7, height: 8, width: 8, kernel: (3, 3), padding: (1, 1, 1, 1)),     // 4 + 3 rows, 8 lanes
+        Case(batch: 2, channels: 3, out: 16, height: 5, width: 3, kernel: (3, 3), padding: (1, 1, 1, 1)),    // 3 lanes, masked
+        Case(batch: 2, channels: 40, out: 13, height: 6, width: 7, kernel: (3, 3), padding: (1, 1, 1, 1)),   // depth 360
+        Case(batch: 3, channels: 3, out: 5, height: 10, width: 10, kernel: (5, 5)),                              // valid, 6 lanes
+        Case(batch: 1, channels: 6, out: 12, height: 12, width: 12, kernel: (3, 3), padding: (2, 2, 2, 2), dilation: (2, 2)),  // 8 + 4 lanes
+        Case(batch: 2, channels: 4, out: 9, height: 11, width: 37, kernel: (3, 3), stride: (2, 1), padding: (1, 1, 1, 1)),
+        Case(batch: 2, channels: 3, out: 8, height: 7, width: 24, kernel: (2, 3), padding: (0, 2, 1, 0)),    // strips at 0 and 8
+        Case(batch: 3, channels: 2, out: 1, height: 6, width: 30, kernel: (3, 3)),                               // strips at 0 and 12
+        Case(batch: 1, channels: 16, out: 16, height: 32, width: 32, kernel: (3, 3), padding: (1, 1, 1, 1)),  // one image, by rows
+        Case(batch: 2, channels: 7, out: 3, height: 5, width: 5, kernel: (1, 1), padding: (1, 1, 1, 1)),     // 1×1 with padding
+    ]
+
+    @Test(arguments: cases) func directMatchesTheDefinitionWithTheWholeEpilogue(c: Case) {
+        PanelConvolutionTests.expectMatchesTheDefinition(c) { kernel, x, w, epilogue, y in
+            #expect(kernel.canRunDirectly)
+            kernel.forwardDirectly(input: x, weight: w, epilogue: epilogue, output: y)
+        }
+    }
+
+    /// Where `conv2d` picks the direct kernel: stride 1 along the width, no groups, under 64
+    /// output channels (BENCHMARKS.md, convolution-bench's direct table).
+    @Test func selectionPolicy() {
+        func kernel(batch: Int, channels: Int, out: Int, size: Int, stride: Int = 1, groups: Int = 1) -> ConvolutionKernel {
+            let g = WindowGeometry(channels: channels / groups, height: size, width: size, kernel: (3, 3), stride: (stride, stride),
+                                   padding: (1, 1, 1, 1))
+            return ConvolutionKernel(geometry: g, batch: batch, outChannels: out, groups: groups)
+        }
+        #expect(kernel(batch: 8, channels: 16, out: 16, size: 32).runsDirectly)
+        #expect(kernel(batch: 1, channels: 16, out: 16, size: 32).runsDirectly)
+        #expect(!kernel(batch: 8, channels: 64, out: 64, size: 8).runsDirectly)       // the panels' shapes
+        #expect(!kernel(batch: 8, channels: 16, out: 32, size: 32, stride: 2).runsDirectly)
+        #expect(!kernel(batch: 8, channels: 16, out: 16, size: 32, groups: 2).canRunDirectly)
+    }
+
+    /// The weight gradient from the padded planes (`weightGradientDirectly`): valid and padded
+    /// windows, dilation, asymmetric padding, 1×1 with padding, more than 120 patch rows (two
+    /// blocks of b's rows) and rows over 512 floats (two passes), in blocks of 1, 2 or all images
+    /// (the last block of a share partial: stale planes behind it must not count).
+    static let weightGradientCases: [Case] = [
+        Case(batch: 3, channels: 5, out: 7, height: 8, width: 8, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        Case(batch: 3, channels: 3, out: 6, height: 10, width: 10, kernel: (5, 5)),                              // valid (LeNet)
+        Case(batch: 2, channels: 6, out: 5, height: 12, width: 11, kernel: (3, 3), padding: (2, 2, 2, 2), dilation: (2, 2)),
+        Case(batch: 5, channels: 4, out: 9, height: 7, width: 9, kernel: (2, 3), padding: (0, 2, 1, 0)),
+        Case(batch: 4, channels: 16, out: 16, height: 16, width: 16, kernel: (3, 3), padding: (1, 1, 1, 1)),  // 612-float rows
+        Case(batch: 3, channels: 14, out: 4, height: 6, width: 6, kernel: (3, 3), padding: (1, 1, 1, 1)),     // 126 patch rows
+        Case(batch: 2, channels: 7, out: 3, height: 5, width: 5, kernel: (1, 1), padding: (1, 1, 1, 1)),
+    ]
+
+    @Test(arguments: weightGradientCases) func weightGradientMatchesTheDefinition(c: Case) {
+        let g = WindowGeometry(channels: c.channels, height: c.height, width: c.width, kernel: c.kernel, padding: c.padding,
+                               dilation: c.dilation)
+        let kernel = ConvolutionKernel(geometry: g, batch: c.batch, outChannels: c.out, groups: 1)
+        #expect(kernel.canComputeWeightGradientDirectly)
+        let x = randomTensor([c.batch, c.channels, c.height, c.width], seed: 21)
+        let dy = randomTensor([c.batch, c.out, g.outputHeight, g.outputWidth], seed: 22)
+        let expected = DirectConvolutionTests.weightGradient(x, dy, geometry: g, outChannels: c.out)
+        for block in [nil, 1, 2] as [Int?] {
+            let dw = Tensor(repeating: .nan, shape: [c.out * c.channels * c.kernel.0 * c.kernel.1])
+            kernel.weightGradientDirectly(input: x.pointer, outputGrad: dy.pointer, into: dw.pointer, imagesPerBlock: block)
+            #expect(peakRelativeError(dw.scalars, expected) < 1e-5, "\(c), blocks of \(String(describing: block))")
+        }
+    }
+
+    /// conv2d's backward takes it on LeNet-5's first layer (bias + ReLU fused): dW, the bias and dX
+    /// against the float64 definitions.
+    @Test func conv2dBackwardUsesTheDirectWeightGradient() {
+        let (n, c, o, h) = (3, 1, 6, 28)
+        let g = WindowGeometry(channels: c, height: h, width: h, kernel: (5, 5), padding: (2, 2, 2, 2))
+        #expect(ConvolutionKernel(geometry: g, batch: n, outChannels: o, groups: 1).weightGradientRunsDirectly)
+        // 64 × 288 weights and up: sgemm's blocked kernel (ProductKernels.takesRowProducts).
+        let wide = WindowGeometry(channels: 32, height: 8, width: 8, kernel: (3, 3), padding: (1, 1, 1, 1))
+        #expect(!ConvolutionKernel(geometry: wide, batch: n, outChannels: 64, groups: 1).weightGradientRunsDirectly)
+        #expect(ConvolutionKernel(geometry: wide, batch: n, outChannels: 32, groups: 1).weightGradientRunsDirectly)
+        let x = randomTensor([n, c, h, h], seed: 23).requiringGrad()
+        let w = randomTensor([o, c, 5, 5], seed: 24).requiringGrad(), b = randomTensor([o], seed: 25).requiringGrad()
+        let probe = randomTensor([n, o, h, h], seed: 26)
+        let y = x.conv2d(weight: w, bias: b, padding: (2, 2, 2, 2), activation: .relu)
+        (y * probe).sum().backward()
+        let masked = try! Tensor(zip(y.scalars, probe.scalars).map { $0 > 0 ? $1 : 0 }, shape: [n, o, h, h])
+        #expect(peakRelativeError(w.grad!.scalars, DirectConvolutionTests.weightGradient(x, masked, geometry: g, outChannels: o)) < 1e-5)
+        var biasSums = [Double](repeating: 0, count: o)
+        for (index, value) in masked.scalars.enumerated() { biasSums[(index / (h * h)) % o] += Double(value) }
+        #expect(peakRelativeError(b.grad!.scalars, biasSums) < 1e-5)
+        // dX[c, y', x'] = Σ dY[o, y, x] · W[o, c, i, j] over the taps that read (y', x').
+        var expected = [Double](repeating: 0, count: n * c * h * h)
+        DirectConvolutionTests.forEachTap(g, batch: n, outChannels: o) { image, out, channel, i, j, yIndex, xIndex in
+            expected[xIndex] += Double(masked.scalars[yIndex]) * Double(w.scalars[((out * c + channel) * 5 + i) * 5 + j])
+        }
+        #expect(peakRelativeError(x.grad!.scalars, expected) < 1e-5)
+    }
+
+    /// Calls `body(image, o, c, i, j, dY's index, X's index)` for every product of the convolution
+    /// (a tap that lands in the padding is left out).
+    static func forEachTap(_ g: WindowGeometry, batch: Int, outChannels: Int,
+                           _ body: (Int, Int, Int, Int, Int, Int, Int) -> Void) {
+        for n in 0..<batch {
+            for o in 0..<outChannels {
+                for c in 0..<g.channels {
+                    for i in 0..<g.kernelHeight {
+                        for j in 0..<g.kernelWidth {
+                            for y in 0..<g.outputHeight {
+                                let row = y * g.strideHeight + i * g.dilationHeight - g.padTop
+                                guard row >= 0, row < g.height else { continue }
+                                for x in 0..<g.outputWidth {
+                                    let column = x * g.strideWidth + j * g.dilationWidth - g.padLeft
+                                    guard column >= 0, column < g.width else { continue }
+                                    body(n, o, c, i, j, ((n * outChannels + o) * g.outputHeight + y) * g.outputWidth + x,
+                                         ((n * g.channels + c) * g.height + row) * g.width + column)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dW[o, c, i, j] = Σ dY[n, o, y, x] · X[n, c, y + i·dh − top, x + j·dw − left], in float64.
+    static func weightGradient(_ x: Tensor, _ dy: Tensor, geometry g: WindowGeometry, outChannels: Int) -> [Double] {
+        var dw = [Double](repeating: 0, count: outChannels * g.channels * g.kernelHeight * g.kernelWidth)
+        let xs = x.scalars, dys = dy.scalars
+        forEachTap(g, batch: x.shape[0], outChannels: outChannels) { _, o, c, i, j, yIndex, xIndex in
+            dw[((o * g.channels + c) * g.kernelHeight + i) * g.kernelWidth + j] += Double(dys[yIndex]) * Double(xs[xIndex])
+        }
+        return dw
+    }
+}
