@@ -23,17 +23,17 @@ public struct ModelSpecification: Sendable {
 public enum ModelZoo {
     public static let all: [ModelSpecification] = [
         ModelSpecification(name: "simplecnn", summary: "three blocks of two 3×3 convs (32/64/128) + max-pool, Dense 512, dropout 0.5",
-                           defaultInput: [3, 32, 32], defaultClasses: 5, build: SimpleCNN.build),
+                           defaultInput: [3, 32, 32], defaultClasses: 5, build: { try SimpleCNN.build($0, &$1) }),
         ModelSpecification(name: "lenet5", summary: "LeCun et al. 1998, ReLU and max-pool variant (61,706 parameters)",
-                           defaultInput: [1, 28, 28], defaultClasses: 10, build: LeNet5.build),
+                           defaultInput: [1, 28, 28], defaultClasses: 10, build: { try LeNet5.build($0, &$1) }),
         ModelSpecification(name: "keras-mnist-cnn", summary: "Keras MNIST convnet: conv 32, 64, 64 + Dense 64",
-                           defaultInput: [1, 28, 28], defaultClasses: 10, build: KerasModels.mnistCNN),
+                           defaultInput: [1, 28, 28], defaultClasses: 10, build: { try KerasModels.mnistCNN($0, &$1) }),
         ModelSpecification(name: "keras-mnist-dense", summary: "Keras MNIST multilayer perceptron 128-64",
-                           defaultInput: [1, 28, 28], defaultClasses: 10, build: KerasModels.mnistDense),
+                           defaultInput: [1, 28, 28], defaultClasses: 10, build: { try KerasModels.mnistDense($0, &$1) }),
         ModelSpecification(name: "keras-cifar-cnn", summary: "Keras CIFAR-10 convnet: conv 32, 64 + Dense 128, dropout 0.5",
-                           defaultInput: [3, 32, 32], defaultClasses: 10, build: KerasModels.cifarCNN),
+                           defaultInput: [3, 32, 32], defaultClasses: 10, build: { try KerasModels.cifarCNN($0, &$1) }),
         ModelSpecification(name: "resnet-seed", summary: "the seed's ResNet: 3×3 stem 64, 2 basic blocks at 64/128/256, projection shortcuts",
-                           defaultInput: [3, 32, 32], defaultClasses: 5, build: ResNet.seed),
+                           defaultInput: [3, 32, 32], defaultClasses: 5, build: { try ResNet.seed($0, &$1) }),
     ] + [20, 32, 44, 56, 110].map { depth in
         ModelSpecification(name: "resnet\(depth)", summary: "He et al. 2016 §4.2 CIFAR ResNet-\(depth), option-A shortcuts",
                            defaultInput: [3, 32, 32], defaultClasses: 10, build: ResNet.cifar(depth: depth))
@@ -44,7 +44,7 @@ public enum ModelZoo {
     /// The torchvision families, at their native ImageNet input and 1000 classes by default.
     static let imageNetModels: [ModelSpecification] = [
         ModelSpecification(name: "alexnet", summary: "Krizhevsky et al. 2012, torchvision's single-tower AlexNet",
-                           defaultInput: imageNet, defaultClasses: 1000, build: AlexNet.build),
+                           defaultInput: imageNet, defaultClasses: 1000, build: { try AlexNet.build($0, &$1) }),
     ] + [11, 13, 16, 19].flatMap { depth in
         [false, true].map { bn in
             ModelSpecification(name: "vgg\(depth)" + (bn ? "_bn" : ""), summary: "Simonyan & Zisserman 2015, VGG-\(depth)" + (bn ? " with batch norm" : ""),
@@ -52,7 +52,7 @@ public enum ModelZoo {
         }
     } + [
         ModelSpecification(name: "googlenet", summary: "Szegedy et al. 2015, Inception v1 with batch norm (no auxiliary heads)",
-                           defaultInput: imageNet, defaultClasses: 1000, build: GoogLeNet.build),
+                           defaultInput: imageNet, defaultClasses: 1000, build: { try GoogLeNet.build($0, &$1) }),
     ] + [18, 34, 50, 101, 152].map { depth in
         ModelSpecification(name: "resnet\(depth)", summary: "He et al. 2016, ImageNet ResNet-\(depth) (\(depth < 50 ? "basic" : "bottleneck") blocks)",
                            defaultInput: imageNet, defaultClasses: 1000, build: ResNet.imageNet(depth: depth))
