@@ -56,7 +56,7 @@ def main():
     env = dict(os.environ)
     env.pop("OPENBLAS_CORETYPE", None)
     subprocess.run(["swift", "build", "-c", "release", "--product", "fovea"], env=env, check=True)
-    rows, flops = [], []
+    rows, flops, rounds = [], [], []
     for item in args.models.split(","):
         model, batch = item.split(":")
         fovea, torch = [], []
@@ -68,6 +68,8 @@ def main():
             torch.append(run_json(["python3", "Benchmarks/pytorch_bench.py", model, batch, "--threads", str(args.threads),
                                    "--onnxruntime"], env))
         med = lambda runs, key: statistics.median(r[key] for r in runs)
+        rounds.append((model, [(f["train_images_per_second"], t["train_images_per_second"]) for f, t in zip(fovea, torch)],
+                       [(f["infer_images_per_second"], t["ort_infer_images_per_second"]) for f, t in zip(fovea, torch)]))
         flops.append(fovea[0]["forward_flops"])
         rows.append((model, batch, med(fovea, "train_images_per_second"), med(torch, "train_images_per_second"),
                      med(fovea, "infer_images_per_second"), med(torch, "infer_images_per_second"),
@@ -86,6 +88,13 @@ def main():
     print("|---|---|---|---|---|---|---|---|")
     for m, b, ft, pt, fi, pi, fl, pl, fr, pr, oi, ol in rows:
         print(f"| {m} | {b} | {fi:.0f} | {oi:.0f} | **{fi / oi:.2f}×** | {fl:.3f} | {ol:.3f} | {ol / fl:.2f}× |")
+    # This VM's runs differ by ±15 % and more: every round is shown, not only the medians.
+    print("\nEvery round (Fovea / other, in the order run)\n")
+    print("| model | training: Fovea / PyTorch img/s | inference: Fovea / ONNX Runtime img/s |")
+    print("|---|---|---|")
+    for m, train, infer in rounds:
+        print(f"| {m} | " + ", ".join(f"{a:.0f} / {b:.0f}" for a, b in train) + " | "
+              + ", ".join(f"{a:.0f} / {b:.0f}" for a, b in infer) + " |")
     print(f"\nAchieved arithmetic rate (training = 3 × forward FLOPs per image) against the {PEAK_GFLOPS:.0f} GFLOP/s "
           "SGEMM peak, and what the training target would need\n")
     print("| model | forward MFLOP/img | train GFLOP/s Fovea (% of peak) | PyTorch (% of peak) | target | "

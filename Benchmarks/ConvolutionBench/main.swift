@@ -185,6 +185,9 @@ func directTable() {
         (32, 32, 32, 32, 3, 1, "SimpleCNN block 1"), (32, 64, 64, 16, 3, 1, "SimpleCNN block 2"),
         (32, 64, 64, 32, 3, 1, "seed ResNet stage 1"), (64, 128, 128, 16, 3, 1, "128 channels at 16×16"),
         (1, 16, 16, 32, 3, 1, "ResNet-20 stage 1, one image"), (1, 32, 32, 16, 3, 1, "ResNet-20 stage 2, one image"),
+        (1, 64, 64, 8, 3, 1, "ResNet-20 stage 3, one image"), (1, 32, 64, 15, 3, 0, "keras-cifar-cnn conv2d_1, one image"),
+        (1, 64, 64, 16, 3, 1, "SimpleCNN block 2, one image"), (1, 128, 128, 8, 3, 1, "SimpleCNN block 3, one image"),
+        (1, 64, 64, 32, 3, 1, "seed ResNet stage 1, one image"), (1, 256, 256, 8, 3, 1, "seed ResNet stage 3, one image"),
     ]
     for (batch, channels, out, size, window, pad, name) in directLayers {
         let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (window, window), padding: (pad, pad, pad, pad))
