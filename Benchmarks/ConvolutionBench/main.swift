@@ -247,10 +247,48 @@ func directWeightGradientTable() {
     }
 }
 
+// Valid layers' backward: im2col + GEMM for dW and dX (what backward runs) against the direct
+// weight gradient plus dX as the full transposed convolution on the direct kernel (padding k − 1).
+// An experiment: it won here on LeNet-5's conv 2 but not inside the training step, so `backward`
+// does not take it (BENCHMARKS.md, sixth session).
+func validBackwardTable() {
+    print("")
+    print("| layer | batch | in → out | input | kernel | im2col + GEMM (dW + dX) ms | direct dW + transposed dX ms | speed-up |")
+    print("|---|---|---|---|---|---|---|---|")
+    let validLayers: [(Int, Int, Int, Int, Int, String)] = [
+        (64, 6, 16, 14, 5, "LeNet-5 conv 2"), (64, 32, 64, 15, 3, "keras-cifar-cnn conv2d_1"),
+    ]
+    for (batch, channels, out, size, window, name) in validLayers {
+        let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (window, window))
+        var generator = SeededGenerator(seed: 7)
+        let x = Tensor.normal([batch, channels, size, size], using: &generator)
+        let w = Tensor.normal([out, channels, window, window], std: 0.05, using: &generator)
+        let y = Tensor.normal([batch, out, g.outputHeight, g.outputWidth], using: &generator)
+        let dy = Tensor.normal([batch, out, g.outputHeight, g.outputWidth], using: &generator)
+        let dw = TensorStorage(repeating: 0, count: out * channels * window * window)
+        let dx = TensorStorage(repeating: 0, count: batch * channels * size * size)
+        let kernel = ConvolutionKernel(geometry: g, batch: batch, outChannels: out, groups: 1)
+        let full = WindowGeometry(channels: out, height: g.outputHeight, width: g.outputWidth, kernel: (window, window),
+                                  padding: (window - 1, window - 1, window - 1, window - 1))
+        let transposed = ConvolutionKernel(geometry: full, batch: batch, outChannels: channels, groups: 1)
+        let flipped = Tensor.normal([channels, out, window, window], std: 0.05, using: &generator)
+        let a = medianMilliseconds {
+            kernel.backwardByUnfolding(input: x.pointer, weight: w.pointer, output: y.pointer, outputGrad: dy.pointer,
+                                       inputGrad: dx.pointer, weightGrad: dw.pointer, biasGrad: nil)
+        }
+        let b = medianMilliseconds {
+            kernel.weightGradientDirectly(input: x.pointer, outputGrad: dy.pointer, into: dw.pointer)
+            transposed.forwardDirectly(input: dy.pointer, weight: flipped.pointer, epilogue: ConvolutionEpilogue(), output: dx.pointer)
+        }
+        print(String(format: "| %@ | %d | %d → %d | %d×%d | %d×%d | %.3f | %.3f | %.2f× |", name, batch, channels, out, size, size,
+                     window, window, a, b, a / b))
+    }
+}
+
 let tables: [(String, () -> Void)] = [
     ("forward", forwardTable), ("other-layers", otherLayersTable), ("row-products", rowProductsTable),
     ("small-depth", smallDepthTable), ("weight-gradients", weightGradientTable), ("direct", directTable),
-    ("direct-weight-gradients", directWeightGradientTable),
+    ("direct-weight-gradients", directWeightGradientTable), ("valid-backward", validBackwardTable),
 ]
 // Any further arguments name the tables to run (all by default).
 let chosen = Set(CommandLine.arguments.dropFirst(2))
