@@ -83,9 +83,11 @@ public struct ConvolutionKernel: Sendable {
     /// medians of 4, in ±15 % noise); 128 KB was no better overall.
     static let columnBudget = 1 << 16
 
-    /// Splits the batch into one contiguous share per thread.
-    func shares() -> (count: Int, range: (Int) -> Range<Int>) {
-        let count = Swift.max(1, Swift.min(ThreadPool.shared.threadCount, batch))
+    /// Splits the batch into `perThread` contiguous shares per thread. More shares than threads
+    /// are taken in turn (parallelFor's shared counter), so a thread the VM stalls hands its later
+    /// ones over, at the price of one scratch buffer per share.
+    func shares(perThread: Int = 1) -> (count: Int, range: (Int) -> Range<Int>) {
+        let count = Swift.max(1, Swift.min(ThreadPool.shared.threadCount * perThread, batch))
         return (count, { c in (batch * c / count)..<(batch * (c + 1) / count) })
     }
 

@@ -69,7 +69,7 @@ struct DirectWeightGradient {
         }
         // The last row of the last channel reads up to (kw − 1)·dw floats past its block.
         let slack = (g.kernelWidth - 1) * g.dilationWidth + Int(FOVEA_DIRECT_SLACK)
-        let (shareCount, share) = k.shares()
+        let (shareCount, share) = k.shares(perThread: 4)   // as DirectConvolution's
         let partials = (0..<shareCount).map { _ in TensorStorage(repeating: 0, count: weightCount) }
         offsets.withUnsafeBufferPointer { offsets in
             ThreadPool.shared.parallelFor(shareCount) { s in
