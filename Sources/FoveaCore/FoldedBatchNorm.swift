@@ -22,6 +22,14 @@ extension Tensor {
                                       kernel: (weight.shape[2], weight.shape[3]), stride: stride,
                                       padding: padding, dilation: dilation)
         precondition(geometry.isValid, "conv2dBatchNormInference: kernel does not fit input \(describe(shape: shape))")
+        if let live = LiveTaps.crop(geometry, batch: shape[0]) {
+            let g = live.geometry
+            return conv2dBatchNormInference(weight: weight.croppedKernel(rows: live.rows, columns: live.columns), bias: bias,
+                                            stride: stride, padding: (g.padTop, g.padLeft, g.padBottom, g.padRight),
+                                            dilation: dilation, groups: groups, normWeight: normWeight, normBias: normBias,
+                                            runningMean: runningMean, runningVariance: runningVariance, epsilon: epsilon,
+                                            adding: residual, activation: activation)
+        }
         let outputShape = [shape[0], outChannels, geometry.outputHeight, geometry.outputWidth]
         precondition(residual == nil || residual!.shape == outputShape,
                      "conv2dBatchNormInference: residual \(describe(shape: residual!.shape)) does not match output \(describe(shape: outputShape))")
