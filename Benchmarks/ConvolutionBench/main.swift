@@ -285,10 +285,54 @@ func validBackwardTable() {
     }
 }
 
+/// Layers whose windows read the image through a few taps only (`LiveTaps`): the whole kernel, as
+/// `ConvolutionKernel` runs it, against `conv2d`, which crops the window (weight copy included)
+/// where that pays; forward alone, then forward + backward (dX, dW, bias).
+func liveTapsTable() {
+    print("")
+    print("| layer | batch | in → out | input | stride | whole kernel forward ms | conv2d forward ms | speed-up | whole kernel forward + backward ms | conv2d forward + backward ms | speed-up | conv2d crops (forward / with backward) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    let deadTapLayers: [(Int, Int, Int, Int, Int, String)] = [
+        (64, 512, 512, 1, 1, "ResNet-18 layer4 at 32×32"), (64, 256, 512, 2, 2, "ResNet-18 layer4 entry"),
+        (64, 128, 32, 1, 1, "DenseNet-121 last block 3×3"), (1, 512, 512, 1, 1, "ResNet-18 layer4, one image"),
+    ]
+    for (batch, channels, out, size, stride, name) in deadTapLayers {
+        let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), stride: (stride, stride),
+                               padding: (1, 1, 1, 1))
+        var generator = SeededGenerator(seed: 9)
+        let x = Tensor.normal([batch, channels, size, size], using: &generator)
+        let w = Tensor.normal([out, channels, 3, 3], std: 0.05, using: &generator), b = Tensor.normal([out], using: &generator)
+        let outputShape = [batch, out, g.outputHeight, g.outputWidth]
+        let y = TensorStorage(uninitializedCount: outputShape.reduce(1, *)), dy = Tensor.normal(outputShape, using: &generator)
+        let dx = TensorStorage(uninitializedCount: x.count), dw = TensorStorage(uninitializedCount: w.count)
+        let db = TensorStorage(uninitializedCount: out)
+        let kernel = ConvolutionKernel(geometry: g, batch: batch, outChannels: out, groups: 1)
+        let crops = [false, true].map { ConvolutionKernel.cropPaysOff(g, batch: batch, backward: $0) ? "yes" : "no" }.joined(separator: " / ")
+        let wholeForward = medianMilliseconds { kernel.forward(input: x.pointer, weight: w.pointer, bias: b.pointer, output: y.pointer) }
+        let croppedForward = medianMilliseconds {
+            _ = x.conv2d(weight: w, bias: b, stride: (stride, stride), padding: (1, 1, 1, 1))
+        }
+        let wholeStep = medianMilliseconds {
+            kernel.forward(input: x.pointer, weight: w.pointer, bias: b.pointer, output: y.pointer)
+            if !kernel.writesWholeInputGradient { dx.pointer.update(repeating: 0, count: x.count) }
+            kernel.backward(input: x.pointer, weight: w.pointer, output: y.pointer, outputGrad: dy.pointer,
+                            inputGrad: dx.pointer, weightGrad: dw.pointer, biasGrad: db.pointer)
+        }
+        let croppedStep = medianMilliseconds {
+            let (xi, wi, bi) = (x.requiringGrad(), w.requiringGrad(), b.requiringGrad())
+            (xi.conv2d(weight: wi, bias: bi, stride: (stride, stride), padding: (1, 1, 1, 1)) * dy).sum().backward()
+        }
+        print(String(format: "| %@ | %d | %d → %d | %d×%d | %d | %.3f | %.3f | %.2f× | %.3f | %.3f | %.2f× | %@ |", name, batch, channels, out,
+                     size, size, stride, wholeForward, croppedForward, wholeForward / croppedForward, wholeStep, croppedStep,
+                     wholeStep / croppedStep, crops))
+    }
+}
+
 let tables: [(String, () -> Void)] = [
     ("forward", forwardTable), ("other-layers", otherLayersTable), ("row-products", rowProductsTable),
     ("small-depth", smallDepthTable), ("weight-gradients", weightGradientTable), ("direct", directTable),
     ("direct-weight-gradients", directWeightGradientTable), ("valid-backward", validBackwardTable),
+    ("live-taps", liveTapsTable),
 ]
 // Any further arguments name the tables to run (all by default).
 let chosen = Set(CommandLine.arguments.dropFirst(2))

@@ -32,7 +32,8 @@ extension Tensor {
                                       kernel: (weight.shape[2], weight.shape[3]), stride: stride,
                                       padding: padding, dilation: dilation)
         precondition(geometry.isValid, "conv2d: kernel \(weight.shape[2])×\(weight.shape[3]) does not fit input \(describe(shape: shape))")
-        if let live = LiveTaps.crop(geometry, batch: shape[0]) {
+        if let live = LiveTaps.crop(geometry, batch: shape[0], backward: GradientRecording.isEnabled
+                                   && (requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false))) {
             let g = live.geometry
             return conv2d(weight: weight.croppedKernel(rows: live.rows, columns: live.columns), bias: bias, stride: stride,
                           padding: (g.padTop, g.padLeft, g.padBottom, g.padRight), dilation: dilation, groups: groups,

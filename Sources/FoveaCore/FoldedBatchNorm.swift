@@ -22,7 +22,7 @@ extension Tensor {
                                       kernel: (weight.shape[2], weight.shape[3]), stride: stride,
                                       padding: padding, dilation: dilation)
         precondition(geometry.isValid, "conv2dBatchNormInference: kernel does not fit input \(describe(shape: shape))")
-        if let live = LiveTaps.crop(geometry, batch: shape[0]) {
+        if let live = LiveTaps.crop(geometry, batch: shape[0], backward: false) {
             let g = live.geometry
             return conv2dBatchNormInference(weight: weight.croppedKernel(rows: live.rows, columns: live.columns), bias: bias,
                                             stride: stride, padding: (g.padTop, g.padLeft, g.padBottom, g.padRight),

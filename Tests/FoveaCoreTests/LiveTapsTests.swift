@@ -29,7 +29,7 @@ import Testing
     ]
 
     @Test(arguments: cases) func croppedGeometryKeepsTheOutputAndTheTapsThatRead(c: Case) {
-        #expect(ConvolutionKernel.cropPaysOff(c.geometry, batch: c.batch))
+        #expect(ConvolutionKernel.cropPaysOff(c.geometry, batch: c.batch, backward: true))
         let live = c.geometry.croppedToLiveTaps
         #expect(live?.rows == c.rows && live?.columns == c.rows)
         #expect(live?.geometry.outputHeight == c.geometry.outputHeight && live?.geometry.outputWidth == c.geometry.outputWidth)
@@ -121,12 +121,16 @@ import Testing
         #expect(peakRelativeError(separate.scalars, centre) < 1e-5)
     }
 
-    /// One image on a 1×1 plane would copy the weights for fewer FLOPs than the copy costs: no crop.
+    /// One image on a 1×1 plane would copy the weights for fewer FLOPs than the copy costs: no crop;
+    /// without a backward pass, only crops that leave at most a quarter of the taps.
     @Test func aSingleImageKeepsTheWholeKernel() {
         let g = WindowGeometry(channels: 512, height: 1, width: 1, kernel: (3, 3), padding: (1, 1, 1, 1))
         #expect(g.croppedToLiveTaps != nil)
-        #expect(!ConvolutionKernel.cropPaysOff(g, batch: 1))
-        #expect(ConvolutionKernel.cropPaysOff(g, batch: 64))
+        #expect(!ConvolutionKernel.cropPaysOff(g, batch: 1, backward: true))
+        #expect(ConvolutionKernel.cropPaysOff(g, batch: 64, backward: true) && ConvolutionKernel.cropPaysOff(g, batch: 64, backward: false))
+        // Keeping 4 taps of 9 pays only with a backward pass to share the copy.
+        let entry = WindowGeometry(channels: 256, height: 2, width: 2, kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1))
+        #expect(ConvolutionKernel.cropPaysOff(entry, batch: 64, backward: true) && !ConvolutionKernel.cropPaysOff(entry, batch: 64, backward: false))
     }
 
     @Test func finiteDifferenceGradientsThroughTheCrop() {
