@@ -188,6 +188,7 @@ func directTable() {
         (1, 64, 64, 8, 3, 1, "ResNet-20 stage 3, one image"), (1, 32, 64, 15, 3, 0, "keras-cifar-cnn conv2d_1, one image"),
         (1, 64, 64, 16, 3, 1, "SimpleCNN block 2, one image"), (1, 128, 128, 8, 3, 1, "SimpleCNN block 3, one image"),
         (1, 64, 64, 32, 3, 1, "seed ResNet stage 1, one image"), (1, 256, 256, 8, 3, 1, "seed ResNet stage 3, one image"),
+        (1, 32, 32, 32, 3, 1, "SimpleCNN block 1, one image"), (1, 128, 128, 16, 3, 1, "seed ResNet stage 2, one image"),
     ]
     for (batch, channels, out, size, window, pad, name) in directLayers {
         let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (window, window), padding: (pad, pad, pad, pad))

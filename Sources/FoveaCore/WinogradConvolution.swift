@@ -48,7 +48,11 @@ public struct WinogradKernel: Sendable {
     /// beat the panels (SimpleCNN's second block 1.18–1.42× against 1.05–1.12×).
     init?(_ kernel: ConvolutionKernel) {
         let channels = Swift.min(kernel.geometry.channels, kernel.outChannels)
-        guard kernel.groups == 1, kernel.batch >= 2,
+        // One image: the weight transform is not shared between images, and it lost 2× at 8×8;
+        // on 32×32 planes with ≥ 64 channels it still won (convolution-bench direct table, the seed
+        // ResNet's stage 1: 0.53–0.60 ms against the panels' 0.65–0.76 in three runs, 1.26–1.37× in
+        // an earlier session); at 32 channels it tied the direct kernel, at 16×16 the panels.
+        guard kernel.groups == 1, kernel.batch >= 2 || (channels >= WinogradKernel.minimumChannels && kernel.outPlane >= 1024),
               channels >= WinogradKernel.minimumChannels || (channels >= 32 && kernel.outPlane >= 1024),
               kernel.geometry.outputHeight % 2 == 0, kernel.geometry.outputWidth % 2 == 0
         else { return nil }

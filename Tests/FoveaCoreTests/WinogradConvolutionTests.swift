@@ -106,6 +106,10 @@ import Testing
         #expect(!kernel(channels: 16, batch: 2, size: 32).usesWinograd)
         #expect(!kernel(channels: 32, batch: 2).usesWinograd)
         #expect(!kernel(channels: 64, batch: 1).usesWinograd)
+        // One image: 32×32 planes at 64 channels and up (the seed ResNet's stage 1), not 32 channels or 16×16.
+        #expect(kernel(channels: 64, batch: 1, size: 32).usesWinograd)
+        #expect(!kernel(channels: 64, batch: 1, size: 16).usesWinograd)
+        #expect(!kernel(channels: 32, batch: 1, size: 32).usesWinograd)
         #expect(!kernel(channels: 64, batch: 2, stride: 2).usesWinograd)
     }
 
