@@ -1,9 +1,4 @@
 import CKernels
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A convolution with stride 1 along the width computed straight from the input
 /// (Sources/CKernels/direct_convolution.c): each image is copied once into zero-padded planes,
@@ -16,10 +11,7 @@ struct DirectConvolution {
     let kernel: ConvolutionKernel
 
     /// The CPU has AVX2 and FMA, and `FOVEA_DIRECT_CONVOLUTION=0` is not set (for A/B runs).
-    static let isAvailable: Bool = {
-        if let setting = getenv("FOVEA_DIRECT_CONVOLUTION"), String(cString: setting) == "0" { return false }
-        return fovea_panel_convolution_available() != 0
-    }()
+    static let isAvailable = kernelSwitchedOn("FOVEA_DIRECT_CONVOLUTION") && fovea_panel_convolution_available() != 0
 
     /// Nil where `forward` should not pick it (see `init?(anyShape:)` for where it can run at all).
     init?(_ kernel: ConvolutionKernel) {

@@ -1,9 +1,4 @@
 import CKernels
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A stride-1 convolution's weight gradient without im2col: dW[o, (c, i, j)] = Σ dY[o, y, x] ·
 /// X[c, y + i·dh − pad, x + j·dw − pad] as dot products of two contiguous rows
@@ -21,10 +16,7 @@ struct DirectWeightGradient {
     let kernel: ConvolutionKernel
 
     /// The CPU has AVX2 and FMA, and `FOVEA_DIRECT_WEIGHT_GRADIENT=0` is not set (for A/B runs).
-    static let isAvailable: Bool = {
-        if let setting = getenv("FOVEA_DIRECT_WEIGHT_GRADIENT"), String(cString: setting) == "0" { return false }
-        return ProductKernels.isAvailable
-    }()
+    static let isAvailable = kernelSwitchedOn("FOVEA_DIRECT_WEIGHT_GRADIENT") && ProductKernels.isAvailable
 
     /// Nil where `backward` should not pick it: weights over the row-products kernel's limit
     /// (`ProductKernels.takesRowProducts`: from 64 × 288 up sgemm's blocked kernel wins), or where it cannot run.

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Kernel taps that read only padding, whatever the output pixel.
 ///
 /// On small planes a window with padding reads the image through a few of its taps: a 3×3
@@ -15,10 +9,7 @@ import Darwin
 /// The result is the same sum without its zero terms, and the taps left out get the gradient
 /// they have, zero. `FOVEA_LIVE_TAPS=0` turns it off (A/B runs).
 enum LiveTaps {
-    static let isEnabled: Bool = {
-        if let setting = getenv("FOVEA_LIVE_TAPS"), String(cString: setting) == "0" { return false }
-        return true
-    }()
+    static let isEnabled = kernelSwitchedOn("FOVEA_LIVE_TAPS")
 
     /// The crop of `geometry` to its live taps, where there is one and it saves more than it costs.
     /// The crop copies the weights on every call (and their gradient back in training): reading a
@@ -99,7 +90,7 @@ extension Tensor {
         // Filter by filter, element by element: the rows are 1–3 floats long, too short for memcpy.
         let first = rows.lowerBound * kw + columns.lowerBound
         func copy(taps: UnsafeMutablePointer<Float>, full: UnsafeMutablePointer<Float>, toTaps: Bool) {
-            ThreadPool.shared.parallelRanges(filters) { range in
+            ThreadPool.shared.parallelRanges(filters, minimumPerChunk: 1 << 14) { range in
                 for f in range {
                     let cropped = taps + f * h * w, whole = full + f * kh * kw + first
                     for i in 0..<h {

@@ -1,9 +1,4 @@
 import CKernels
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A convolution computed 16 output pixels at a time by Fovea's own AVX2/FMA kernel
 /// (Sources/CKernels): each panel of pixels is unfolded straight into the layout the
@@ -20,10 +15,7 @@ struct PanelConvolution {
     static let minimumOutputChannels = 64
 
     /// The CPU has AVX2 and FMA, and `FOVEA_PANEL_CONVOLUTION=0` is not set (for A/B runs).
-    static let isAvailable: Bool = {
-        if let setting = getenv("FOVEA_PANEL_CONVOLUTION"), String(cString: setting) == "0" { return false }
-        return fovea_panel_convolution_available() != 0
-    }()
+    static let isAvailable = kernelSwitchedOn("FOVEA_PANEL_CONVOLUTION") && fovea_panel_convolution_available() != 0
 
     /// Nil where the kernel does not apply: no AVX2/FMA, or offsets beyond 32 bits (the unfold
     /// gathers with 32-bit lane offsets from a panel's first image; 16 images at most).

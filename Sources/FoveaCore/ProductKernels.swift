@@ -1,9 +1,4 @@
 import CKernels
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Fovea's own AVX2 kernels for the matrix products sgemm runs badly: those with so little work
 /// per element that packing both operands into BLAS's blocked layout, and clearing C first,
@@ -11,10 +6,7 @@ import Darwin
 /// (one thread, against OpenBLAS 0.3.21 on Zen 3).
 enum ProductKernels {
     /// The CPU has AVX2 and FMA, and `FOVEA_PRODUCT_KERNELS=0` is not set (for A/B runs).
-    static let isAvailable: Bool = {
-        if let setting = getenv("FOVEA_PRODUCT_KERNELS"), String(cString: setting) == "0" { return false }
-        return fovea_panel_convolution_available() != 0
-    }()
+    static let isAvailable = kernelSwitchedOn("FOVEA_PRODUCT_KERNELS") && fovea_panel_convolution_available() != 0
 
     /// C += A · Bᵀ as m·n dot products along the rows (Sources/CKernels/row_products.c), both
     /// operands read where they lie: a convolution's weight gradient dW += dY · columnsᵀ, few

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The weight gradient of a 3×3 stride-1 convolution in Winograd's domain (the backward pass of
 /// `WinogradKernel.forward`). Forward computes, per tile, Y = Aᵀ [Σ_c U_kc ⊙ V_c] A with U = G g Gᵀ;
 /// differentiating that for the weights gives
@@ -36,10 +30,7 @@ extension WinogradKernel {
     }
 
     /// `FOVEA_WINOGRAD_WEIGHT_GRADIENT=0` turns the path off (A/B runs).
-    static let weightGradientEnabled: Bool = {
-        guard let setting = getenv("FOVEA_WINOGRAD_WEIGHT_GRADIENT") else { return true }
-        return String(cString: setting) != "0"
-    }()
+    static let weightGradientEnabled = kernelSwitchedOn("FOVEA_WINOGRAD_WEIGHT_GRADIENT")
 
     /// weightGrad[K, C, 3, 3] (overwritten) from input [N, C, H, W] and the output's gradient
     /// [N, K, Hout, Wout], already masked by any fused activation. Any output size: the rows and
