@@ -329,11 +329,46 @@ func liveTapsTable() {
     }
 }
 
+// One image on planes of at most 16 output pixels (ResNet-18 on 32×32 inputs at batch 1, after the
+// live-tap crop of its last stage): (in, out, size, kernel, stride, padding, where it occurs).
+func smallPlanesTable() {
+    print("")
+    print("| layer | in → out | input | kernel | stride | im2col + GEMM ms | panels ms | row products ms | row products GB/s of weights | speed-up | conv2d runs |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    let smallPlaneLayers: [(Int, Int, Int, Int, Int, Int, String)] = [
+        (128, 128, 4, 3, 1, 1, "ResNet-18 layer2"), (64, 128, 8, 3, 2, 1, "ResNet-18 layer2 entry"),
+        (256, 256, 2, 3, 1, 1, "ResNet-18 layer3"), (128, 256, 4, 3, 2, 1, "ResNet-18 layer3 entry"),
+        (512, 512, 1, 1, 1, 0, "ResNet-18 layer4 (cropped to 1×1)"), (256, 512, 2, 2, 2, 0, "ResNet-18 layer4 entry (cropped to 2×2)"),
+        (256, 256, 4, 3, 1, 1, "seed ResNet stage 3 at 4×4"), (320, 1280, 1, 1, 1, 0, "MobileNetV2 last 1×1"),
+        (256, 256, 3, 3, 1, 1, "256 channels at 3×3"), (512, 512, 7, 3, 1, 1, "ResNet-18 layer4 at 224×224"),
+    ]
+    for (channels, out, size, window, stride, pad, name) in smallPlaneLayers {
+        let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (window, window), stride: (stride, stride),
+                               padding: (pad, pad, pad, pad))
+        var generator = SeededGenerator(seed: 11)
+        let x = Tensor.normal([1, channels, size, size], using: &generator)
+        let w = Tensor.normal([out, channels, window, window], std: 0.05, using: &generator)
+        let y = TensorStorage(uninitializedCount: out * g.outputHeight * g.outputWidth)
+        let kernel = ConvolutionKernel(geometry: g, batch: 1, outChannels: out, groups: 1)
+        let a = medianMilliseconds { kernel.forwardByUnfolding(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
+        let b = kernel.canRunOnPanels
+            ? medianMilliseconds { kernel.forwardByPanels(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
+            : .nan
+        let c = kernel.canRunOnRowProducts
+            ? medianMilliseconds { kernel.forwardByRowProducts(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
+            : .nan
+        let runs = kernel.usesWinograd ? "Winograd" : kernel.runsDirectly ? "direct" : kernel.runsOnRowProducts ? "row products"
+            : kernel.runsOnPanels ? "panels" : "im2col + GEMM"
+        print(String(format: "| %@ | %d → %d | %d×%d | %d×%d | %d | %.3f | %.3f | %.3f | %.1f | %.2f× | %@ |", name, channels, out, size, size,
+                     window, window, stride, a, b, c, Double(w.count * 4) / c / 1e6, Swift.min(a, b) / c, runs))
+    }
+}
+
 let tables: [(String, () -> Void)] = [
     ("forward", forwardTable), ("other-layers", otherLayersTable), ("row-products", rowProductsTable),
     ("small-depth", smallDepthTable), ("weight-gradients", weightGradientTable), ("direct", directTable),
     ("direct-weight-gradients", directWeightGradientTable), ("valid-backward", validBackwardTable),
-    ("live-taps", liveTapsTable),
+    ("live-taps", liveTapsTable), ("small-planes", smallPlanesTable),
 ]
 // Any further arguments name the tables to run (all by default).
 let chosen = Set(CommandLine.arguments.dropFirst(2))

@@ -114,6 +114,9 @@ public struct ConvolutionKernel: Sendable {
                         output: UnsafeMutablePointer<Float>) {
         if let depthwise { return depthwise.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
         if let winograd = WinogradKernel(self) { return winograd.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
+        if let rowProducts = RowProductConvolution(self) {
+            return rowProducts.forward(input: input, weight: weight, epilogue: epilogue, output: output)
+        }
         if let direct = DirectConvolution(self) { return direct.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
         if let panels = PanelConvolution(self) { return panels.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
         forwardByUnfolding(input: input, weight: weight, epilogue: epilogue, output: output)

@@ -71,6 +71,13 @@ extension WindowGeometry {
 }
 
 extension ConvolutionKernel {
+    /// `geometry.croppedToLiveTaps` unless `FOVEA_LIVE_TAPS=0`: the crop to run on where the cropped
+    /// weight is kept between calls (a layer at inference, `Conv2D`), so the cost rule of
+    /// `cropPaysOff`, which charges each call for the copy, does not apply.
+    public static func liveTapCrop(_ geometry: WindowGeometry) -> (geometry: WindowGeometry, rows: Range<Int>, columns: Range<Int>)? {
+        LiveTaps.isEnabled ? geometry.croppedToLiveTaps : nil
+    }
+
     /// Whether conv2d runs `geometry` on its live taps for a batch of `batch` images, when a gradient
     /// is recorded (`backward`) or not (tests, benchmarks).
     public static func cropPaysOff(_ geometry: WindowGeometry, batch: Int, backward: Bool) -> Bool {
@@ -81,7 +88,7 @@ extension ConvolutionKernel {
 extension Tensor {
     /// Taps `rows × columns` of a convolution weight [O, C, kh, kw] → [O, C, rows, columns]; the
     /// gradient goes back to those taps, zero elsewhere.
-    func croppedKernel(rows: Range<Int>, columns: Range<Int>) -> Tensor {
+    public func croppedKernel(rows: Range<Int>, columns: Range<Int>) -> Tensor {
         precondition(rank == 4 && rows.lowerBound >= 0 && rows.upperBound <= shape[2]
                      && columns.lowerBound >= 0 && columns.upperBound <= shape[3],
                      "croppedKernel \(rows) × \(columns) out of bounds for weight \(describe(shape: shape))")

@@ -26,10 +26,13 @@ struct PanelConvolution {
         // and packs the column matrix, and the panels won at every channel count (batch-1 latency,
         // fovea bench: ResNet-20 1.27–1.52 ms against 1.53–2.57, SimpleCNN 0.94–1.06 against
         // 1.23–1.28, keras-cifar-cnn 0.16–0.19 against 0.18–0.21).
-        // Under 4 panels of pixels (ResNet-18's 2×2 and 1×1 planes at batch 1) the multiply is a
-        // matrix-vector product bound by reading the weights: BLAS's gemv path was faster (3.3 ms vs 5.4 ms batch-1).
+        // Under 4 panels of pixels BLAS ran as fast, except for one image on up to 2 panels
+        // (convolution-bench small-planes: ResNet-18's layer 2 at 4×4 0.08–0.10 ms against
+        // 0.11–0.21, 256 channels at 3×3 0.21 against 0.29; at 7×7, 4 panels, 3.3 against 3.1).
+        // Planes of 1 to 4 pixels take the row products first (`RowProductConvolution`).
+        let pixels = kernel.batch * kernel.outPlane, panelColumns = Int(FOVEA_PANEL_COLUMNS)
         guard kernel.outPerGroup >= PanelConvolution.minimumOutputChannels || kernel.batch == 1,
-              kernel.batch * kernel.outPlane >= 4 * Int(FOVEA_PANEL_COLUMNS) else { return nil }
+              pixels >= 4 * panelColumns || (kernel.batch == 1 && pixels <= 2 * panelColumns) else { return nil }
         self.init(anyShape: kernel)
     }
 

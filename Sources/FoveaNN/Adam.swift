@@ -36,18 +36,20 @@ public class Adam: Optimizer {
         let rootCorrection2 = correction2.squareRoot()
         for (name, parameter) in parameters where parameter.isTrainable {
             guard let grad = parameter.grad else { continue }
-            let theta = parameter.value.pointer, g = grad.pointer
+            let g = grad.pointer
             let rate = learningRate * groups.learningRateScale(for: name), stepSize = rate / correction1
             let wd = groups.weightDecay(weightDecay, for: name)
             let shrink = decoupled ? 1 - rate * wd : 1, l2 = decoupled ? 0 : wd
             let m = store.slot("\(name)/exp_avg", shape: parameter.shape).pointer
             let v = store.slot("\(name)/exp_avg_sq", shape: parameter.shape).pointer
-            for i in 0..<grad.count {
-                let gi = g[i] + l2 * theta[i]
-                theta[i] *= shrink
-                m[i] = b1 * m[i] + (1 - b1) * gi
-                v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                theta[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
+            parameter.updateInPlace { theta in
+                for i in 0..<grad.count {
+                    let gi = g[i] + l2 * theta[i]
+                    theta[i] *= shrink
+                    m[i] = b1 * m[i] + (1 - b1) * gi
+                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                    theta[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
+                }
             }
         }
     }

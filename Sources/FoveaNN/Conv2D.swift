@@ -39,6 +39,8 @@ public final class Conv2D: Module {
     public let activation: Activation?
     public let weight: Parameter
     public let bias: Parameter?
+    /// The weight cropped to its live taps for inference on small planes (see `LiveTapWeights`).
+    let liveTapWeights = LiveTapWeights()
 
     /// PyTorch's default initialisation: weight and bias ~ U(−1/√fanIn, 1/√fanIn).
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
@@ -82,7 +84,8 @@ public final class Conv2D: Module {
         let pad = try resolvedPadding(for: input)
         // ReLU runs inside the convolution's output pass; other activations follow as their own op.
         let fused: FusedActivation = activation == .relu ? .relu : .none
-        let output = input.conv2d(weight: weight.value, bias: bias?.value, stride: stride, padding: pad,
+        let (kernel, kernelPadding) = recordsGradient(input) ? (weight.value, pad) : inferenceWeight(for: input, padding: pad)
+        let output = input.conv2d(weight: kernel, bias: bias?.value, stride: stride, padding: kernelPadding,
                                   dilation: dilation, groups: groups, activation: fused)
         return fused == .relu ? output : activation?.apply(output) ?? output
     }

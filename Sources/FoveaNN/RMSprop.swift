@@ -19,18 +19,20 @@ public final class RMSprop: Optimizer {
         for (name, parameter) in parameters where parameter.isTrainable {
             guard let grad = parameter.grad else { continue }
             let lr = learningRate * groups.learningRateScale(for: name), wd = groups.weightDecay(weightDecay, for: name)
-            let theta = parameter.value.pointer, g = grad.pointer
+            let g = grad.pointer
             let v = store.slot("\(name)/square_avg", shape: parameter.shape).pointer
             let b = mu > 0 ? store.slot("\(name)/momentum_buffer", shape: parameter.shape).pointer : nil
-            for i in 0..<grad.count {
-                let gi = g[i] + wd * theta[i]
-                v[i] = a * v[i] + (1 - a) * gi * gi
-                let update = gi / (v[i].squareRoot() + eps)
-                if let b {
-                    b[i] = mu * b[i] + update
-                    theta[i] -= lr * b[i]
-                } else {
-                    theta[i] -= lr * update
+            parameter.updateInPlace { theta in
+                for i in 0..<grad.count {
+                    let gi = g[i] + wd * theta[i]
+                    v[i] = a * v[i] + (1 - a) * gi * gi
+                    let update = gi / (v[i].squareRoot() + eps)
+                    if let b {
+                        b[i] = mu * b[i] + update
+                        theta[i] -= lr * b[i]
+                    } else {
+                        theta[i] -= lr * update
+                    }
                 }
             }
         }

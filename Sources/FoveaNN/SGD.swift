@@ -19,16 +19,18 @@ public final class SGD: Optimizer {
         for (name, parameter) in parameters where parameter.isTrainable {
             guard let grad = parameter.grad else { continue }
             let lr = learningRate * groups.learningRateScale(for: name), wd = groups.weightDecay(weightDecay, for: name)
-            let theta = parameter.value.pointer, g = grad.pointer, n = grad.count
-            if mu == 0 {
-                for i in 0..<n { theta[i] -= lr * (g[i] + wd * theta[i]) }
-                continue
-            }
-            let v = store.slot("\(name)/momentum", shape: parameter.shape).pointer
-            for i in 0..<n {
-                let gi = g[i] + wd * theta[i]
-                v[i] = mu * v[i] + gi
-                theta[i] -= lr * (nesterov ? gi + mu * v[i] : v[i])
+            let g = grad.pointer, n = grad.count
+            let v = mu == 0 ? nil : store.slot("\(name)/momentum", shape: parameter.shape).pointer
+            parameter.updateInPlace { theta in
+                guard let v else {
+                    for i in 0..<n { theta[i] -= lr * (g[i] + wd * theta[i]) }
+                    return
+                }
+                for i in 0..<n {
+                    let gi = g[i] + wd * theta[i]
+                    v[i] = mu * v[i] + gi
+                    theta[i] -= lr * (nesterov ? gi + mu * v[i] : v[i])
+                }
             }
         }
     }

@@ -31,7 +31,8 @@ struct PanelConvolutionTests {
     ]
 
     /// Where `conv2d` picks the panels: 64+ output channels per group, or a single image at any
-    /// channel count, and at least 4 panels of 16 pixels either way (BENCHMARKS.md).
+    /// channel count, and at least 4 panels of 16 pixels, or one image on 1 or 2 panels
+    /// (BENCHMARKS.md; 1–4 pixels go to the row products first).
     @Test func selectionPolicy() {
         func runs(batch: Int, channels: Int, out: Int, size: Int) -> Bool {
             let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), padding: (1, 1, 1, 1))
@@ -40,7 +41,9 @@ struct PanelConvolutionTests {
         #expect(runs(batch: 8, channels: 32, out: 64, size: 8))
         #expect(!runs(batch: 8, channels: 16, out: 32, size: 8))        // batched, < 64 channels: im2col + BLAS
         #expect(runs(batch: 1, channels: 16, out: 16, size: 32))        // one image: panels at any width
-        #expect(!runs(batch: 1, channels: 256, out: 256, size: 4))      // 16 pixels, one panel: BLAS's gemv-like path
+        #expect(runs(batch: 1, channels: 256, out: 256, size: 4))       // one image, 16 pixels: one panel
+        #expect(!runs(batch: 1, channels: 256, out: 256, size: 6))      // one image, 36 pixels: im2col + BLAS
+        #expect(!runs(batch: 2, channels: 256, out: 256, size: 4))      // 2 images, 2 panels: im2col + BLAS
     }
 
     @Test(arguments: cases) func panelsMatchTheDefinitionWithTheWholeEpilogue(c: Case) {

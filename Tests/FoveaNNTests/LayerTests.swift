@@ -19,11 +19,11 @@ import Testing
             let analytic = parameter.grad!
             for i in 0..<parameter.value.count {
                 let original = parameter.value.pointer[i]
-                parameter.value.pointer[i] = original + 1e-2
+                parameter.updateInPlace { $0[i] = original + 1e-2 }
                 let plus = objective()
-                parameter.value.pointer[i] = original - 1e-2
+                parameter.updateInPlace { $0[i] = original - 1e-2 }
                 let minus = objective()
-                parameter.value.pointer[i] = original
+                parameter.updateInPlace { $0[i] = original }
                 let numeric = (plus - minus) / 2e-2, exact = Double(analytic[flat: i])
                 #expect(Swift.abs(numeric - exact) <= 2e-2 * Swift.max(1, Swift.abs(numeric)),
                         "\(name)[\(i)]: analytic \(exact), numeric \(numeric)", sourceLocation: sourceLocation)
