@@ -304,6 +304,25 @@ import Testing
         for (a, b) in zip(fused, separate) { #expect(relativeError(a, b.map(Double.init)) < 1e-5) }
     }
 
+    /// One image through a depthwise layer on a small plane with 130 channels (MobileNetV2's late
+    /// stages at batch 1): the threads split the channels, and the batch norm folds 8 channels at a
+    /// time with 2 left over; against the separate ops.
+    @Test func depthwiseBatchNormFoldedForOneImageSplitByChannels() {
+        let channels = 130
+        let x = randomTensor([1, channels, 3, 3], seed: 60), w = randomTensor([channels, 1, 3, 3], seed: 61)
+        let gamma = randomTensor([channels], seed: 62), beta = randomTensor([channels], seed: 63)
+        let mean = randomTensor([channels], seed: 64), variance = randomTensor([channels], seed: 65).mapValues { $0 * $0 + 0.1 }
+        let residual = randomTensor([1, channels, 3, 3], seed: 66)
+        let folded = x.conv2dBatchNormInference(weight: w, bias: nil, padding: (1, 1, 1, 1), groups: channels,
+                                                normWeight: gamma, normBias: beta, runningMean: mean, runningVariance: variance,
+                                                epsilon: 1e-5, adding: residual, activation: .relu6)
+        let separate = (x.conv2d(weight: w, bias: nil, padding: (1, 1, 1, 1), groups: channels)
+            .batchNorm2d(weight: gamma, bias: beta, runningMean: mean, runningVariance: variance, training: false) + residual).relu6()
+        #expect(peakRelativeError(folded.scalars, separate.scalars.map(Double.init)) < 1e-5)
+        let naive = KernelTests().naiveConvolution(x, w, stride: 1, pad: 1, dilation: 1, groups: channels)
+        #expect(relativeError(x.conv2d(weight: w, bias: nil, padding: (1, 1, 1, 1), groups: channels).scalars, naive.map(Double.init)) < 1e-4)
+    }
+
     /// Inference-time batch norm, residual and ReLU folded into the convolution's output pass,
     /// against the separate ops; GEMM kernel (groups 1, 2) and depthwise kernel (groups = channels).
     /// Batch 1 takes the single-image path (threads split channels), batch 3 the batch-share path.
