@@ -54,7 +54,7 @@ func forwardTable() {
         let flops = 2.0 * Double(batch * channels * channels * 9 * g.outputHeight * g.outputWidth)
         print(String(format: "| %@ | %d | %d | %d×%d | %.2f | %.2f | %.2f | %.0f | %.2f× | %.2f× | %@ |", name, batch, channels, size, size,
                      a, b, c, flops / c / 1e6, a / b, a / c,
-                     unfolding.usesWinograd ? "Winograd" : (unfolding.runsOnPanels ? "panels" : "im2col + GEMM")))
+                     unfolding.forwardKernelName))
     }
 }
 
@@ -206,9 +206,8 @@ func directTable() {
         let d = winograd.map { winograd in medianMilliseconds { winograd.forward(input: x.pointer, weight: w.pointer, output: y.pointer) } } ?? .nan
         let c = medianMilliseconds { kernel.forwardDirectly(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
         let flops = 2.0 * Double(batch * out * channels * window * window * g.outputHeight * g.outputWidth)
-        let runs = kernel.usesWinograd ? "Winograd" : kernel.runsDirectly ? "direct" : kernel.runsOnPanels ? "panels" : "im2col + GEMM"
         print(String(format: "| %@ | %d | %d → %d | %d×%d | %d×%d | %.3f | %.3f | %.3f | %.3f | %.0f | %.2f× | %@ |", name, batch, channels,
-                     out, size, size, window, window, a, b, d, c, flops / c / 1e6, a / c, runs))
+                     out, size, size, window, window, a, b, d, c, flops / c / 1e6, a / c, kernel.forwardKernelName))
     }
 }
 
@@ -357,10 +356,8 @@ func smallPlanesTable() {
         let c = kernel.canRunOnRowProducts
             ? medianMilliseconds { kernel.forwardByRowProducts(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
             : .nan
-        let runs = kernel.usesWinograd ? "Winograd" : kernel.runsDirectly ? "direct" : kernel.runsOnRowProducts ? "row products"
-            : kernel.runsOnPanels ? "panels" : "im2col + GEMM"
         print(String(format: "| %@ | %d → %d | %d×%d | %d×%d | %d | %.3f | %.3f | %.3f | %.1f | %.2f× | %@ |", name, channels, out, size, size,
-                     window, window, stride, a, b, c, Double(w.count * 4) / c / 1e6, Swift.min(a, b) / c, runs))
+                     window, window, stride, a, b, c, Double(w.count * 4) / c / 1e6, Swift.min(a, b) / c, kernel.forwardKernelName))
     }
 }
 

@@ -122,6 +122,16 @@ public struct ConvolutionKernel: Sendable {
         forwardByUnfolding(input: input, weight: weight, epilogue: epilogue, output: output)
     }
 
+    /// The kernel `forward` picks, in its order (benchmarks print it beside their timings).
+    public var forwardKernelName: String {
+        if depthwise != nil { return "depthwise" }
+        if usesWinograd { return "Winograd" }
+        if RowProductConvolution(self) != nil { return "row products" }
+        if DirectConvolution(self) != nil { return "direct" }
+        if PanelConvolution(self) != nil { return "panels" }
+        return "im2col + GEMM"
+    }
+
     /// Whether `forward` runs Winograd F(2×2, 3×3) (see `WinogradKernel`).
     public var usesWinograd: Bool { WinogradKernel(self) != nil }   // groups 1 only, so never depthwise
 

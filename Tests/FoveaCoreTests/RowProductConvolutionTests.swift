@@ -45,5 +45,9 @@ struct RowProductConvolutionTests {
         #expect(!kernel(batch: 1, size: 3).runsOnRowProducts && kernel(batch: 1, size: 3).runsOnPanels)
         #expect(!kernel(batch: 64, size: 2).runsOnRowProducts)
         #expect(!kernel(batch: 1, size: 7).runsOnPanels)   // 49 pixels: im2col + BLAS
+        // The name benchmarks print follows the same choice.
+        #expect(kernel(batch: 1, size: 2).forwardKernelName == "row products")
+        #expect(kernel(batch: 1, size: 4).forwardKernelName == "panels")
+        #expect(kernel(batch: 1, size: 7).forwardKernelName == "im2col + GEMM")
     }
 }
