@@ -361,11 +361,47 @@ func smallPlanesTable() {
     }
 }
 
+// Strided layers: the direct kernel on column phases against im2col + GEMM and the panels'
+// gathered unfold, both threads: (batch, in, out, size, kernel, padding, stride, where it occurs).
+func stridedTable() {
+    print("")
+    print("| layer | batch | in → out | input | kernel | stride | im2col + GEMM ms | panels ms | direct ms | direct GFLOP/s | direct speed-up | conv2d runs |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    let stridedLayers: [(Int, Int, Int, Int, Int, Int, Int, String)] = [
+        (128, 16, 32, 32, 3, 1, 2, "ResNet-20 stage 2 entry"), (128, 32, 64, 16, 3, 1, 2, "ResNet-20 stage 3 entry"),
+        (32, 64, 128, 32, 3, 1, 2, "seed ResNet stage 2 entry"), (32, 128, 256, 16, 3, 1, 2, "seed ResNet stage 3 entry"),
+        (64, 3, 64, 32, 7, 3, 2, "ResNet-18 stem at 32×32"), (64, 64, 128, 8, 3, 1, 2, "ResNet-18 layer2 entry at 32×32"),
+        (64, 128, 256, 4, 3, 1, 2, "ResNet-18 layer3 entry at 32×32"), (64, 3, 32, 32, 3, 1, 2, "MobileNetV2 stem at 32×32"),
+        (8, 3, 64, 224, 7, 3, 2, "ResNet-18 stem at 224×224"), (8, 3, 64, 224, 11, 2, 4, "AlexNet stem at 224×224"),
+        (1, 16, 32, 32, 3, 1, 2, "ResNet-20 stage 2 entry, one image"), (1, 32, 64, 16, 3, 1, 2, "ResNet-20 stage 3 entry, one image"),
+        (1, 3, 64, 32, 7, 3, 2, "ResNet-18 stem at 32×32, one image"),
+    ]
+    for (batch, channels, out, size, window, pad, stride, name) in stridedLayers {
+        let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (window, window), stride: (stride, stride),
+                               padding: (pad, pad, pad, pad))
+        var generator = SeededGenerator(seed: 7)
+        let x = Tensor.normal([batch, channels, size, size], using: &generator)
+        let w = Tensor.normal([out, channels, window, window], std: 0.05, using: &generator)
+        let y = TensorStorage(uninitializedCount: batch * out * g.outputHeight * g.outputWidth)
+        let kernel = ConvolutionKernel(geometry: g, batch: batch, outChannels: out, groups: 1)
+        guard kernel.canRunDirectly else { continue }
+        let a = medianMilliseconds { kernel.forwardByUnfolding(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
+        let b = kernel.canRunOnPanels
+            ? medianMilliseconds { kernel.forwardByPanels(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
+            : .nan
+        let c = medianMilliseconds { kernel.forwardDirectly(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
+        let flops = 2.0 * Double(batch * out * channels * window * window * g.outputHeight * g.outputWidth)
+        print(String(format: "| %@ | %d | %d → %d | %d×%d | %d×%d | %d | %.3f | %.3f | %.3f | %.0f | %.2f× | %@ |", name, batch, channels,
+                     out, size, size, window, window, stride, a, b, c, flops / c / 1e6, Swift.min(a, b.isNaN ? a : b) / c,
+                     kernel.forwardKernelName))
+    }
+}
+
 let tables: [(String, () -> Void)] = [
     ("forward", forwardTable), ("other-layers", otherLayersTable), ("row-products", rowProductsTable),
     ("small-depth", smallDepthTable), ("weight-gradients", weightGradientTable), ("direct", directTable),
     ("direct-weight-gradients", directWeightGradientTable), ("valid-backward", validBackwardTable),
-    ("live-taps", liveTapsTable), ("small-planes", smallPlanesTable),
+    ("live-taps", liveTapsTable), ("small-planes", smallPlanesTable), ("strided", stridedTable),
 ]
 // Any further arguments name the tables to run (all by default).
 let chosen = Set(CommandLine.arguments.dropFirst(2))

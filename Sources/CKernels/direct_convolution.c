@@ -73,10 +73,21 @@ FOVEA_AVX2 void fovea_direct_convolution(const fovea_window *g, const float *pad
     const int taps = g->kernel_height * g->kernel_width, depth = g->channels * taps;
     int *offsets = malloc((size_t)depth * sizeof(int));
     if (!offsets) abort();   // as Swift's allocations: out of memory is fatal
+    // With a horizontal stride s > 1 each padded row holds its s column phases one after the
+    // other (columns ≡ 0 mod s first): column s·x + t is element x + t / s of phase t mod s, so
+    // the lanes of 16 neighbouring output pixels still read 16 neighbouring floats.
+    const int s = g->stride_width;
+    int phase_start[FOVEA_DIRECT_MAXIMUM_STRIDE + 1];
+    for (int t = 0, start = 0; t <= s && t <= FOVEA_DIRECT_MAXIMUM_STRIDE; t++) {
+        phase_start[t] = start;
+        start += (padded_width - t + s - 1) / s;
+    }
     for (int c = 0, d = 0; c < g->channels; c++)
         for (int i = 0; i < g->kernel_height; i++)
-            for (int j = 0; j < g->kernel_width; j++, d++)
-                offsets[d] = (c * padded_height + i * g->dilation_height) * padded_width + j * g->dilation_width;
+            for (int j = 0; j < g->kernel_width; j++, d++) {
+                const int column = j * g->dilation_width;
+                offsets[d] = (c * padded_height + i * g->dilation_height) * padded_width + phase_start[column % s] + column / s;
+            }
     const size_t plane = (size_t)g->output_height * g->output_width;
     for (int y = first_y; y < end_y; y++) {
         const float *row = padded + (size_t)y * g->stride_height * padded_width;

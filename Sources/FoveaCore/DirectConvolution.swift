@@ -1,9 +1,12 @@
 import CKernels
 
-/// A convolution with stride 1 along the width computed straight from the input
-/// (Sources/CKernels/direct_convolution.c): each image is copied once into zero-padded planes,
-/// (valid ones too), and the AVX2 kernel reads patch element (c, i, j) of 16 neighbouring output pixels as 16
-/// neighbouring floats of padded plane c, at a fixed offset from the output row. im2col writes
+/// A convolution computed straight from the input (Sources/CKernels/direct_convolution.c): each
+/// image is copied once into zero-padded planes (valid ones too), and the AVX2 kernel reads patch
+/// element (c, i, j) of 16 neighbouring output pixels as 16 neighbouring floats of padded plane c,
+/// at a fixed offset from the output row. With a horizontal stride s > 1 the copy splits every
+/// padded row into its s column phases (columns 0, s, 2s, … then 1, s + 1, …), so the 16 pixels'
+/// elements are neighbours again; the stride-2 layers of ResNets took im2col + GEMM or the
+/// panels' gathered unfold before, at 20–60 GFLOP/s (convolution-bench strided). im2col writes
 /// and then reads a column matrix C·kh·kw times the size of the output plane; this reads the
 /// image where it lies, from L1 (a 16-pixel strip of one output row needs C·kh rows of 18 floats).
 /// The epilogue (bias, folded batch norm, residual, clamp) runs in registers before the store.
@@ -17,16 +20,22 @@ struct DirectConvolution {
     init?(_ kernel: ConvolutionKernel) {
         // convolution-bench (direct table): against im2col + the small-depth kernel or sgemm it won
         // up to 32 output channels; at 64 and up the panel kernel, which shares each unfolded
-        // panel among more output channels, is as fast.
-        guard DirectConvolution.isAvailable, kernel.outChannels < PanelConvolution.minimumOutputChannels else { return nil }
+        // panel among more output channels, is as fast. Strided (the strided table): it wins
+        // wherever output rows are 16 pixels or more (whole strips; the stems of ResNet-18,
+        // MobileNetV2 and AlexNet, ResNet-20's stage 2 entry, 1.2–1.7×) whatever the channels,
+        // against the panels' gathered unfold; on 8×8 outputs and less the panels win.
+        let g = kernel.geometry
+        let wins = g.strideWidth == 1 ? kernel.outChannels < PanelConvolution.minimumOutputChannels : g.outputWidth >= 16
+        guard DirectConvolution.isAvailable, wins else { return nil }
         self.init(anyShape: kernel)
     }
 
-    /// Wherever the kernel can run: AVX2 + FMA, no groups, stride 1 along the width, not a 1×1
-    /// window without padding (whose column matrix is the image itself), offsets within 32 bits.
+    /// Wherever the kernel can run: AVX2 + FMA, no groups, a horizontal stride of at most
+    /// `FOVEA_DIRECT_MAXIMUM_STRIDE`, not a 1×1 window without padding (whose column matrix is the
+    /// image itself), offsets within 32 bits.
     init?(anyShape kernel: ConvolutionKernel) {
         let g = kernel.geometry
-        guard PanelConvolution.isAvailable, kernel.groups == 1, g.strideWidth == 1, !g.isPointwise,
+        guard PanelConvolution.isAvailable, kernel.groups == 1, g.strideWidth <= Int(FOVEA_DIRECT_MAXIMUM_STRIDE), !g.isPointwise,
               g.channels * (g.height + g.padTop + g.padBottom) * (g.width + g.padLeft + g.padRight) < Int(Int32.max)
         else { return nil }
         self.kernel = kernel
@@ -42,13 +51,51 @@ struct DirectConvolution {
         let paddedSize = g.channels * paddedHeight * paddedWidth + Int(FOVEA_DIRECT_SLACK)
         let window = fovea_window(g)
 
+        // Where each column phase of a padded row starts (stride s along the width), and where
+        // input column 0 lands: phase padLeft mod s, element padLeft / s.
+        let s = g.strideWidth
+        let phaseStart = (0..<s).map { t in (0..<t).reduce(0) { $0 + (paddedWidth - $1 + s - 1) / s } }
+
+        /// Writes one input row into a padded row's column phases: column w + padLeft goes to
+        /// element (w + padLeft) / s of phase (w + padLeft) mod s.
+        func splitIntoPhases(_ source: UnsafePointer<Float>, row: UnsafeMutablePointer<Float>) {
+            for t in 0..<s {
+                // The first input column in phase t, and its element there.
+                let first = ((t - g.padLeft) % s + s) % s
+                guard first < g.width else { continue }
+                let target = row + phaseStart[t] + (first + g.padLeft) / s
+                let count = (g.width - first + s - 1) / s
+                var w = first, k = 0
+                if s == 2 {
+                    // Eight outputs from two 8-float loads (the even or odd lanes of 16 columns).
+                    while k + 8 <= count && w + 16 <= g.width {
+                        let low = UnsafeRawPointer(source + w).loadUnaligned(as: SIMD8<Float>.self)
+                        let high = UnsafeRawPointer(source + w + 8).loadUnaligned(as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(target + k).storeBytes(of: SIMD8(lowHalf: low.evenHalf, highHalf: high.evenHalf),
+                                                                      as: SIMD8<Float>.self)
+                        w += 16
+                        k += 8
+                    }
+                }
+                while k < count {
+                    target[k] = source[w]
+                    w += s
+                    k += 1
+                }
+            }
+        }
+
         /// Copies image n into `buffer`'s interior; its border stays zero from allocation.
         func pad(image n: Int, into buffer: UnsafeMutablePointer<Float>) {
             let image = input + n * inputSize
             for c in 0..<g.channels {
                 for h in 0..<g.height {
-                    (buffer + (c * paddedHeight + h + g.padTop) * paddedWidth + g.padLeft)
-                        .update(from: image + (c * g.height + h) * g.width, count: g.width)
+                    let source = image + (c * g.height + h) * g.width, row = buffer + (c * paddedHeight + h + g.padTop) * paddedWidth
+                    if s == 1 {
+                        (row + g.padLeft).update(from: source, count: g.width)
+                    } else {
+                        splitIntoPhases(source, row: row)
+                    }
                 }
             }
         }
@@ -91,7 +138,7 @@ struct DirectConvolution {
 extension ConvolutionKernel {
     /// Whether `forward` runs the direct kernel (`DirectConvolution`).
     public var runsDirectly: Bool { DirectConvolution(self) != nil }
-    /// Whether `forwardDirectly` can run here at all (AVX2 + FMA, no groups, stride 1 along the width).
+    /// Whether `forwardDirectly` can run here at all (AVX2 + FMA, no groups, horizontal stride ≤ 4).
     public var canRunDirectly: Bool { DirectConvolution(anyShape: self) != nil }
 
     /// The direct kernel, whichever kernel `forward` would pick (tests and benchmarks compare it

@@ -23,6 +23,15 @@ struct DirectConvolutionTests {
         Case(batch: 3, channels: 2, out: 1, height: 6, width: 30, kernel: (3, 3)),                               // strips at 0 and 12
         Case(batch: 1, channels: 16, out: 16, height: 32, width: 32, kernel: (3, 3), padding: (1, 1, 1, 1)),  // one image, by rows
         Case(batch: 2, channels: 7, out: 3, height: 5, width: 5, kernel: (1, 1), padding: (1, 1, 1, 1)),     // 1×1 with padding
+        // Strided: rows split into column phases (odd and even padded widths, left padding odd,
+        // even and none), masked rows and a strip moved left, strides 2–4, dilation.
+        Case(batch: 2, channels: 5, out: 7, height: 9, width: 13, kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1)),
+        Case(batch: 2, channels: 3, out: 8, height: 12, width: 20, kernel: (7, 7), stride: (2, 2), padding: (3, 3, 3, 3)),
+        Case(batch: 1, channels: 4, out: 6, height: 8, width: 37, kernel: (3, 3), stride: (2, 2)),               // 18 pixels a row
+        Case(batch: 2, channels: 3, out: 5, height: 14, width: 23, kernel: (3, 3), stride: (3, 3), padding: (2, 2, 2, 2),
+             dilation: (2, 2)),
+        Case(batch: 1, channels: 3, out: 9, height: 40, width: 40, kernel: (11, 11), stride: (4, 4), padding: (2, 2, 2, 2)),
+        Case(batch: 2, channels: 2, out: 4, height: 6, width: 35, kernel: (2, 3), stride: (1, 2), padding: (0, 1, 1, 0)),
     ]
 
     @Test(arguments: cases) func directMatchesTheDefinitionWithTheWholeEpilogue(c: Case) {
@@ -43,7 +52,12 @@ struct DirectConvolutionTests {
         #expect(kernel(batch: 8, channels: 16, out: 16, size: 32).runsDirectly)
         #expect(kernel(batch: 1, channels: 16, out: 16, size: 32).runsDirectly)
         #expect(!kernel(batch: 8, channels: 64, out: 64, size: 8).runsDirectly)       // the panels' shapes
-        #expect(!kernel(batch: 8, channels: 16, out: 32, size: 32, stride: 2).runsDirectly)
+        // Strided: where output rows are whole 16-pixel strips, at any width of channels.
+        #expect(kernel(batch: 8, channels: 16, out: 32, size: 32, stride: 2).runsDirectly)
+        #expect(kernel(batch: 8, channels: 64, out: 128, size: 32, stride: 2).runsDirectly)
+        #expect(!kernel(batch: 8, channels: 32, out: 64, size: 16, stride: 2).runsDirectly)
+        #expect(kernel(batch: 8, channels: 32, out: 64, size: 16, stride: 2).forwardKernelName == "panels")
+        #expect(!kernel(batch: 8, channels: 16, out: 16, size: 32, stride: 5).canRunDirectly)
         #expect(!kernel(batch: 8, channels: 16, out: 16, size: 32, groups: 2).canRunDirectly)
     }
 

@@ -17,7 +17,7 @@ extern "C" {
 enum { FOVEA_TILE_ROWS = 6, FOVEA_PANEL_COLUMNS = 16 };
 
 /// Spare floats after the direct kernel's padded planes: its 16-pixel loads may run past the last row.
-enum { FOVEA_DIRECT_SLACK = 16 };
+enum { FOVEA_DIRECT_SLACK = 16, FOVEA_DIRECT_MAXIMUM_STRIDE = 4 };
 
 /// Geometry of one group's window over an NCHW image (as Swift's WindowGeometry).
 typedef struct {
@@ -54,8 +54,10 @@ void fovea_panel_convolution(const fovea_window *window, const float *input, siz
                              float *output, size_t output_image_stride, const fovea_epilogue *epilogue,
                              int images, size_t first_panel, size_t end_panel);
 
-/// One image's convolution with stride 1 along the width, straight from a padded copy of the
-/// input (C planes of padded_height × padded_width, the padding already in them): output rows
+/// One image's convolution, straight from a padded copy of the input (C planes of
+/// padded_height × padded_width, the padding already in them; with a horizontal stride s of 2 to
+/// FOVEA_DIRECT_MAXIMUM_STRIDE each padded row stores its s column phases one after the other,
+/// columns 0, s, 2s, … first, then 1, s + 1, …): output rows
 /// [first_y, end_y) of every channel, 16 pixels of a row at a time, each patch element read at
 /// its offset in the padded planes instead of from an im2col column matrix; the epilogue is
 /// applied in registers. `output` (and the epilogue's residual, which must not alias it) point at
