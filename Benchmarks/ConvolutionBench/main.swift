@@ -397,11 +397,40 @@ func stridedTable() {
     }
 }
 
+// Dense layers and batched products outside any convolution: `gemm` splits a large product
+// between the threads (one thread against both; inference, then forward and backward).
+func denseTable() {
+    print("")
+    print("| layer | batch | in → out | inference ms, 1 thread | 2 threads | speed-up | training step ms, 1 thread | 2 threads | speed-up |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    let denseLayers: [(Int, Int, Int, String)] = [
+        (64, 2304, 128, "keras-cifar-cnn dense"), (32, 8192, 512, "SimpleCNN dense"), (64, 400, 120, "LeNet-5 fc1"),
+        (64, 1280, 10, "MobileNetV2 classifier"), (64 * 65, 192, 576, "ViT-Tiny qkv (64 images of 65 tokens)"),
+        (64 * 65, 192, 768, "ViT-Tiny MLP up"),
+    ]
+    for (batch, inFeatures, outFeatures, name) in denseLayers {
+        var generator = SeededGenerator(seed: 8)
+        let x = Tensor.normal([batch, inFeatures], using: &generator).requiringGrad()
+        let w = Tensor.normal([outFeatures, inFeatures], std: 0.05, using: &generator).requiringGrad()
+        let b = Tensor.normal([outFeatures], using: &generator).requiringGrad()
+        let probe = Tensor.normal([batch, outFeatures], using: &generator)
+        var times: [Double] = []
+        for count in [1, threads] {
+            ThreadPool.shared.setThreadCount(count)
+            times.append(medianMilliseconds { _ = withoutGradients { x.linear(weight: w, bias: b) } })
+            times.append(medianMilliseconds { (x.linear(weight: w, bias: b) * probe).sum().backward() })
+        }
+        ThreadPool.shared.setThreadCount(threads)
+        print(String(format: "| %@ | %d | %d → %d | %.3f | %.3f | %.2f× | %.3f | %.3f | %.2f× |", name, batch, inFeatures, outFeatures,
+                     times[0], times[2], times[0] / times[2], times[1], times[3], times[1] / times[3]))
+    }
+}
+
 let tables: [(String, () -> Void)] = [
     ("forward", forwardTable), ("other-layers", otherLayersTable), ("row-products", rowProductsTable),
     ("small-depth", smallDepthTable), ("weight-gradients", weightGradientTable), ("direct", directTable),
     ("direct-weight-gradients", directWeightGradientTable), ("valid-backward", validBackwardTable),
-    ("live-taps", liveTapsTable), ("small-planes", smallPlanesTable), ("strided", stridedTable),
+    ("live-taps", liveTapsTable), ("small-planes", smallPlanesTable), ("strided", stridedTable), ("dense", denseTable),
 ]
 // Any further arguments name the tables to run (all by default).
 let chosen = Set(CommandLine.arguments.dropFirst(2))

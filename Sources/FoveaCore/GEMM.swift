@@ -60,15 +60,38 @@ public func gemm(transposeA: Bool = false, transposeB: Bool = false,
         if sharedOut { ThreadPool.shared.parallelRanges(n, minimumPerChunk: 16, columns) } else { columns(0..<n) }
         return
     }
-    if !transposeB && alpha == 1 && beta == 0 && ProductKernels.takesSmallDepth(m: m, n: n, k: k) {
-        return fovea_multiply_small_depth(Int32(m), n, Int32(k), a, transposeA ? 1 : lda, transposeA ? lda : 1, b, ldb, c, ldc)
+    /// The product of rows `rows` of C with columns `columns` of C.
+    func product(rows: Range<Int>, columns: Range<Int>) {
+        let (m, n) = (rows.count, columns.count)
+        let a = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
+        let b = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
+        let c = c + rows.lowerBound * ldc + columns.lowerBound
+        if !transposeB && alpha == 1 && beta == 0 && ProductKernels.takesSmallDepth(m: m, n: n, k: k) {
+            return fovea_multiply_small_depth(Int32(m), n, Int32(k), a, transposeA ? 1 : lda, transposeA ? lda : 1, b, ldb, c, ldc)
+        }
+        if !transposeA && transposeB && alpha == 1 && beta == 1 && ProductKernels.takesRowProducts(m: m, n: n, k: k) {
+            return fovea_accumulate_row_products(Int32(m), a, lda, Int32(n), b, ldb, k, c, ldc)
+        }
+        sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+              beta: beta, c: c, ldc: ldc)
     }
-    if !transposeA && transposeB && alpha == 1 && beta == 1 && ProductKernels.takesRowProducts(m: m, n: n, k: k) {
-        return fovea_accumulate_row_products(Int32(m), a, lda, Int32(n), b, ldb, k, c, ldc)
+    // BLAS runs single-threaded (see `BLASThreading`). A large product called from outside the
+    // pool's jobs — a dense layer, attention's projections — is split between the threads along
+    // C's longer side; inside a job (a convolution already shared out over images) it runs whole.
+    let pool = ThreadPool.shared
+    if pool.threadCount > 1 && m * n * k >= threadedProduct && !pool.isRunningJob {
+        if m >= n {
+            pool.parallelRanges(m, minimumPerChunk: 8) { product(rows: $0, columns: 0..<n) }
+        } else {
+            pool.parallelRanges(n, minimumPerChunk: 16) { product(rows: 0..<m, columns: $0) }
+        }
+        return
     }
-    sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-          beta: beta, c: c, ldc: ldc)
+    product(rows: 0..<m, columns: 0..<n)
 }
+
+/// Products of at least this many multiply-adds (about 20 µs on one core) are split between threads.
+let threadedProduct = 1 << 20
 
 /// BLAS's sgemm itself, whatever the shape (convolution-bench compares Fovea's kernels with it).
 public func sgemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,

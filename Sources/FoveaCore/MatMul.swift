@@ -11,7 +11,8 @@ extension Tensor {
                      "matmul: inner dimensions differ in \(describe(shape: a.shape)) · \(describe(shape: b.shape))")
         let outShape = a.rank == 3 ? [batch, m, n] : [m, n]
         let result = Tensor(uninitializedShape: outShape)
-        for i in 0..<batch {
+        // A batch of products (attention's heads) shares out over the threads, each product whole.
+        ThreadPool.shared.parallelFor(batch) { i in
             gemm(m: m, n: n, k: k, a: a.pointer + i * m * k, lda: k, b: b.pointer + i * k * n, ldb: n,
                  c: result.pointer + i * m * n, ldc: n)
         }
@@ -20,7 +21,7 @@ extension Tensor {
             var gradA: Tensor?, gradB: Tensor?
             if needs[0] {
                 let ga = Tensor(uninitializedShape: da.shape)
-                for i in 0..<batch {  // dA = dC · Bᵀ
+                ThreadPool.shared.parallelFor(batch) { i in  // dA = dC · Bᵀ
                     gemm(transposeB: true, m: m, n: k, k: n, a: g.pointer + i * m * n, lda: n,
                          b: db.pointer + i * k * n, ldb: n, c: ga.pointer + i * m * k, ldc: k)
                 }
@@ -28,7 +29,7 @@ extension Tensor {
             }
             if needs[1] {
                 let gb = Tensor(uninitializedShape: db.shape)
-                for i in 0..<batch {  // dB = Aᵀ · dC
+                ThreadPool.shared.parallelFor(batch) { i in  // dB = Aᵀ · dC
                     gemm(transposeA: true, m: k, n: n, k: m, a: da.pointer + i * m * k, lda: k,
                          b: g.pointer + i * m * n, ldb: n, c: gb.pointer + i * k * n, ldc: n)
                 }

@@ -22,9 +22,16 @@ extension Tensor {
         var kept = shape
         for axis in axes { kept[axis] = 1 }
         let result = Tensor(zeros: kept)
-        let strides = broadcastStrides(of: kept, into: shape)
         let source = pointer, destination = result.pointer
-        forEachBroadcast(shape, strides, strides) { i, o, _ in destination[o] += source[i] }
+        if let first = axes.first, axes.last! - first + 1 == axes.count {
+            // Consecutive axes (a loss's total, a bias gradient's sum over the batch): a view
+            // [outer, length, inner] summed over its middle, in vector loops.
+            sumMiddle(source, into: destination, outer: shape[..<first].reduce(1, *),
+                      length: shape[first...axes.last!].reduce(1, *), inner: shape[(axes.last! + 1)...].reduce(1, *))
+        } else {
+            let strides = broadcastStrides(of: kept, into: shape)
+            forEachBroadcast(shape, strides, strides) { i, o, _ in destination[o] += source[i] }
+        }
         let finalShape = keepingDims ? kept : shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
         let output = Tensor(shape: finalShape, storage: result.storage)
         let inputShape = shape
@@ -91,4 +98,52 @@ extension Tensor {
         }
         return result
     }
+}
+
+/// destination[o·inner + i] = Σ_l source[(o·length + l)·inner + i] (destination zeroed): whole
+/// rows added eight floats at a time, or, with inner = 1, each run of `length` summed in eight
+/// lanes. Large sums share out over the threads by `o`, or by columns `i` where `outer` is 1.
+private func sumMiddle(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>,
+                       outer: Int, length: Int, inner: Int) {
+    func sum(outer range: Range<Int>, columns: Range<Int>) {
+        for o in range {
+            if inner == 1 {
+                let run = source + o * length
+                var lanes = SIMD8<Float>(), l = 0
+                while l + 8 <= length {
+                    lanes += UnsafeRawPointer(run + l).loadUnaligned(as: SIMD8<Float>.self)
+                    l += 8
+                }
+                var total = lanes.sum()
+                while l < length { total += run[l]; l += 1 }
+                destination[o] = total
+                continue
+            }
+            let target = destination + o * inner
+            for l in 0..<length {
+                let row = source + (o * length + l) * inner
+                var i = columns.lowerBound
+                while i + 8 <= columns.upperBound {
+                    let sum = UnsafeRawPointer(target + i).loadUnaligned(as: SIMD8<Float>.self)
+                        + UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: SIMD8<Float>.self)
+                    i += 8
+                }
+                while i < columns.upperBound { target[i] += row[i]; i += 1 }
+            }
+        }
+    }
+    let pool = ThreadPool.shared
+    if pool.threadCount > 1 && outer * length * inner >= 1 << 16 {
+        if outer >= pool.threadCount {
+            return pool.parallelRanges(outer) { sum(outer: $0, columns: 0..<inner) }
+        }
+        if outer == 1 && inner >= 64 * pool.threadCount {
+            // Column shares of whole vectors, so no two threads write the same cache line twice.
+            return pool.parallelRanges(inner / 16) { blocks in
+                sum(outer: 0..<1, columns: blocks.lowerBound * 16..<(blocks.upperBound == inner / 16 ? inner : blocks.upperBound * 16))
+            }
+        }
+    }
+    sum(outer: 0..<outer, columns: 0..<inner)
 }

@@ -75,6 +75,9 @@ public final class ThreadPool: @unchecked Sendable {
         init(pool: ThreadPool, id: Int, generation: Int) { self.pool = pool; self.id = id; self.generation = generation }
     }
 
+    /// Whether a `parallelFor` is running (on any thread); a new one would then run serially.
+    public var isRunningJob: Bool { busy.load(ordering: .relaxed) }
+
     /// Calls `body(i)` for every i in 0..<count, spread over the pool's threads.
     /// Iterations must be independent; there is no ordering between them.
     public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
