@@ -166,7 +166,11 @@ private func maxPoolHalvingRow(_ x: UnsafePointer<Float>, top: Int, width: Int, 
                                values: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>?) {
     let bottom = top + width
     var ow = 0
-    while ow + 4 <= outputs {
+    while ow < outputs && outputs >= 4 {
+        // A last group of under four outputs is taken as the four that end the row: the overlap
+        // is computed twice (the same values) instead of by the scalar loop (keras-cifar-cnn's 15-
+        // and 6-output rows spent most of their pooling there).
+        if ow + 4 > outputs { ow = outputs - 4 }
         let upper = UnsafeRawPointer(x + top + 2 * ow).loadUnaligned(as: SIMD8<Float>.self)
         let lower = UnsafeRawPointer(x + bottom + 2 * ow).loadUnaligned(as: SIMD8<Float>.self)
         let (a, b, c, d) = (upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf)
