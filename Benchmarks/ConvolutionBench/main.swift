@@ -18,6 +18,45 @@ func medianMilliseconds(_ body: () -> Void) -> Double {
     return times.sorted()[times.count / 2]
 }
 
+/// One layer's random operands for the forward tables, and the median time of each forward kernel
+/// on them (NaN where that kernel cannot run the shape).
+struct ForwardCase {
+    let geometry: WindowGeometry, kernel: ConvolutionKernel, x: Tensor, w: Tensor, y: TensorStorage
+
+    init(batch: Int, channels: Int, out: Int, size: Int, window: Int, stride: Int = 1, pad: Int, seed: UInt64) {
+        geometry = WindowGeometry(channels: channels, height: size, width: size, kernel: (window, window), stride: (stride, stride),
+                                  padding: (pad, pad, pad, pad))
+        var generator = SeededGenerator(seed: seed)
+        x = Tensor.normal([batch, channels, size, size], using: &generator)
+        w = Tensor.normal([out, channels, window, window], std: 0.05, using: &generator)
+        y = TensorStorage(uninitializedCount: batch * out * geometry.outputHeight * geometry.outputWidth)
+        kernel = ConvolutionKernel(geometry: geometry, batch: batch, outChannels: out, groups: 1)
+    }
+
+    var flops: Double {
+        let g = geometry
+        return 2.0 * Double(kernel.batch * kernel.outChannels * g.channels * g.kernelHeight * g.kernelWidth * g.outputHeight * g.outputWidth)
+    }
+
+    enum Path { case unfolding, panels, direct, rowProducts }
+
+    func milliseconds(_ path: Path) -> Double {
+        let (k, x, w, y) = (kernel, x.pointer, w.pointer, y.pointer)
+        switch path {
+        case .unfolding: return medianMilliseconds { k.forwardByUnfolding(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y) }
+        case .panels:
+            guard k.canRunOnPanels else { return .nan }
+            return medianMilliseconds { k.forwardByPanels(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y) }
+        case .direct:
+            guard k.canRunDirectly else { return .nan }
+            return medianMilliseconds { k.forwardDirectly(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y) }
+        case .rowProducts:
+            guard k.canRunOnRowProducts else { return .nan }
+            return medianMilliseconds { k.forwardByRowProducts(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y) }
+        }
+    }
+}
+
 let threads = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 2 : 2
 ThreadPool.shared.setThreadCount(threads)
 // (batch, channels in = out, height = width, padding, where it occurs)
@@ -191,23 +230,16 @@ func directTable() {
         (1, 32, 32, 32, 3, 1, "SimpleCNN block 1, one image"), (1, 128, 128, 16, 3, 1, "seed ResNet stage 2, one image"),
     ]
     for (batch, channels, out, size, window, pad, name) in directLayers {
-        let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (window, window), padding: (pad, pad, pad, pad))
-        var generator = SeededGenerator(seed: 5)
-        let x = Tensor.normal([batch, channels, size, size], using: &generator)
-        let w = Tensor.normal([out, channels, window, window], std: 0.05, using: &generator)
-        let y = TensorStorage(uninitializedCount: batch * out * g.outputHeight * g.outputWidth)
-        let kernel = ConvolutionKernel(geometry: g, batch: batch, outChannels: out, groups: 1)
-        guard kernel.canRunDirectly else { continue }
-        let a = medianMilliseconds { kernel.forwardByUnfolding(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
-        let b = kernel.canRunOnPanels
-            ? medianMilliseconds { kernel.forwardByPanels(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
-            : .nan
-        let winograd = window == 3 && pad == 1 ? WinogradKernel(geometry: g, batch: batch, outChannels: out) : nil
-        let d = winograd.map { winograd in medianMilliseconds { winograd.forward(input: x.pointer, weight: w.pointer, output: y.pointer) } } ?? .nan
-        let c = medianMilliseconds { kernel.forwardDirectly(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
-        let flops = 2.0 * Double(batch * out * channels * window * window * g.outputHeight * g.outputWidth)
+        let layer = ForwardCase(batch: batch, channels: channels, out: out, size: size, window: window, pad: pad, seed: 5)
+        guard layer.kernel.canRunDirectly else { continue }
+        let a = layer.milliseconds(.unfolding), b = layer.milliseconds(.panels)
+        let winograd = window == 3 && pad == 1 ? WinogradKernel(geometry: layer.geometry, batch: batch, outChannels: out) : nil
+        let d = winograd.map { winograd in
+            medianMilliseconds { winograd.forward(input: layer.x.pointer, weight: layer.w.pointer, output: layer.y.pointer) }
+        } ?? .nan
+        let c = layer.milliseconds(.direct)
         print(String(format: "| %@ | %d | %d → %d | %d×%d | %d×%d | %.3f | %.3f | %.3f | %.3f | %.0f | %.2f× | %@ |", name, batch, channels,
-                     out, size, size, window, window, a, b, d, c, flops / c / 1e6, a / c, kernel.forwardKernelName))
+                     out, size, size, window, window, a, b, d, c, layer.flops / c / 1e6, a / c, layer.kernel.forwardKernelName))
     }
 }
 
@@ -342,22 +374,10 @@ func smallPlanesTable() {
         (256, 256, 3, 3, 1, 1, "256 channels at 3×3"), (512, 512, 7, 3, 1, 1, "ResNet-18 layer4 at 224×224"),
     ]
     for (channels, out, size, window, stride, pad, name) in smallPlaneLayers {
-        let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (window, window), stride: (stride, stride),
-                               padding: (pad, pad, pad, pad))
-        var generator = SeededGenerator(seed: 11)
-        let x = Tensor.normal([1, channels, size, size], using: &generator)
-        let w = Tensor.normal([out, channels, window, window], std: 0.05, using: &generator)
-        let y = TensorStorage(uninitializedCount: out * g.outputHeight * g.outputWidth)
-        let kernel = ConvolutionKernel(geometry: g, batch: 1, outChannels: out, groups: 1)
-        let a = medianMilliseconds { kernel.forwardByUnfolding(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
-        let b = kernel.canRunOnPanels
-            ? medianMilliseconds { kernel.forwardByPanels(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
-            : .nan
-        let c = kernel.canRunOnRowProducts
-            ? medianMilliseconds { kernel.forwardByRowProducts(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
-            : .nan
+        let layer = ForwardCase(batch: 1, channels: channels, out: out, size: size, window: window, stride: stride, pad: pad, seed: 11)
+        let a = layer.milliseconds(.unfolding), b = layer.milliseconds(.panels), c = layer.milliseconds(.rowProducts)
         print(String(format: "| %@ | %d → %d | %d×%d | %d×%d | %d | %.3f | %.3f | %.3f | %.1f | %.2f× | %@ |", name, channels, out, size, size,
-                     window, window, stride, a, b, c, Double(w.count * 4) / c / 1e6, Swift.min(a, b) / c, kernel.forwardKernelName))
+                     window, window, stride, a, b, c, Double(layer.w.count * 4) / c / 1e6, Swift.min(a, b) / c, layer.kernel.forwardKernelName))
     }
 }
 
@@ -377,23 +397,12 @@ func stridedTable() {
         (1, 3, 64, 32, 7, 3, 2, "ResNet-18 stem at 32×32, one image"),
     ]
     for (batch, channels, out, size, window, pad, stride, name) in stridedLayers {
-        let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (window, window), stride: (stride, stride),
-                               padding: (pad, pad, pad, pad))
-        var generator = SeededGenerator(seed: 7)
-        let x = Tensor.normal([batch, channels, size, size], using: &generator)
-        let w = Tensor.normal([out, channels, window, window], std: 0.05, using: &generator)
-        let y = TensorStorage(uninitializedCount: batch * out * g.outputHeight * g.outputWidth)
-        let kernel = ConvolutionKernel(geometry: g, batch: batch, outChannels: out, groups: 1)
-        guard kernel.canRunDirectly else { continue }
-        let a = medianMilliseconds { kernel.forwardByUnfolding(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
-        let b = kernel.canRunOnPanels
-            ? medianMilliseconds { kernel.forwardByPanels(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
-            : .nan
-        let c = medianMilliseconds { kernel.forwardDirectly(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
-        let flops = 2.0 * Double(batch * out * channels * window * window * g.outputHeight * g.outputWidth)
+        let layer = ForwardCase(batch: batch, channels: channels, out: out, size: size, window: window, stride: stride, pad: pad, seed: 7)
+        guard layer.kernel.canRunDirectly else { continue }
+        let a = layer.milliseconds(.unfolding), b = layer.milliseconds(.panels), c = layer.milliseconds(.direct)
         print(String(format: "| %@ | %d | %d → %d | %d×%d | %d×%d | %d | %.3f | %.3f | %.3f | %.0f | %.2f× | %@ |", name, batch, channels,
-                     out, size, size, window, window, stride, a, b, c, flops / c / 1e6, Swift.min(a, b.isNaN ? a : b) / c,
-                     kernel.forwardKernelName))
+                     out, size, size, window, window, stride, a, b, c, layer.flops / c / 1e6, Swift.min(a, b.isNaN ? a : b) / c,
+                     layer.kernel.forwardKernelName))
     }
 }
 
