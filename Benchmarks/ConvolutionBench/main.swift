@@ -435,11 +435,42 @@ func denseTable() {
     }
 }
 
+/// Winograd F(2×2, 3×3) against F(4×4, 3×3) (its default block and a 4× larger one) and the best
+/// of the panel and direct kernels, on 3×3 "same" layers.
+func winogradTilesTable() {
+    print("")
+    print("| layer | batch | channels | plane | F(2×2) ms | F(4×4) ms | F(4×4), 2 MB blocks ms | panels / direct ms | F(4×4) GFLOP/s | F(4×4) speed-up over F(2×2) | conv2d runs |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    let cases: [(Int, Int, Int, String)] = [
+        (32, 64, 32, "seed ResNet stage 1"), (32, 128, 16, "seed ResNet stage 2"), (32, 256, 8, "seed ResNet stage 3"),
+        (128, 16, 32, "ResNet-20 stage 1"), (128, 32, 16, "ResNet-20 stage 2"), (32, 32, 32, "SimpleCNN block 1"),
+        (32, 64, 16, "SimpleCNN block 2"), (32, 128, 8, "SimpleCNN block 3"), (64, 64, 8, "ResNet-18 layer1 at 32×32"),
+        (64, 128, 4, "ResNet-18 layer2 at 32×32"), (16, 128, 32, "VGG-style 128 at 32×32"),
+        (8, 64, 56, "ResNet-18 layer1 at 224×224"), (8, 128, 28, "ResNet-18 layer2 at 224×224"),
+    ]
+    for (batch, channels, size, name) in cases {
+        let layer = ForwardCase(batch: batch, channels: channels, out: channels, size: size, window: 3, pad: 1, seed: 12)
+        let (x, w, y) = (layer.x.pointer, layer.w.pointer, layer.y.pointer)
+        let g = layer.geometry
+        let times = [(2, WinogradKernel.defaultBlockBudget), (4, WinogradKernel.defaultBlockBudget), (4, 2 * WinogradKernel.defaultBlockBudget)]
+            .map { tile, budget -> Double in
+                guard let kernel = WinogradKernel(geometry: g, batch: batch, outChannels: channels, blockBudget: budget, outputTile: tile)
+                else { return .nan }
+                return medianMilliseconds { kernel.forward(input: x, weight: w, output: y) }
+            }
+        let other = [layer.milliseconds(.panels), layer.milliseconds(.direct)].filter { !$0.isNaN }.min() ?? .nan
+        print(String(format: "| %@ | %d | %d | %d×%d | %.3f | %.3f | %.3f | %.3f | %.0f | %.2f× | %@ |", name, batch, channels, size, size,
+                     times[0], times[1], times[2], other, layer.flops / times[1] / 1e6, times[0] / times[1],
+                     layer.kernel.forwardKernelName))
+    }
+}
+
 let tables: [(String, () -> Void)] = [
     ("forward", forwardTable), ("other-layers", otherLayersTable), ("row-products", rowProductsTable),
     ("small-depth", smallDepthTable), ("weight-gradients", weightGradientTable), ("direct", directTable),
     ("direct-weight-gradients", directWeightGradientTable), ("valid-backward", validBackwardTable),
     ("live-taps", liveTapsTable), ("small-planes", smallPlanesTable), ("strided", stridedTable), ("dense", denseTable),
+    ("winograd-tiles", winogradTilesTable),
 ]
 // Any further arguments name the tables to run (all by default).
 let chosen = Set(CommandLine.arguments.dropFirst(2))

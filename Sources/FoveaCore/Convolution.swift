@@ -125,14 +125,14 @@ public struct ConvolutionKernel: Sendable {
     /// The kernel `forward` picks, in its order (benchmarks print it beside their timings).
     public var forwardKernelName: String {
         if depthwise != nil { return "depthwise" }
-        if usesWinograd { return "Winograd" }
+        if let winograd = WinogradKernel(self) { return winograd.outputTile == 4 ? "Winograd 4×4" : "Winograd" }
         if RowProductConvolution(self) != nil { return "row products" }
         if DirectConvolution(self) != nil { return "direct" }
         if PanelConvolution(self) != nil { return "panels" }
         return "im2col + GEMM"
     }
 
-    /// Whether `forward` runs Winograd F(2×2, 3×3) (see `WinogradKernel`).
+    /// Whether `forward` runs Winograd, F(2×2, 3×3) or F(4×4, 3×3) (see `WinogradKernel`).
     public var usesWinograd: Bool { WinogradKernel(self) != nil }   // groups 1 only, so never depthwise
 
     /// The im2col + GEMM path, whichever kernel `forward` would pick (benchmarks compare against it).

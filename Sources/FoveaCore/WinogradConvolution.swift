@@ -1,3 +1,5 @@
+import CKernels
+
 /// 3×3 stride-1 convolutions by Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray, "Fast
 /// Algorithms for Convolutional Neural Networks", 2016).
 ///
@@ -9,8 +11,14 @@
 /// position ξ of the 4×4 transformed patch: M_ξ[K × tiles] = U_ξ[K × C] · V_ξ[C × tiles]. That is
 /// 16 multiplies per tile and channel pair where im2col + GEMM does 36 (2.25× fewer FLOPs), and
 /// V holds 4 floats per input pixel where im2col's column matrix holds 9. The transforms are adds
-/// and halvings only, so the result stays within float rounding of the direct sum (F(4×4, 3×3)
-/// would cut FLOPs further but multiplies rounding by its larger transform constants).
+/// and halvings only, so the result stays within float rounding of the direct sum.
+///
+/// With `outputTile` 4 the tiles are 4×4 outputs from 6×6 patches, F(4×4, 3×3): 36 products,
+/// 36 multiplies per tile and channel pair where im2col + GEMM does 144 (4× fewer FLOPs), and V
+/// holds 2.25 floats per input pixel. Its transform constants (up to 8 and 1/24) cost rounding:
+/// over 256-channel sums its peak error relative to the largest output was 3–6 · 10⁻⁶ in float
+/// against 0.5–1.5 · 10⁻⁶ for F(2×2, 3×3) (NumPy, float64 reference). Its transforms run in C
+/// (`winograd4.c`) on AVX2 machines only.
 ///
 /// Tiles are numbered over the whole batch (image, tile row, tile column) and each thread takes a
 /// contiguous share, in blocks small enough that V and M stay in cache between the transforms and
@@ -20,14 +28,18 @@ public struct WinogradKernel: Sendable {
     public let batch: Int, outChannels: Int
     /// Floats of V and M together per block of tiles.
     public let blockBudget: Int
+    /// Outputs per tile side: 2 for F(2×2, 3×3), 4 for F(4×4, 3×3) (forward only).
+    public let outputTile: Int
 
     /// nil where Winograd does not apply (not 3×3, strided or dilated). `WinogradKernel(_:)` also
     /// refuses where it does not pay.
-    public init?(geometry g: WindowGeometry, batch: Int, outChannels: Int, blockBudget: Int = WinogradKernel.defaultBlockBudget) {
+    public init?(geometry g: WindowGeometry, batch: Int, outChannels: Int, blockBudget: Int = WinogradKernel.defaultBlockBudget,
+                 outputTile: Int = 2) {
         guard g.kernelHeight == 3, g.kernelWidth == 3, g.strideHeight == 1, g.strideWidth == 1,
-              g.dilationHeight == 1, g.dilationWidth == 1
+              g.dilationHeight == 1, g.dilationWidth == 1, outputTile == 2 || (outputTile == 4 && PanelConvolution.isAvailable)
         else { return nil }
         geometry = g; self.batch = batch; self.outChannels = outChannels; self.blockBudget = blockBudget
+        self.outputTile = outputTile
     }
 
     /// The kernel `ConvolutionKernel.forward` uses, where it was measured to beat im2col + GEMM on
@@ -60,53 +72,94 @@ public struct WinogradKernel: Sendable {
             let weightBytes = kernel.outChannels * kernel.patch * MemoryLayout<Float>.stride
             guard kernel.outPlane >= 64, weightBytes > 1 << 19 || kernel.outPlane >= 256 else { return nil }
         }
-        self.init(geometry: kernel.geometry, batch: kernel.batch, outChannels: kernel.outChannels)
+        self.init(geometry: kernel.geometry, batch: kernel.batch, outChannels: kernel.outChannels,
+                  outputTile: WinogradKernel.fourByFourPays(kernel) ? 4 : 2)
     }
+
+    /// Where F(4×4, 3×3) replaces F(2×2, 3×3): outputs in whole 4×4 tiles, on rows of at least
+    /// 16 outputs. Its transforms hold eight tiles of one tile row per vector, so an 8-wide row
+    /// (two tiles) fills a quarter of each: on 8×8 planes it ran 0.75–0.95× F(2×2) at 128 and 256
+    /// channels, on 16×16 1.02–1.9×, on 28×28 to 56×56 1.26–1.7× (convolution-bench
+    /// `winograd-tiles`, three runs).
+    static func fourByFourPays(_ kernel: ConvolutionKernel) -> Bool {
+        let g = kernel.geometry
+        return fourByFourEnabled && PanelConvolution.isAvailable && g.outputHeight % 4 == 0 && g.outputWidth % 4 == 0
+            && g.outputWidth >= 16
+    }
+
+    /// `FOVEA_WINOGRAD_4X4=0` keeps every layer on F(2×2, 3×3) (A/B runs).
+    static let fourByFourEnabled = kernelSwitchedOn("FOVEA_WINOGRAD_4X4")
 
     public static let minimumChannels = 64
     /// 1 MB: V and M stay in L2 from the transforms to the GEMMs and back.
     public static let defaultBlockBudget = 1 << 18
 
-    var tileRows: Int { (geometry.outputHeight + 1) / 2 }
-    var tileColumns: Int { (geometry.outputWidth + 1) / 2 }
+    var tileRows: Int { (geometry.outputHeight + outputTile - 1) / outputTile }
+    var tileColumns: Int { (geometry.outputWidth + outputTile - 1) / outputTile }
+    /// Positions ξ of a transformed tile: the number of products.
+    var positions: Int { (outputTile + 2) * (outputTile + 2) }
 
     /// input [N, C, H, W], weight [K, C, 3, 3] → output [N, K, Hout, Wout], every element written.
     public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue = ConvolutionEpilogue(),
                         output: UnsafeMutablePointer<Float>) {
-        let channels = geometry.channels, outChannels = outChannels
-        let pairs = outChannels * channels
-        let transformed = TensorStorage(uninitializedCount: 16 * pairs)
+        let channels = geometry.channels, outChannels = outChannels, geometry = geometry
+        let inPlane = geometry.height * geometry.width, outputSize = outChannels * geometry.outputHeight * geometry.outputWidth
+        let pairs = outChannels * channels, positions = positions, wide = outputTile == 4
+        let transformed = TensorStorage(uninitializedCount: positions * pairs)
         defer { withExtendedLifetime(transformed) {} }   // read only through `u` below (see TensorStorage)
         ThreadPool.shared.parallelRanges(pairs, minimumPerChunk: 4096) { range in
-            transformWeights(weight, pairs: range, into: transformed.pointer)
+            if wide {
+                fovea_winograd4_transform_weights(weight, range.lowerBound, range.upperBound, pairs, transformed.pointer)
+            } else {
+                transformWeights(weight, pairs: range, into: transformed.pointer)
+            }
         }
         let tilesPerImage = tileRows * tileColumns, tiles = batch * tilesPerImage
-        let blockSize = Swift.max(1, Swift.min(tiles, blockBudget / (16 * (channels + outChannels))))
+        let blockSize = Swift.max(1, Swift.min(tiles, blockBudget / (positions * (channels + outChannels))))
         let shareCount = Swift.max(1, Swift.min(ThreadPool.shared.threadCount, tiles / 8))
         let u = UnsafePointer(transformed.pointer)
         ThreadPool.shared.parallelFor(shareCount) { s in
             let share = (tiles * s / shareCount)..<(tiles * (s + 1) / shareCount)
             let capacity = Swift.min(blockSize, share.count)
-            let v = TensorStorage(uninitializedCount: 16 * channels * capacity)
-            // The output transform reads up to 3 floats past a run (lanes it then drops): 4 of slack.
-            let m = TensorStorage(uninitializedCount: 16 * outChannels * capacity + 4)
-            // Eight padded input rows for the input transform; two output rows (+8 slack) for the output.
-            let scratch = TensorStorage(repeating: 0, count: 8 * (2 * tileColumns + 14))
+            let v = TensorStorage(uninitializedCount: positions * channels * capacity)
+            // The output transforms read up to 3 (F(2×2)) or 7 (F(4×4)) floats past a run (lanes they then drop).
+            let m = TensorStorage(uninitializedCount: positions * outChannels * capacity + 8)
+            // F(2×2): eight padded input rows for the input transform; two output rows (+8 slack) for the output.
+            let scratch = TensorStorage(repeating: 0, count: wide ? fovea_winograd4_scratch_floats(Int32(tileColumns))
+                                                                  : 8 * (2 * tileColumns + 14))
             defer { withExtendedLifetime((v, m, scratch)) {} }
             for start in stride(from: share.lowerBound, to: share.upperBound, by: capacity) {
                 let block = start..<Swift.min(start + capacity, share.upperBound)
                 forEachSegment(of: block, tilesPerImage: tilesPerImage) { image, row, columns, column in
-                    transformInput(input, image: image, tileRow: row, tileColumns: columns,
-                                   into: v.pointer + column, stride: capacity, scratch: scratch.pointer)
+                    if wide {
+                        fovea_winograd4_transform_input(input + image * channels * inPlane, Int32(channels), Int32(geometry.height),
+                                                        Int32(geometry.width), Int32(geometry.padTop), Int32(geometry.padLeft),
+                                                        Int32(row), Int32(columns.lowerBound), Int32(columns.count),
+                                                        v.pointer + column, capacity, scratch.pointer)
+                    } else {
+                        transformInput(input, image: image, tileRow: row, tileColumns: columns,
+                                       into: v.pointer + column, stride: capacity, scratch: scratch.pointer)
+                    }
                 }
-                for xi in 0..<16 {
+                for xi in 0..<positions {
                     gemm(m: outChannels, n: block.count, k: channels, a: u + xi * outChannels * channels, lda: channels,
                          b: v.pointer + xi * channels * capacity, ldb: capacity,
                          c: m.pointer + xi * outChannels * capacity, ldc: capacity)
                 }
                 forEachSegment(of: block, tilesPerImage: tilesPerImage) { image, row, columns, column in
-                    transformOutput(m.pointer + column, stride: capacity, image: image, tileRow: row, tileColumns: columns,
-                                    epilogue: epilogue, output: output, scratch: scratch.pointer)
+                    if wide {
+                        var imageEpilogue = fovea_epilogue(
+                            bias: epilogue.bias, scale: epilogue.scale, shift: epilogue.shift,
+                            residual: epilogue.residual.map { $0 + image * outputSize },
+                            floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
+                        fovea_winograd4_transform_output(m.pointer + column, capacity, Int32(outChannels), Int32(geometry.outputHeight),
+                                                         Int32(geometry.outputWidth), Int32(row), Int32(columns.lowerBound),
+                                                         Int32(columns.count), output + image * outputSize, &imageEpilogue,
+                                                         scratch.pointer)
+                    } else {
+                        transformOutput(m.pointer + column, stride: capacity, image: image, tileRow: row, tileColumns: columns,
+                                        epilogue: epilogue, output: output, scratch: scratch.pointer)
+                    }
                 }
             }
         }

@@ -15,7 +15,13 @@ import Testing
         (batch: 2, channels: 8, height: 1, width: 1, out: 8, padding: (1, 1, 1, 1)),
         // Padding wider than the tiles of a segment read: whole segments lie in the padding.
         (batch: 1, channels: 8, height: 3, width: 1, out: 8, padding: (4, 9, 3, 6)),
+        // Rows of 10 and 17 tiles of F(4×4): a whole group of eight and a part one.
+        (batch: 2, channels: 5, height: 6, width: 38, out: 7, padding: (1, 1, 1, 1)),
+        (batch: 1, channels: 3, height: 9, width: 70, out: 9, padding: (1, 1, 1, 1)),
     ]
+
+    /// The output tiles each machine runs: F(4×4, 3×3) only where its AVX2 transforms do.
+    static let outputTiles = ConvolutionKernel.panelKernelAvailable ? [2, 4] : [2]
 
     /// Calls `body(input index, weight index, output index)` for every image, output channel and
     /// pixel, input channel and 3×3 tap whose input pixel lies inside the image (the terms of a
@@ -61,13 +67,23 @@ import Testing
         let g = WindowGeometry(channels: shape.channels, height: shape.height, width: shape.width, kernel: (3, 3),
                                padding: (top: shape.padding.0, left: shape.padding.1, bottom: shape.padding.2, right: shape.padding.3))
         let expected = direct(x, w, padding: shape.padding)
-        // The default block, then blocks of 3 tiles (16·(C + K)·3 floats): segments that stop mid-row.
-        for budget in [WinogradKernel.defaultBlockBudget, 16 * (shape.channels + shape.out) * 3] {
-            guard let kernel = WinogradKernel(geometry: g, batch: shape.batch, outChannels: shape.out, blockBudget: budget)
-            else { Issue.record("Winograd should apply to \(shape)"); return }
-            let y = Tensor(repeating: .nan, shape: [shape.batch, shape.out, g.outputHeight, g.outputWidth])
-            kernel.forward(input: x.pointer, weight: w.pointer, output: y.pointer)
-            #expect(relativeError(y.scalars, expected) < 1e-4, "\(shape), block budget \(budget)")
+        // The default block, then blocks of 3 tiles (positions·(C + K)·3 floats): segments that stop mid-row.
+        for tile in WinogradConvolutionTests.outputTiles {
+            let positions = (tile + 2) * (tile + 2)
+            for budget in [WinogradKernel.defaultBlockBudget, positions * (shape.channels + shape.out) * 3] {
+                guard let kernel = WinogradKernel(geometry: g, batch: shape.batch, outChannels: shape.out, blockBudget: budget,
+                                                  outputTile: tile)
+                else { Issue.record("Winograd should apply to \(shape)"); return }
+                let y = Tensor(repeating: .nan, shape: [shape.batch, shape.out, g.outputHeight, g.outputWidth])
+                kernel.forward(input: x.pointer, weight: w.pointer, output: y.pointer)
+                // F(4×4)'s larger transform constants: 1–2 · 10⁻⁶ of the peak here against F(2×2)'s 1–2 · 10⁻⁷,
+                // which the elementwise error (floored at 10⁻³ of the peak) magnifies near zero.
+                if tile == 2 {
+                    #expect(relativeError(y.scalars, expected) < 1e-4, "\(shape), tile 2, block budget \(budget)")
+                } else {
+                    #expect(peakRelativeError(y.scalars, expected) < 1e-5, "\(shape), tile 4, block budget \(budget)")
+                }
+            }
         }
     }
 
@@ -111,6 +127,36 @@ import Testing
         #expect(!kernel(channels: 64, batch: 1, size: 16).usesWinograd)
         #expect(!kernel(channels: 32, batch: 1, size: 32).usesWinograd)
         #expect(!kernel(channels: 64, batch: 2, stride: 2).usesWinograd)
+    }
+
+    /// conv2d runs F(4×4, 3×3) where 4×4 tiles fill an output of 16 columns or more, through the
+    /// same epilogue (bias, folded batch norm, residual, ReLU6); 8×8 and 10×10 outputs keep F(2×2, 3×3).
+    @Test func fourByFourTilesWithTheEpilogue() {
+        func kernel(size: Int, channels: Int = 128) -> ConvolutionKernel {
+            ConvolutionKernel(geometry: WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3),
+                                                       padding: (1, 1, 1, 1)), batch: 2, outChannels: channels, groups: 1)
+        }
+        let wide = ConvolutionKernel.panelKernelAvailable ? "Winograd 4×4" : "Winograd"
+        #expect(kernel(size: 16).forwardKernelName == wide)
+        #expect(kernel(size: 32, channels: 64).forwardKernelName == wide)
+        #expect(kernel(size: 8).forwardKernelName == "Winograd")
+        #expect(kernel(size: 10).forwardKernelName == "Winograd")
+        let c = 128, size = 16
+        let x = randomTensor([2, c, size, size], seed: 330), w = randomTensor([c, c, 3, 3], seed: 331, scale: 0.05)
+        let b = randomTensor([c], seed: 332), gamma = randomTensor([c], seed: 333), beta = randomTensor([c], seed: 334)
+        let mean = randomTensor([c], seed: 335), variance = randomTensor([c], seed: 336).mapValues { $0 * $0 + 0.1 }
+        let residual = randomTensor([2, c, size, size], seed: 337)
+        let folded = x.conv2dBatchNormInference(weight: w, bias: b, padding: (1, 1, 1, 1), normWeight: gamma, normBias: beta,
+                                                runningMean: mean, runningVariance: variance, epsilon: 1e-5, adding: residual,
+                                                activation: .relu6)
+        let plane = size * size
+        let expected = direct(x, w, padding: (1, 1, 1, 1)).enumerated().map { index, value -> Double in
+            let o = (index / plane) % c
+            let scale = Double(gamma[flat: o]) / (Double(variance[flat: o]) + 1e-5).squareRoot()
+            let y = (value + Double(b[flat: o]) - Double(mean[flat: o])) * scale + Double(beta[flat: o]) + Double(residual[flat: index])
+            return Swift.min(Swift.max(y, 0), 6)
+        }
+        #expect(peakRelativeError(folded.scalars, expected) < 5e-5)   // 1152-term sums through F(4×4): 1.7 · 10⁻⁵ here
     }
 
     /// The input gradient of a "same" convolution is the transposed convolution, which runs through

@@ -89,6 +89,29 @@ void fovea_accumulate_offset_row_products(int rows_a, const float *a, size_t lda
 void fovea_multiply_small_depth(int m, size_t n, int k, const float *a, size_t a_row_stride, size_t a_depth_stride,
                                 const float *b, size_t ldb, float *c, size_t ldc);
 
+/// Winograd F(4×4, 3×3), the transforms (`winograd4.c`); only where
+/// `fovea_panel_convolution_available()`. Position ξ = 6i + j of the 6×6 transformed tile.
+///
+/// U_ξ = (G g Gᵀ)_ξ for weight pairs [first_pair, end_pair) of the [pairs × 3 × 3] weights, written
+/// to u + ξ·pairs + pair.
+void fovea_winograd4_transform_weights(const float *weight, size_t first_pair, size_t end_pair, size_t pairs, float *u);
+
+/// Floats of scratch the input and output transforms need for rows of `tile_columns` tiles.
+size_t fovea_winograd4_scratch_floats(int tile_columns);
+
+/// V_ξ[c, q] = (Bᵀ d B)_ξ for tiles [first_tile, first_tile + count) of tile row `tile_row` of one
+/// image (`channels` planes of height × width, zero outside), written to v + (ξ·channels + c)·stride + q.
+void fovea_winograd4_transform_input(const float *image, int channels, int height, int width, int pad_top, int pad_left,
+                                     int tile_row, int first_tile, int count, float *v, size_t stride, float *scratch);
+
+/// Y = Aᵀ M A for the same tiles, every output channel, from M_ξ[o, q] at m + (ξ·out_channels + o)·stride + q
+/// (readable 8 floats past the last tile), through the epilogue into the image's output
+/// [out_channels × out_height × out_width] (the epilogue's residual offset like it); outputs past
+/// the image's edge are dropped.
+void fovea_winograd4_transform_output(const float *m, size_t stride, int out_channels, int out_height, int out_width,
+                                      int tile_row, int first_tile, int count, float *output, const fovea_epilogue *e,
+                                      float *scratch);
+
 #ifdef __cplusplus
 }
 #endif
