@@ -24,6 +24,26 @@ FOVEA_AVX2 void fovea_tile_multiply(int depth, const float *a, size_t lda, const
 /// the im2col of those pixels, zero in padding and in columns past `count`.
 FOVEA_AVX2 void fovea_unfold_panel(const fovea_window *g, const float *input, size_t input_image_stride,
                                    size_t first, int count, float *panel);
+
+/// target[j] = clamp((source[j] + bias) · scale + shift + residual[j]) for j < count: one channel
+/// of a kernel's product moved into the output through the epilogue (residual may be NULL).
+static inline FOVEA_AVX2 void fovea_store_channel(const float *source, float *target, const float *residual, int count,
+                                                  float bias, float scale, float shift, float floor, float ceiling) {
+    const __m256 b = _mm256_set1_ps(bias), s = _mm256_set1_ps(scale), t = _mm256_set1_ps(shift);
+    const __m256 lo = _mm256_set1_ps(floor), hi = _mm256_set1_ps(ceiling);
+    int j = 0;
+    for (; j + 8 <= count; j += 8) {
+        __m256 v = _mm256_fmadd_ps(_mm256_add_ps(_mm256_loadu_ps(source + j), b), s, t);
+        if (residual) v = _mm256_add_ps(v, _mm256_loadu_ps(residual + j));
+        // max/min return their second operand when either is NaN: the value goes second so NaN passes.
+        _mm256_storeu_ps(target + j, _mm256_min_ps(hi, _mm256_max_ps(lo, v)));
+    }
+    for (; j < count; j++) {
+        float v = (source[j] + bias) * scale + shift;
+        if (residual) v += residual[j];
+        target[j] = v < floor ? floor : (v > ceiling ? ceiling : v);
+    }
+}
 #endif
 
 #endif

@@ -9,25 +9,6 @@ int fovea_panel_convolution_available(void) {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-/// Moves `count` columns of one channel from the product tile into the output through the epilogue.
-FOVEA_AVX2 static void store_channel(const float *product, float *target, const float *residual, int count,
-                                     float bias, float scale, float shift, float floor, float ceiling) {
-    const __m256 b = _mm256_set1_ps(bias), s = _mm256_set1_ps(scale), t = _mm256_set1_ps(shift);
-    const __m256 lo = _mm256_set1_ps(floor), hi = _mm256_set1_ps(ceiling);
-    int j = 0;
-    for (; j + 8 <= count; j += 8) {
-        __m256 v = _mm256_fmadd_ps(_mm256_add_ps(_mm256_loadu_ps(product + j), b), s, t);
-        if (residual) v = _mm256_add_ps(v, _mm256_loadu_ps(residual + j));
-        // max/min return their second operand when either is NaN: the value goes second so NaN passes.
-        _mm256_storeu_ps(target + j, _mm256_min_ps(hi, _mm256_max_ps(lo, v)));
-    }
-    for (; j < count; j++) {
-        float v = (product[j] + bias) * scale + shift;
-        if (residual) v += residual[j];
-        target[j] = v < floor ? floor : (v > ceiling ? ceiling : v);
-    }
-}
-
 FOVEA_AVX2 void fovea_panel_convolution(const fovea_window *window, const float *input, size_t input_image_stride,
                                         const float *weights, int first_row, int end_row,
                                         float *output, size_t output_image_stride, const fovea_epilogue *epilogue,
@@ -68,10 +49,10 @@ FOVEA_AVX2 void fovea_panel_convolution(const fovea_window *window, const float 
             for (int r = 0; r < rows; r++) {
                 const int o = first_row + r;
                 const size_t at = offset + (size_t)o * plane;
-                store_channel(product + (size_t)r * FOVEA_PANEL_COLUMNS + j, output + at,
-                              epilogue->residual ? epilogue->residual + at : NULL, run,
-                              epilogue->bias ? epilogue->bias[o] : 0, epilogue->scale ? epilogue->scale[o] : 1,
-                              epilogue->shift ? epilogue->shift[o] : 0, epilogue->floor, epilogue->ceiling);
+                fovea_store_channel(product + (size_t)r * FOVEA_PANEL_COLUMNS + j, output + at,
+                                    epilogue->residual ? epilogue->residual + at : NULL, run,
+                                    epilogue->bias ? epilogue->bias[o] : 0, epilogue->scale ? epilogue->scale[o] : 1,
+                                    epilogue->shift ? epilogue->shift[o] : 0, epilogue->floor, epilogue->ceiling);
             }
             j += run;
         }

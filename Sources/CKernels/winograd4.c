@@ -165,26 +165,6 @@ FOVEA_AVX2 void fovea_winograd4_transform_input(const float *image, int channels
     }
 }
 
-/// target[p] = clamp((source[p] + bias) · scale + shift + residual[p]) for p < count.
-static inline FOVEA_AVX2 void apply_epilogue(const fovea_epilogue *e, int o, const float *source, float *target,
-                                             const float *residual, int count) {
-    const float b = e->bias ? e->bias[o] : 0, s = e->scale ? e->scale[o] : 1, t = e->shift ? e->shift[o] : 0;
-    const __m256 bias = _mm256_set1_ps(b), scale = _mm256_set1_ps(s), shift = _mm256_set1_ps(t);
-    const __m256 lo = _mm256_set1_ps(e->floor), hi = _mm256_set1_ps(e->ceiling);
-    int p = 0;
-    for (; p + 8 <= count; p += 8) {
-        __m256 y = _mm256_fmadd_ps(_mm256_add_ps(_mm256_loadu_ps(source + p), bias), scale, shift);
-        if (residual) y = _mm256_add_ps(y, _mm256_loadu_ps(residual + p));
-        // max/min return their second operand when either is NaN: the value goes second so NaN passes.
-        _mm256_storeu_ps(target + p, _mm256_min_ps(hi, _mm256_max_ps(lo, y)));
-    }
-    for (; p < count; p++) {
-        float y = (source[p] + b) * s + t + (residual ? residual[p] : 0);
-        y = y < e->floor ? e->floor : y;
-        target[p] = y > e->ceiling ? e->ceiling : y;
-    }
-}
-
 FOVEA_AVX2 void fovea_winograd4_transform_output(const float *m, size_t stride, int out_channels, int out_height,
                                                  int out_width, int tile_row, int first_tile, int count,
                                                  float *output, const fovea_epilogue *e, float *scratch) {
@@ -212,7 +192,9 @@ FOVEA_AVX2 void fovea_winograd4_transform_output(const float *m, size_t stride, 
         }
         for (int i = 0; i < rows; i++) {
             const size_t base = (size_t)o * plane + (size_t)(y0 + i) * out_width + first_column;
-            apply_epilogue(e, o, scratch + i * length, output + base, e->residual ? e->residual + base : NULL, width);
+            fovea_store_channel(scratch + i * length, output + base, e->residual ? e->residual + base : NULL, width,
+                                e->bias ? e->bias[o] : 0, e->scale ? e->scale[o] : 1, e->shift ? e->shift[o] : 0,
+                                e->floor, e->ceiling);
         }
     }
 }
