@@ -99,21 +99,14 @@ func forwardTable() {
 
 func otherLayersTable() {
     print("")
-    print("| layer | batch | in → out | input | stride | im2col + GEMM ms | panels ms | panels GFLOP/s | panels speed-up |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| layer | batch | in → out | input | stride | im2col + GEMM ms | panels ms | direct ms | best GFLOP/s | best speed-up | conv2d runs |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for (batch, channels, out, size, pad, stride, name) in otherLayers {
-        let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), stride: (stride, stride), padding: (pad, pad, pad, pad))
-        var generator = SeededGenerator(seed: 1)
-        let x = Tensor.normal([batch, channels, size, size], using: &generator)
-        let w = Tensor.normal([out, channels, 3, 3], std: 0.05, using: &generator)
-        let y = TensorStorage(uninitializedCount: batch * out * g.outputHeight * g.outputWidth)
-        let kernel = ConvolutionKernel(geometry: g, batch: batch, outChannels: out, groups: 1)
-        guard kernel.canRunOnPanels else { continue }
-        let a = medianMilliseconds { kernel.forwardByUnfolding(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
-        let c = medianMilliseconds { kernel.forwardByPanels(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer) }
-        let flops = 2.0 * Double(batch * out * channels * 9 * g.outputHeight * g.outputWidth)
-        print(String(format: "| %@ | %d | %d → %d | %d×%d | %d | %.2f | %.2f | %.0f | %.2f× |", name, batch, channels, out, size, size, stride,
-                     a, c, flops / c / 1e6, a / c))
+        let layer = ForwardCase(batch: batch, channels: channels, out: out, size: size, window: 3, stride: stride, pad: pad, seed: 1)
+        let a = layer.milliseconds(.unfolding), b = layer.milliseconds(.panels), c = layer.milliseconds(.direct)
+        let best = [b, c].filter { !$0.isNaN }.min() ?? a
+        print(String(format: "| %@ | %d | %d → %d | %d×%d | %d | %.3f | %.3f | %.3f | %.0f | %.2f× | %@ |", name, batch, channels, out, size, size,
+                     stride, a, b, c, layer.flops / best / 1e6, a / best, layer.kernel.forwardKernelName))
     }
 }
 

@@ -69,7 +69,11 @@ struct PanelConvolution {
         }
         let threads = ThreadPool.shared.threadCount
         if panels >= 4 * threads || panels % threads == 0 || tiles == 1 {
-            ThreadPool.shared.parallelRanges(panels) { run(panels: $0, tiles: 0..<tiles) }
+            // Eight runs of panels per thread, taken in turn, where each still holds 4 panels or
+            // more: with one half each, a thread the VM stalled left the other waiting (A/B,
+            // keras-cifar-cnn, medians of 5: inference 8,561 → 10,118 img/s, training 3,070 → 3,683).
+            let perThread = panels >= 32 * threads ? 8 : 1
+            ThreadPool.shared.parallelRanges(panels, chunksPerThread: perThread) { run(panels: $0, tiles: 0..<tiles) }
         } else {
             // Too few panels to share out evenly (3 or 5 of them on 2 threads): the threads
             // split the output channels instead, each unfolding every panel for itself. Where

@@ -27,7 +27,7 @@ public final class ThreadPool: @unchecked Sendable {
     private var wakeUp = pthread_cond_t()
     private var workers: [pthread_t] = []
     // Written by the caller before `generation` is bumped (release), read by workers after (acquire).
-    private var job: ((Int) -> Void)?
+    private var job: ((Int, Int) -> Void)?   // (iteration, thread)
     private var jobCount = 0
     private var participants = 0
 
@@ -81,17 +81,26 @@ public final class ThreadPool: @unchecked Sendable {
     /// Calls `body(i)` for every i in 0..<count, spread over the pool's threads.
     /// Iterations must be independent; there is no ordering between them.
     public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+        parallelFor(count) { i, _ in body(i) }
+    }
+
+    /// Calls `body(i, thread)` for every i in 0..<count, where `thread` (0..<threadCount) names
+    /// the thread running that iteration: no two iterations with the same `thread` run at once,
+    /// so they may share that thread's scratch buffers. The iterations are taken in turn from a
+    /// shared counter, so splitting the work into several per thread balances it when the VM
+    /// stalls one thread.
+    public func parallelFor(_ count: Int, threadIndexed body: (_ iteration: Int, _ thread: Int) -> Void) {
         if count <= 0 { return }
         // One job at a time: a call from inside a job, or from another thread meanwhile, runs serially.
         guard count > 1, busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
         else {
-            for i in 0..<count { body(i) }
+            for i in 0..<count { body(i, 0) }
             return
         }
         let helpers = Swift.min(threadCount, count) - 1
         if helpers == 0 {
             busy.store(false, ordering: .releasing)
-            for i in 0..<count { body(i) }
+            for i in 0..<count { body(i, 0) }
             return
         }
         withoutActuallyEscaping(body) { escapable in
@@ -105,7 +114,7 @@ public final class ThreadPool: @unchecked Sendable {
             pthread_cond_broadcast(&wakeUp)
             pthread_mutex_unlock(&mutex)
 
-            runChunks(escapable, count: count)
+            runChunks(escapable, count: count, thread: 0)
             var polls = 0
             while pending.load(ordering: .acquiring) > 0 {
                 polls += 1
@@ -116,10 +125,11 @@ public final class ThreadPool: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
-    /// Splits 0..<count into at most `threadCount` contiguous ranges and runs them in parallel.
-    public func parallelRanges(_ count: Int, minimumPerChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+    /// Splits 0..<count into at most `threadCount × chunksPerThread` contiguous ranges and runs
+    /// them in parallel.
+    public func parallelRanges(_ count: Int, minimumPerChunk: Int = 1, chunksPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
         if count <= 0 { return }
-        let chunks = Swift.max(1, min(threadCount, count / Swift.max(1, minimumPerChunk)))
+        let chunks = Swift.max(1, min(threadCount * chunksPerThread, count / Swift.max(1, minimumPerChunk)))
         if chunks == 1 { body(0..<count); return }
         parallelFor(chunks) { c in
             let start = count * c / chunks, end = count * (c + 1) / chunks
@@ -128,15 +138,15 @@ public final class ThreadPool: @unchecked Sendable {
     }
 
     @inline(never)
-    private func runCurrentJob() {
-        if let body = job { runChunks(body, count: jobCount) }
+    private func runCurrentJob(thread: Int) {
+        if let body = job { runChunks(body, count: jobCount, thread: thread) }
     }
 
-    private func runChunks(_ body: (Int) -> Void, count: Int) {
+    private func runChunks(_ body: (Int, Int) -> Void, count: Int, thread: Int) {
         while true {
             let i = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
             if i >= count { return }
-            body(i)
+            body(i, thread)
         }
     }
 
@@ -161,7 +171,7 @@ public final class ThreadPool: @unchecked Sendable {
             }
             seen = current
             guard id < participants else { continue }
-            runCurrentJob()
+            runCurrentJob(thread: id + 1)
             // Only now, with no reference to the caller's closure left, may the caller return.
             pending.subtract(1, ordering: .releasing)
         }

@@ -20,9 +20,9 @@ import CKernels
 /// against 0.5–1.5 · 10⁻⁶ for F(2×2, 3×3) (NumPy, float64 reference). Its transforms run in C
 /// (`winograd4.c`) on AVX2 machines only.
 ///
-/// Tiles are numbered over the whole batch (image, tile row, tile column) and each thread takes a
-/// contiguous share, in blocks small enough that V and M stay in cache between the transforms and
-/// the GEMMs.
+/// Tiles are numbered over the whole batch (image, tile row, tile column) and cut into blocks
+/// small enough that V and M stay in cache between the transforms and the GEMMs; the threads take
+/// the blocks in turn, each into its own V and M.
 public struct WinogradKernel: Sendable {
     public let geometry: WindowGeometry
     public let batch: Int, outChannels: Int
@@ -115,51 +115,55 @@ public struct WinogradKernel: Sendable {
             }
         }
         let tilesPerImage = tileRows * tileColumns, tiles = batch * tilesPerImage
-        let blockSize = Swift.max(1, Swift.min(tiles, blockBudget / (positions * (channels + outChannels))))
-        let shareCount = Swift.max(1, Swift.min(ThreadPool.shared.threadCount, tiles / 8))
+        let threads = ThreadPool.shared.threadCount
+        // Blocks of tiles taken in turn, at least four per thread when there are enough tiles (of 8
+        // or more), so a thread the VM stalls hands its later blocks to the other.
+        let budgetBlock = Swift.max(1, blockBudget / (positions * (channels + outChannels)))
+        let capacity = Swift.max(1, Swift.min(budgetBlock, tiles, Swift.max(8, (tiles + 4 * threads - 1) / (4 * threads))))
+        let blocks = (tiles + capacity - 1) / capacity
         let u = UnsafePointer(transformed.pointer)
-        ThreadPool.shared.parallelFor(shareCount) { s in
-            let share = (tiles * s / shareCount)..<(tiles * (s + 1) / shareCount)
-            let capacity = Swift.min(blockSize, share.count)
-            let v = TensorStorage(uninitializedCount: positions * channels * capacity)
-            // The output transforms read up to 3 (F(2×2)) or 7 (F(4×4)) floats past a run (lanes they then drop).
-            let m = TensorStorage(uninitializedCount: positions * outChannels * capacity + 8)
-            // F(2×2): eight padded input rows for the input transform; two output rows (+8 slack) for the output.
-            let scratch = TensorStorage(repeating: 0, count: wide ? fovea_winograd4_scratch_floats(Int32(tileColumns))
-                                                                  : 8 * (2 * tileColumns + 14))
-            defer { withExtendedLifetime((v, m, scratch)) {} }
-            for start in stride(from: share.lowerBound, to: share.upperBound, by: capacity) {
-                let block = start..<Swift.min(start + capacity, share.upperBound)
-                forEachSegment(of: block, tilesPerImage: tilesPerImage) { image, row, columns, column in
-                    if wide {
-                        fovea_winograd4_transform_input(input + image * channels * inPlane, Int32(channels), Int32(geometry.height),
-                                                        Int32(geometry.width), Int32(geometry.padTop), Int32(geometry.padLeft),
-                                                        Int32(row), Int32(columns.lowerBound), Int32(columns.count),
-                                                        v.pointer + column, capacity, scratch.pointer)
-                    } else {
-                        transformInput(input, image: image, tileRow: row, tileColumns: columns,
-                                       into: v.pointer + column, stride: capacity, scratch: scratch.pointer)
-                    }
+        // Each thread's transformed inputs, products and transform scratch, reused from block to block.
+        let scratchFloats = wide ? fovea_winograd4_scratch_floats(Int32(tileColumns)) : 8 * (2 * tileColumns + 14)
+        let perThread = (0..<Swift.min(threads, blocks)).map { _ in
+            (v: TensorStorage(uninitializedCount: positions * channels * capacity),
+             // The output transforms read up to 3 (F(2×2)) or 7 (F(4×4)) floats past a run (lanes they then drop).
+             m: TensorStorage(uninitializedCount: positions * outChannels * capacity + 8),
+             // F(2×2): eight padded input rows for the input transform; two output rows (+8 slack) for the output.
+             scratch: TensorStorage(repeating: 0, count: scratchFloats))
+        }
+        defer { withExtendedLifetime(perThread) {} }
+        ThreadPool.shared.parallelFor(blocks) { b, thread in
+            let (v, m, scratch) = perThread[thread]
+            let block = (b * capacity)..<Swift.min(tiles, (b + 1) * capacity)
+            forEachSegment(of: block, tilesPerImage: tilesPerImage) { image, row, columns, column in
+                if wide {
+                    fovea_winograd4_transform_input(input + image * channels * inPlane, Int32(channels), Int32(geometry.height),
+                                                    Int32(geometry.width), Int32(geometry.padTop), Int32(geometry.padLeft),
+                                                    Int32(row), Int32(columns.lowerBound), Int32(columns.count),
+                                                    v.pointer + column, capacity, scratch.pointer)
+                } else {
+                    transformInput(input, image: image, tileRow: row, tileColumns: columns,
+                                   into: v.pointer + column, stride: capacity, scratch: scratch.pointer)
                 }
-                for xi in 0..<positions {
-                    gemm(m: outChannels, n: block.count, k: channels, a: u + xi * outChannels * channels, lda: channels,
-                         b: v.pointer + xi * channels * capacity, ldb: capacity,
-                         c: m.pointer + xi * outChannels * capacity, ldc: capacity)
-                }
-                forEachSegment(of: block, tilesPerImage: tilesPerImage) { image, row, columns, column in
-                    if wide {
-                        var imageEpilogue = fovea_epilogue(
-                            bias: epilogue.bias, scale: epilogue.scale, shift: epilogue.shift,
-                            residual: epilogue.residual.map { $0 + image * outputSize },
-                            floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
-                        fovea_winograd4_transform_output(m.pointer + column, capacity, Int32(outChannels), Int32(geometry.outputHeight),
-                                                         Int32(geometry.outputWidth), Int32(row), Int32(columns.lowerBound),
-                                                         Int32(columns.count), output + image * outputSize, &imageEpilogue,
-                                                         scratch.pointer)
-                    } else {
-                        transformOutput(m.pointer + column, stride: capacity, image: image, tileRow: row, tileColumns: columns,
-                                        epilogue: epilogue, output: output, scratch: scratch.pointer)
-                    }
+            }
+            for xi in 0..<positions {
+                gemm(m: outChannels, n: block.count, k: channels, a: u + xi * outChannels * channels, lda: channels,
+                     b: v.pointer + xi * channels * capacity, ldb: capacity,
+                     c: m.pointer + xi * outChannels * capacity, ldc: capacity)
+            }
+            forEachSegment(of: block, tilesPerImage: tilesPerImage) { image, row, columns, column in
+                if wide {
+                    var imageEpilogue = fovea_epilogue(
+                        bias: epilogue.bias, scale: epilogue.scale, shift: epilogue.shift,
+                        residual: epilogue.residual.map { $0 + image * outputSize },
+                        floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
+                    fovea_winograd4_transform_output(m.pointer + column, capacity, Int32(outChannels), Int32(geometry.outputHeight),
+                                                     Int32(geometry.outputWidth), Int32(row), Int32(columns.lowerBound),
+                                                     Int32(columns.count), output + image * outputSize, &imageEpilogue,
+                                                     scratch.pointer)
+                } else {
+                    transformOutput(m.pointer + column, stride: capacity, image: image, tileRow: row, tileColumns: columns,
+                                    epilogue: epilogue, output: output, scratch: scratch.pointer)
                 }
             }
         }

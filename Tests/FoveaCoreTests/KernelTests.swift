@@ -311,8 +311,31 @@ import Testing
         let marks = UnsafeMutablePointer<Int>.allocate(capacity: 101)
         marks.initialize(repeating: 0, count: 101)
         pool.parallelRanges(101) { range in for i in range { marks[i] += 1 } }
-        #expect((0..<101).allSatisfy { marks[$0] == 1 })
+        pool.parallelRanges(101, chunksPerThread: 8) { range in for i in range { marks[i] += 1 } }
+        #expect((0..<101).allSatisfy { marks[$0] == 2 })
         marks.deallocate()
+    }
+
+    /// Iterations that name the same thread never overlap, so they may share that thread's scratch.
+    @Test func threadIndexedIterationsOwnTheirThreadsScratch() {
+        let pool = ThreadPool(threads: 3)
+        let count = 600
+        let hits = UnsafeMutablePointer<Int>.allocate(capacity: count), owners = UnsafeMutablePointer<Int>.allocate(capacity: count)
+        let inUse = UnsafeMutablePointer<Int>.allocate(capacity: 3), scratch = UnsafeMutablePointer<Int>.allocate(capacity: 3)
+        hits.initialize(repeating: 0, count: count); owners.initialize(repeating: -1, count: count)
+        inUse.initialize(repeating: 0, count: 3); scratch.initialize(repeating: 0, count: 3)
+        pool.parallelFor(count) { i, thread in
+            guard (0..<3).contains(thread) else { return }
+            inUse[thread] += 1
+            owners[i] = inUse[thread]   // 1 unless another iteration holds this thread's scratch
+            // Work on the scratch long enough for an overlapping iteration to show.
+            scratch[thread] = i
+            for _ in 0..<200 where scratch[thread] != i { owners[i] = 0 }
+            hits[i] += 1
+            inUse[thread] -= 1
+        }
+        #expect((0..<count).allSatisfy { hits[$0] == 1 && owners[$0] == 1 })
+        for p in [hits, owners, inUse, scratch] { p.deallocate() }
     }
 }
 
