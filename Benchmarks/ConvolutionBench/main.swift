@@ -38,7 +38,7 @@ struct ForwardCase {
         return 2.0 * Double(kernel.batch * kernel.outChannels * g.channels * g.kernelHeight * g.kernelWidth * g.outputHeight * g.outputWidth)
     }
 
-    enum Path { case unfolding, panels, direct, rowProducts }
+    enum Path { case unfolding, panels, direct, rowProducts, channelVectors, winograd }
 
     func milliseconds(_ path: Path) -> Double {
         let (k, x, w, y) = (kernel, x.pointer, w.pointer, y.pointer)
@@ -53,6 +53,14 @@ struct ForwardCase {
         case .rowProducts:
             guard k.canRunOnRowProducts else { return .nan }
             return medianMilliseconds { k.forwardByRowProducts(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y) }
+        case .channelVectors:
+            guard k.canRunOnChannelVectors else { return .nan }
+            return medianMilliseconds { k.forwardByChannelVectors(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y) }
+        case .winograd:
+            // F(2×2, 3×3) on "same" 3×3 layers, as the direct table has always timed it.
+            guard geometry.padTop == 1, let winograd = WinogradKernel(geometry: geometry, batch: k.batch, outChannels: k.outChannels)
+            else { return .nan }
+            return medianMilliseconds { winograd.forward(input: x, weight: w, output: y) }
         }
     }
 }
@@ -225,11 +233,7 @@ func directTable() {
     for (batch, channels, out, size, window, pad, name) in directLayers {
         let layer = ForwardCase(batch: batch, channels: channels, out: out, size: size, window: window, pad: pad, seed: 5)
         guard layer.kernel.canRunDirectly else { continue }
-        let a = layer.milliseconds(.unfolding), b = layer.milliseconds(.panels)
-        let winograd = window == 3 && pad == 1 ? WinogradKernel(geometry: layer.geometry, batch: batch, outChannels: out) : nil
-        let d = winograd.map { winograd in
-            medianMilliseconds { winograd.forward(input: layer.x.pointer, weight: layer.w.pointer, output: layer.y.pointer) }
-        } ?? .nan
+        let a = layer.milliseconds(.unfolding), b = layer.milliseconds(.panels), d = layer.milliseconds(.winograd)
         let c = layer.milliseconds(.direct)
         print(String(format: "| %@ | %d | %d → %d | %d×%d | %d×%d | %.3f | %.3f | %.3f | %.3f | %.0f | %.2f× | %@ |", name, batch, channels,
                      out, size, size, window, window, a, b, d, c, layer.flops / c / 1e6, a / c, layer.kernel.forwardKernelName))
@@ -458,12 +462,36 @@ func winogradTilesTable() {
     }
 }
 
+/// The channel-vector kernel (output channels in the lanes) against the direct and panel kernels
+/// and Winograd: (batch, in, out, size, kernel, padding, where it occurs).
+func channelVectorsTable() {
+    print("")
+    print("| layer | batch | in → out | input | direct ms | panels ms | Winograd ms | channel vectors ms | channel vectors GFLOP/s | speed-up over the best other | conv2d runs |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    let cases: [(Int, Int, Int, Int, Int, Int, String)] = [
+        (64, 32, 64, 15, 3, 0, "keras-cifar-cnn conv2d_1 (valid)"), (64, 3, 32, 32, 3, 0, "keras-cifar-cnn conv2d (valid)"),
+        (128, 16, 16, 32, 3, 1, "ResNet-20 stage 1"), (128, 32, 32, 16, 3, 1, "ResNet-20 stage 2"), (128, 64, 64, 8, 3, 1, "ResNet-20 stage 3"),
+        (32, 128, 128, 8, 3, 1, "SimpleCNN block 3"), (32, 256, 256, 8, 3, 1, "seed ResNet stage 3"), (64, 64, 64, 8, 3, 1, "ResNet-18 layer1 at 32×32"),
+        (64, 6, 16, 14, 5, 0, "LeNet-5 conv 2 (valid)"), (32, 64, 64, 16, 3, 1, "SimpleCNN block 2"),
+        (1, 32, 64, 15, 3, 0, "keras-cifar-cnn conv2d_1, one image"), (1, 16, 16, 32, 3, 1, "ResNet-20 stage 1, one image"),
+        (1, 32, 32, 16, 3, 1, "ResNet-20 stage 2, one image"), (1, 64, 64, 8, 3, 1, "ResNet-20 stage 3, one image"),
+    ]
+    for (batch, channels, out, size, window, pad, name) in cases {
+        let layer = ForwardCase(batch: batch, channels: channels, out: out, size: size, window: window, pad: pad, seed: 13)
+        let a = layer.milliseconds(.direct), b = layer.milliseconds(.panels), d = layer.milliseconds(.winograd)
+        let c = layer.milliseconds(.channelVectors)
+        let best = [a, b, d].filter { !$0.isNaN }.min() ?? .nan
+        print(String(format: "| %@ | %d | %d → %d | %d×%d | %.3f | %.3f | %.3f | %.3f | %.0f | %.2f× | %@ |", name, batch, channels, out, size, size,
+                     a, b, d, c, layer.flops / c / 1e6, best / c, layer.kernel.forwardKernelName))
+    }
+}
+
 let tables: [(String, () -> Void)] = [
     ("forward", forwardTable), ("other-layers", otherLayersTable), ("row-products", rowProductsTable),
     ("small-depth", smallDepthTable), ("weight-gradients", weightGradientTable), ("direct", directTable),
     ("direct-weight-gradients", directWeightGradientTable), ("valid-backward", validBackwardTable),
     ("live-taps", liveTapsTable), ("small-planes", smallPlanesTable), ("strided", stridedTable), ("dense", denseTable),
-    ("winograd-tiles", winogradTilesTable),
+    ("winograd-tiles", winogradTilesTable), ("channel-vectors", channelVectorsTable),
 ]
 // Any further arguments name the tables to run (all by default).
 let chosen = Set(CommandLine.arguments.dropFirst(2))

@@ -117,6 +117,9 @@ public struct ConvolutionKernel: Sendable {
         if let rowProducts = RowProductConvolution(self) {
             return rowProducts.forward(input: input, weight: weight, epilogue: epilogue, output: output)
         }
+        if let channelVectors = ChannelVectorConvolution(self) {
+            return channelVectors.forward(input: input, weight: weight, epilogue: epilogue, output: output)
+        }
         if let direct = DirectConvolution(self) { return direct.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
         if let panels = PanelConvolution(self) { return panels.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
         forwardByUnfolding(input: input, weight: weight, epilogue: epilogue, output: output)
@@ -127,6 +130,7 @@ public struct ConvolutionKernel: Sendable {
         if depthwise != nil { return "depthwise" }
         if let winograd = WinogradKernel(self) { return winograd.outputTile == 4 ? "Winograd 4×4" : "Winograd" }
         if RowProductConvolution(self) != nil { return "row products" }
+        if ChannelVectorConvolution(self) != nil { return "channel vectors" }
         if DirectConvolution(self) != nil { return "direct" }
         if PanelConvolution(self) != nil { return "panels" }
         return "im2col + GEMM"

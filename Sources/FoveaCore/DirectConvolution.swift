@@ -44,61 +44,11 @@ struct DirectConvolution {
     func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
                  output: UnsafeMutablePointer<Float>) {
         let k = kernel, g = k.geometry
-        let paddedHeight = g.height + g.padTop + g.padBottom, paddedWidth = g.width + g.padLeft + g.padRight
+        let padding = PaddedImage(g, columnPhases: g.strideWidth)
+        let paddedHeight = padding.height, paddedWidth = padding.width, paddedSize = padding.count
         let inputSize = g.channels * k.inPlane, outputSize = k.outChannels * k.outPlane
-        // Valid windows are copied too: the kernel's loads run past a row's end, and past the
-        // last row into the slack, where the caller's tensor might end.
-        let paddedSize = g.channels * paddedHeight * paddedWidth + Int(FOVEA_DIRECT_SLACK)
         let window = fovea_window(g)
-
-        // Where each column phase of a padded row starts (stride s along the width), and where
-        // input column 0 lands: phase padLeft mod s, element padLeft / s.
-        let s = g.strideWidth
-        let phaseStart = (0..<s).map { t in (0..<t).reduce(0) { $0 + (paddedWidth - $1 + s - 1) / s } }
-
-        /// Writes one input row into a padded row's column phases: column w + padLeft goes to
-        /// element (w + padLeft) / s of phase (w + padLeft) mod s.
-        func splitIntoPhases(_ source: UnsafePointer<Float>, row: UnsafeMutablePointer<Float>) {
-            for t in 0..<s {
-                // The first input column in phase t, and its element there.
-                let first = ((t - g.padLeft) % s + s) % s
-                guard first < g.width else { continue }
-                let target = row + phaseStart[t] + (first + g.padLeft) / s
-                let count = (g.width - first + s - 1) / s
-                var w = first, k = 0
-                if s == 2 {
-                    // Eight outputs from two 8-float loads (the even or odd lanes of 16 columns).
-                    while k + 8 <= count && w + 16 <= g.width {
-                        let low = UnsafeRawPointer(source + w).loadUnaligned(as: SIMD8<Float>.self)
-                        let high = UnsafeRawPointer(source + w + 8).loadUnaligned(as: SIMD8<Float>.self)
-                        UnsafeMutableRawPointer(target + k).storeBytes(of: SIMD8(lowHalf: low.evenHalf, highHalf: high.evenHalf),
-                                                                      as: SIMD8<Float>.self)
-                        w += 16
-                        k += 8
-                    }
-                }
-                while k < count {
-                    target[k] = source[w]
-                    w += s
-                    k += 1
-                }
-            }
-        }
-
-        /// Copies image n into `buffer`'s interior; its border stays zero from allocation.
-        func pad(image n: Int, into buffer: UnsafeMutablePointer<Float>) {
-            let image = input + n * inputSize
-            for c in 0..<g.channels {
-                for h in 0..<g.height {
-                    let source = image + (c * g.height + h) * g.width, row = buffer + (c * paddedHeight + h + g.padTop) * paddedWidth
-                    if s == 1 {
-                        (row + g.padLeft).update(from: source, count: g.width)
-                    } else {
-                        splitIntoPhases(source, row: row)
-                    }
-                }
-            }
-        }
+        func pad(image n: Int, into buffer: UnsafeMutablePointer<Float>) { padding.copy(input + n * inputSize, into: buffer) }
         func run(image n: Int, rows: Range<Int>, padded: UnsafePointer<Float>) {
             var window = window
             var imageEpilogue = fovea_epilogue(

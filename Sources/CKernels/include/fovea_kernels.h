@@ -68,6 +68,25 @@ void fovea_direct_convolution(const fovea_window *window, const float *padded, i
                               const float *weights, int out_channels, int first_y, int end_y,
                               float *output, const fovea_epilogue *epilogue);
 
+/// Output channels per vector pair of the channel-vector kernel.
+enum { FOVEA_CHANNEL_GROUP = 16 };
+
+/// weights [O × depth] → packed [⌈O / 16⌉ groups × depth × 16], channels past O zero: the layout
+/// `fovea_channel_vector_convolution` reads (`packed` 32-byte aligned).
+void fovea_channel_vector_pack_weights(const float *weights, int out_channels, int depth, float *packed);
+
+/// One image's convolution with output channels in the vector lanes: each tile is 16 channels of
+/// up to 6 output pixels, every patch element one broadcast input value per pixel times two
+/// vectors of packed weights, from a padded copy of the input (C planes of padded_height ×
+/// padded_width, stride 1 layout, any stride and dilation) — so planes of any width fill the
+/// lanes, where the direct kernel fills 16 pixels of one row. Channel groups [first_group,
+/// end_group) over output pixels [first_pixel, end_pixel) (row-major in the output plane).
+/// `output` (and the epilogue's residual, which must not alias it) point at the image's channel
+/// 0, laid out [out_channels × H_out × W_out]. Only where `fovea_panel_convolution_available()`.
+void fovea_channel_vector_convolution(const fovea_window *window, const float *padded, int padded_height, int padded_width,
+                                      const float *packed, int out_channels, int first_group, int end_group,
+                                      int first_pixel, int end_pixel, float *output, const fovea_epilogue *epilogue);
+
 /// c[i][j] += Σ_v a[i][v] · b[j][v] for i < rows_a, j < rows_b, v < width (row strides lda, ldb,
 /// ldc): C += A · Bᵀ with both operands read along their rows, as they lie — no packing and no
 /// transposition. A convolution's weight gradient, dY · columnsᵀ, is this shape: few rows, long rows.

@@ -1,0 +1,103 @@
+import CKernels
+
+/// A convolution with output channels in the vector lanes (Sources/CKernels/
+/// channel_vector_convolution.c): each tile is 16 output channels of up to 6 pixels, anywhere in
+/// the plane, and each patch element costs one broadcast input value per pixel and two vectors
+/// of packed weights for 12 FMAs. The direct kernel puts 16 pixels of one output row in the
+/// lanes instead, so rows of 13 (keras-cifar-cnn's second convolution) leave 3 of 16 lanes idle
+/// and rows of 8 need a second pass per vector pair; the panel kernel fills its lanes from any
+/// rows but must first gather every panel into an unfolded copy. Here the input is read where it
+/// lies in a padded copy of the image, as the direct kernel reads it.
+struct ChannelVectorConvolution {
+    let kernel: ConvolutionKernel
+
+    /// The CPU has AVX2 and FMA, and `FOVEA_CHANNEL_VECTOR_CONVOLUTION=0` is not set (for A/B runs).
+    static let isAvailable = kernelSwitchedOn("FOVEA_CHANNEL_VECTOR_CONVOLUTION") && fovea_panel_convolution_available() != 0
+
+    /// Nil where `forward` should not pick it (see `init?(anyShape:)` for where it can run at all).
+    init?(_ kernel: ConvolutionKernel) {
+        // convolution-bench channel-vectors, 2 threads: it won where output rows are not whole
+        // 8-pixel vectors (keras-cifar-cnn's 32 → 64 on 13×13 outputs 1.32–1.33× against the
+        // panels, LeNet-5's 6 → 16 on 10×10 1.21–1.79× against the direct kernel), on whole
+        // 16-channel groups and patches of 64 and more (at keras-cifar-cnn's 27 the per-tile stores
+        // cost more than the lanes save: 0.41–0.85×). On rows of 8, 16 and 32 it tied with the
+        // direct and panel kernels (0.95–1.11×), and lost to Winograd (0.8×). One image is shared
+        // out by tiles and ran 0.6–0.8× the direct and panel kernels.
+        let g = kernel.geometry, threads = ThreadPool.shared.threadCount
+        guard kernel.outChannels % Int(FOVEA_CHANNEL_GROUP) == 0, kernel.patch >= 64, kernel.batch >= 2 * threads,
+              g.strideHeight == 1 && g.strideWidth == 1, !g.isPointwise, g.outputWidth % 8 != 0 else { return nil }
+        self.init(anyShape: kernel)
+    }
+
+    /// Wherever the kernel can run: AVX2 + FMA, no groups, offsets within 32 bits.
+    init?(anyShape kernel: ConvolutionKernel) {
+        let padding = PaddedImage(kernel.geometry)
+        guard ChannelVectorConvolution.isAvailable, kernel.groups == 1, padding.count < Int(Int32.max) else { return nil }
+        self.kernel = kernel
+    }
+
+    func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
+                 output: UnsafeMutablePointer<Float>) {
+        let k = kernel, g = k.geometry, depth = k.patch, plane = k.outPlane, group = Int(FOVEA_CHANNEL_GROUP)
+        let padding = PaddedImage(g)
+        let inputSize = g.channels * k.inPlane, outputSize = k.outChannels * plane
+        let groups = (k.outChannels + group - 1) / group
+        let packed = TensorStorage(uninitializedCount: groups * depth * group)
+        defer { withExtendedLifetime(packed) {} }
+        fovea_channel_vector_pack_weights(weight, Int32(k.outChannels), Int32(depth), packed.pointer)
+        let window = fovea_window(g)
+        func run(image n: Int, groups groupRange: Range<Int>, pixels: Range<Int>, padded: UnsafePointer<Float>) {
+            var window = window
+            var imageEpilogue = fovea_epilogue(
+                bias: epilogue.bias, scale: epilogue.scale, shift: epilogue.shift,
+                residual: epilogue.residual.map { $0 + n * outputSize },
+                floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
+            fovea_channel_vector_convolution(&window, padded, Int32(padding.height), Int32(padding.width), packed.pointer,
+                                             Int32(k.outChannels), Int32(groupRange.lowerBound), Int32(groupRange.upperBound),
+                                             Int32(pixels.lowerBound), Int32(pixels.upperBound), output + n * outputSize,
+                                             &imageEpilogue)
+        }
+
+        let threads = ThreadPool.shared.threadCount
+        if k.batch >= 2 * threads {
+            // Images taken in turn, each padded into its thread's buffer.
+            let buffers = (0..<threads).map { _ in TensorStorage(repeating: 0, count: padding.count) }
+            defer { withExtendedLifetime(buffers) {} }
+            ThreadPool.shared.parallelFor(k.batch) { n, thread in
+                let buffer = buffers[thread].pointer
+                padding.copy(input + n * inputSize, into: buffer)
+                run(image: n, groups: 0..<groups, pixels: 0..<plane, padded: buffer)
+            }
+        } else {
+            // Few images: the threads share each image's channel groups and runs of 6-pixel tiles.
+            let buffer = TensorStorage(repeating: 0, count: padding.count)
+            defer { withExtendedLifetime(buffer) {} }
+            let tiles = (plane + 5) / 6, runs = Swift.max(1, Swift.min(tiles, 4 * threads / Swift.min(groups, 4 * threads)))
+            for n in 0..<k.batch {
+                padding.copy(input + n * inputSize, into: buffer.pointer)
+                ThreadPool.shared.parallelFor(groups * runs) { item in
+                    let r = item % runs
+                    let pixels = Swift.min(plane, 6 * (tiles * r / runs))..<Swift.min(plane, 6 * (tiles * (r + 1) / runs))
+                    run(image: n, groups: (item / runs)..<(item / runs + 1), pixels: pixels, padded: buffer.pointer)
+                }
+            }
+        }
+    }
+}
+
+extension ConvolutionKernel {
+    /// Whether `forward` runs the channel-vector kernel (`ChannelVectorConvolution`).
+    public var runsOnChannelVectors: Bool { ChannelVectorConvolution(self) != nil }
+    /// Whether `forwardByChannelVectors` can run here at all (AVX2 + FMA, no groups).
+    public var canRunOnChannelVectors: Bool { ChannelVectorConvolution(anyShape: self) != nil }
+
+    /// The channel-vector kernel, whichever kernel `forward` would pick (tests and benchmarks
+    /// compare it with `forwardByUnfolding`), on any shape it can run. Requires `canRunOnChannelVectors`.
+    public func forwardByChannelVectors(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
+                                        output: UnsafeMutablePointer<Float>) {
+        guard let kernel = ChannelVectorConvolution(anyShape: self) else {
+            preconditionFailure("forwardByChannelVectors needs canRunOnChannelVectors")
+        }
+        kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
+    }
+}

@@ -1,0 +1,53 @@
+import FoveaCore
+import FoveaTestSupport
+import Testing
+
+/// The AVX2 channel-vector kernel (output channels in the lanes, any 1–6 pixels per tile) against
+/// the float64 definition: planes whose pixel count leaves every tile size from 1 to 6 last,
+/// output channels in whole and partial 16-lane groups, strides, dilation, asymmetric padding,
+/// a padded 1×1 window, and both ways of sharing the work (images in turn; one or few images by
+/// channel groups and runs of tiles).
+@Suite(.enabled(if: ConvolutionKernel(geometry: WindowGeometry(channels: 1, height: 3, width: 3, kernel: (3, 3)),
+                                      batch: 1, outChannels: 1, groups: 1).canRunOnChannelVectors, "needs AVX2 and FMA"))
+struct ChannelVectorConvolutionTests {
+    typealias Case = PanelConvolutionTests.Case
+
+    static let cases: [Case] = [
+        Case(batch: 4, channels: 32, out: 64, height: 15, width: 15, kernel: (3, 3)),                           // 169 = 28 · 6 + 1
+        Case(batch: 5, channels: 6, out: 16, height: 14, width: 14, kernel: (5, 5)),                            // 100 = 16 · 6 + 4
+        Case(batch: 4, channels: 5, out: 7, height: 8, width: 8, kernel: (3, 3), padding: (1, 1, 1, 1)),      // 7 of 16 lanes
+        Case(batch: 1, channels: 40, out: 33, height: 6, width: 7, kernel: (3, 3), padding: (1, 1, 1, 1)),    // 3 groups, one image
+        Case(batch: 2, channels: 4, out: 20, height: 9, width: 11, kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1)),  // 5 · 6
+        Case(batch: 3, channels: 6, out: 12, height: 12, width: 12, kernel: (3, 3), padding: (2, 2, 2, 2), dilation: (2, 2)),
+        Case(batch: 1, channels: 3, out: 16, height: 33, width: 35, kernel: (7, 7), stride: (2, 2), padding: (3, 3, 3, 3)),
+        Case(batch: 4, channels: 2, out: 17, height: 7, width: 24, kernel: (2, 3), padding: (0, 2, 1, 0)),    // 8 · 23 = 30 · 6 + 4
+        Case(batch: 2, channels: 7, out: 3, height: 5, width: 5, kernel: (1, 1), padding: (1, 1, 1, 1)),      // 49 = 8 · 6 + 1
+        Case(batch: 6, channels: 3, out: 32, height: 4, width: 5, kernel: (3, 3), stride: (1, 3), padding: (1, 1, 1, 1)),  // 8 = 6 + 2
+    ]
+
+    @Test(arguments: cases) func channelVectorsMatchTheDefinitionWithTheWholeEpilogue(c: Case) {
+        PanelConvolutionTests.expectMatchesTheDefinition(c) { kernel, x, w, epilogue, y in
+            #expect(kernel.canRunOnChannelVectors)
+            kernel.forwardByChannelVectors(input: x, weight: w, epilogue: epilogue, output: y)
+        }
+    }
+
+    /// Where `conv2d` picks it: batches of at least two images per thread, stride 1, whole
+    /// 16-channel groups, patches of 64 and more, output rows that are not whole 8-pixel vectors.
+    @Test func selectionPolicy() {
+        let threads = ThreadPool.shared.threadCount
+        func kernel(batch: Int = 2 * threads, channels: Int = 32, out: Int = 64, size: Int = 15, window: Int = 3,
+                    stride: Int = 1) -> ConvolutionKernel {
+            let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (window, window), stride: (stride, stride))
+            return ConvolutionKernel(geometry: g, batch: batch, outChannels: out, groups: 1)
+        }
+        #expect(kernel().runsOnChannelVectors)                                          // keras-cifar-cnn's 13×13
+        #expect(kernel().forwardKernelName == "channel vectors")
+        #expect(kernel(channels: 6, out: 16, size: 14, window: 5).runsOnChannelVectors)  // LeNet-5's 10×10
+        #expect(!kernel(size: 10).runsOnChannelVectors)                                  // 8×8 outputs
+        #expect(!kernel(channels: 3, out: 32, size: 32).runsOnChannelVectors)            // patch of 27
+        #expect(!kernel(out: 40).runsOnChannelVectors)                                   // 16 + 16 + 8 channels
+        #expect(!kernel(size: 29, stride: 2).runsOnChannelVectors)
+        #expect(!kernel(batch: 1).runsOnChannelVectors)
+    }
+}
