@@ -59,6 +59,18 @@ struct ChannelVectorConvolution {
         }
 
         let threads = ThreadPool.shared.threadCount
+        // Every load lands inside the padded planes (no vector runs past a row): without padding
+        // the input itself is the padded copy.
+        let unpadded = g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
+        if unpadded {
+            let tiles = (plane + 5) / 6
+            let runs = k.batch >= 2 * threads ? 1 : Swift.max(1, Swift.min(tiles, 4 * threads / Swift.min(groups, 4 * threads)))
+            return ThreadPool.shared.parallelFor(k.batch * groups * runs) { item in
+                let n = item / (groups * runs), group = item / runs % groups, r = item % runs
+                let pixels = Swift.min(plane, 6 * (tiles * r / runs))..<Swift.min(plane, 6 * (tiles * (r + 1) / runs))
+                run(image: n, groups: group..<(group + 1), pixels: pixels, padded: input + n * inputSize)
+            }
+        }
         if k.batch >= 2 * threads {
             // Images taken in turn, each padded into its thread's buffer.
             let buffers = (0..<threads).map { _ in TensorStorage(repeating: 0, count: padding.count) }

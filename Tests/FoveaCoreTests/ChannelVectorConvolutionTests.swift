@@ -5,8 +5,8 @@ import Testing
 /// The AVX2 channel-vector kernel (output channels in the lanes, any 1–6 pixels per tile) against
 /// the float64 definition: planes whose pixel count leaves every tile size from 1 to 6 last,
 /// output channels in whole and partial 16-lane groups, strides, dilation, asymmetric padding,
-/// a padded 1×1 window, and both ways of sharing the work (images in turn; one or few images by
-/// channel groups and runs of tiles).
+/// a padded 1×1 window, valid windows read from the input in place, and both ways of sharing the
+/// work (images in turn; one or few images by channel groups and runs of tiles).
 @Suite(.enabled(if: ConvolutionKernel(geometry: WindowGeometry(channels: 1, height: 3, width: 3, kernel: (3, 3)),
                                       batch: 1, outChannels: 1, groups: 1).canRunOnChannelVectors, "needs AVX2 and FMA"))
 struct ChannelVectorConvolutionTests {
@@ -23,6 +23,9 @@ struct ChannelVectorConvolutionTests {
         Case(batch: 4, channels: 2, out: 17, height: 7, width: 24, kernel: (2, 3), padding: (0, 2, 1, 0)),    // 8 · 23 = 30 · 6 + 4
         Case(batch: 2, channels: 7, out: 3, height: 5, width: 5, kernel: (1, 1), padding: (1, 1, 1, 1)),      // 49 = 8 · 6 + 1
         Case(batch: 6, channels: 3, out: 32, height: 4, width: 5, kernel: (3, 3), stride: (1, 3), padding: (1, 1, 1, 1)),  // 8 = 6 + 2
+        // Valid windows read the input in place: one image by groups and runs, and a batch.
+        Case(batch: 1, channels: 8, out: 32, height: 11, width: 9, kernel: (3, 3)),                            // 63 = 10 · 6 + 3
+        Case(batch: 2, channels: 5, out: 24, height: 6, width: 13, kernel: (2, 4), dilation: (2, 3)),
     ]
 
     @Test(arguments: cases) func channelVectorsMatchTheDefinitionWithTheWholeEpilogue(c: Case) {
