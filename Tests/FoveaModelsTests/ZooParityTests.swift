@@ -7,7 +7,14 @@ import Testing
 /// and shapes, the same eval-mode logits for the same weights and input, and — for models without
 /// dropout — the same train-mode logits and BatchNorm running statistics after one forward.
 /// Large models: release builds only (`swift test -c release`).
+///
+/// Train-mode checks allow 3e-4 of the peak, eval mode 1e-4: batch statistics carry every layer's
+/// rounding on to the next, and Winograd F(4×4, 3×3) (3×3 stride-1 layers on planes 16 and more
+/// wide) rounds 4–5× more than direct sums. DenseNet-121's train-mode logits are off by 1.0–1.2e-4
+/// with it and 2.6e-5 without (FOVEA_WINOGRAD_4X4=0); PyTorch's own float32 run is off by 2.5e-5.
 @Suite struct ZooParityTests {
+    static let trainModeTolerance = 3e-4
+
     static let folder = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("zoo").path
 
     struct Reference: Decodable {
@@ -40,10 +47,10 @@ import Testing
         #expect(error < 1e-4, "\(testCase.fixture) eval logits: relative error \(error)")
         if let trainLogits = reference.train_logits, let running = reference.running_after {
             let train = try withoutGradients { try model.forward(input, .training(RandomSource(seed: 0))) }
-            #expect(peakRelativeError(train.scalars, trainLogits) < 1e-4, "\(testCase.fixture) train-mode logits")
+            #expect(peakRelativeError(train.scalars, trainLogits) < Self.trainModeTolerance, "\(testCase.fixture) train-mode logits")
             let after = model.stateDict()
             for (key, expected) in running {
-                #expect(peakRelativeError(after[key]!.scalars, expected) < 1e-4, "\(testCase.fixture) \(key) \(after[key]!.scalars.prefix(4)) vs \(expected.prefix(4))")
+                #expect(peakRelativeError(after[key]!.scalars, expected) < Self.trainModeTolerance, "\(testCase.fixture) \(key) \(after[key]!.scalars.prefix(4)) vs \(expected.prefix(4))")
             }
         }
     }
