@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Layering (see DESIGN.md): fovea (CLI) → FoveaTrain → FoveaModels, FoveaData → FoveaNN → FoveaCore → CBLAS, CKernels.
+// Layering (see DESIGN.md): fovea (CLI) → FoveaTrain → FoveaModels, FoveaData → FoveaNN → FoveaCore → CKernels (which loads OpenBLAS).
 // A module imports only modules below it.
 let package = Package(
     name: "Fovea",
@@ -17,15 +17,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // OpenBLAS on Linux (apt: libopenblas-dev); Apple platforms use Accelerate instead.
-        .systemLibrary(
-            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]),
-        // Convolution micro-kernels in C: AVX2/FMA per function, chosen at run time (no unsafe flags).
-        .target(name: "CKernels", path: "Sources/CKernels"),
-        .target(
-            name: "FoveaCore",
-            dependencies: ["CKernels", .target(name: "CBLAS", condition: .when(platforms: [.linux]))]),
+        // Convolution micro-kernels in C: AVX2/FMA and AVX-512 per function, chosen at run time (no
+        // unsafe flags); on Linux also the loader of OpenBLAS (apt: libopenblas0, or libopenblas-dev),
+        // which Fovea opens itself to choose its kernels (blas_loader.c). Apple platforms use Accelerate.
+        .target(name: "CKernels", path: "Sources/CKernels",
+                linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        .target(name: "FoveaCore", dependencies: ["CKernels"]),
         .target(name: "FoveaNN", dependencies: ["FoveaCore"]),
         // zlib for gzip'd datasets (apt: zlib1g-dev, which libpng-dev pulls in; part of Apple's SDKs).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),

@@ -10,6 +10,8 @@
 // Compiles one function for AVX2 + FMA whatever the target flags; only called after the
 // run-time check in fovea_panel_convolution_available().
 #define FOVEA_AVX2 __attribute__((target("avx2,fma")))
+// The same for AVX-512 (foundation only), after fovea_wide_tiles_available().
+#define FOVEA_AVX512 __attribute__((target("avx512f")))
 #endif
 
 /// Depth (K) per block of the multiply: a 256 × 16 panel block is 16 KB, within L1 with the weights it meets.
@@ -19,6 +21,16 @@ enum { FOVEA_DEPTH_BLOCK = 256 };
 /// product[6 × 16] (row stride 16) = (accumulate ? product : 0) + a[6 × depth] · b[depth × 16],
 /// with row r of `a` at a + r·lda.
 FOVEA_AVX2 void fovea_tile_multiply(int depth, const float *a, size_t lda, const float *b, float *product, int accumulate);
+
+/// Rows of the AVX-512 tile: two of the AVX2 kernel's tiles, so the product buffer's layout is the same.
+enum { FOVEA_WIDE_TILE_ROWS = 2 * FOVEA_TILE_ROWS };
+
+/// Whether the CPU has AVX-512 and FOVEA_AVX512 is not "0" (read once).
+int fovea_wide_tiles_available(void);
+
+/// fovea_tile_multiply for FOVEA_WIDE_TILE_ROWS rows, in 512-bit vectors.
+FOVEA_AVX512 void fovea_wide_tile_multiply(int depth, const float *a, size_t lda, const float *b, float *product,
+                                           int accumulate);
 
 /// Writes the panel of output columns [first, first + count) as a depth-major [K × 16] matrix:
 /// the im2col of those pixels, zero in padding and in columns past `count`.

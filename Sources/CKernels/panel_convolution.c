@@ -25,6 +25,7 @@ FOVEA_AVX2 void fovea_panel_convolution(const fovea_window *window, const float 
     float *tail = whole_tiles < tiles ? calloc((size_t)FOVEA_TILE_ROWS * depth, sizeof(float)) : NULL;
     if (!panel || !product || (whole_tiles < tiles && !tail)) abort();   // as Swift's allocations: out of memory is fatal
     const float *first_weights = weights + (size_t)first_row * depth;
+    const int wide = fovea_wide_tiles_available();
     if (tail) memcpy(tail, first_weights + (size_t)whole_tiles * FOVEA_TILE_ROWS * depth,
                      (size_t)(rows - whole_tiles * FOVEA_TILE_ROWS) * depth * sizeof(float));
 
@@ -35,7 +36,13 @@ FOVEA_AVX2 void fovea_panel_convolution(const fovea_window *window, const float 
         fovea_unfold_panel(window, input, input_image_stride, first, count, panel);
         for (int k = 0; k < depth; k += FOVEA_DEPTH_BLOCK) {
             const int block = depth - k < FOVEA_DEPTH_BLOCK ? depth - k : FOVEA_DEPTH_BLOCK;
-            for (int t = 0; t < tiles; t++)
+            int t = 0;
+            // Pairs of whole tiles as one AVX-512 tile where the CPU has it.
+            if (wide) for (; t + 1 < whole_tiles; t += 2)
+                fovea_wide_tile_multiply(block, first_weights + (size_t)t * FOVEA_TILE_ROWS * depth + k, depth,
+                                         panel + (size_t)k * FOVEA_PANEL_COLUMNS,
+                                         product + (size_t)t * FOVEA_TILE_ROWS * FOVEA_PANEL_COLUMNS, k > 0);
+            for (; t < tiles; t++)
                 fovea_tile_multiply(block, (t < whole_tiles ? first_weights + (size_t)t * FOVEA_TILE_ROWS * depth : tail) + k, depth,
                                     panel + (size_t)k * FOVEA_PANEL_COLUMNS,
                                     product + (size_t)t * FOVEA_TILE_ROWS * FOVEA_PANEL_COLUMNS, k > 0);

@@ -1,8 +1,6 @@
 import CKernels
 #if canImport(Accelerate)
 import Accelerate
-#elseif canImport(CBLAS)
-import CBLAS
 #endif
 
 /// C = alpha · op(A) · op(B) + beta · C, row-major, single precision.
@@ -41,10 +39,9 @@ public func gemm(transposeA: Bool = false, transposeB: Bool = false,
     if n == 1 {
         // c[:, 0] = alpha · op(A) · b[:, 0] + beta · c[:, 0]; b's column has stride ldb (or 1 if transposed).
         func rows(_ r: Range<Int>) {
-            cblas_sgemv(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
-                        Int32(transposeA ? k : r.count), Int32(transposeA ? r.count : k), alpha,
-                        a + (transposeA ? r.lowerBound : r.lowerBound * lda), Int32(lda),
-                        b, Int32(transposeB ? 1 : ldb), beta, c + r.lowerBound * ldc, Int32(ldc))
+            sgemv(transpose: transposeA, m: transposeA ? k : r.count, n: transposeA ? r.count : k, alpha: alpha,
+                  a: a + (transposeA ? r.lowerBound : r.lowerBound * lda), lda: lda,
+                  x: b, incx: transposeB ? 1 : ldb, beta: beta, y: c + r.lowerBound * ldc, incy: ldc)
         }
         if sharedOut { ThreadPool.shared.parallelRanges(m, minimumPerChunk: 16, rows) } else { rows(0..<m) }
         return
@@ -52,10 +49,9 @@ public func gemm(transposeA: Bool = false, transposeB: Bool = false,
     if m == 1 {
         // c[0, :] = alpha · a[0, :] · op(B) + beta · c[0, :], as op(B)ᵀ · aᵀ.
         func columns(_ r: Range<Int>) {
-            cblas_sgemv(CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans,
-                        Int32(transposeB ? r.count : k), Int32(transposeB ? k : r.count), alpha,
-                        b + (transposeB ? r.lowerBound * ldb : r.lowerBound), Int32(ldb),
-                        a, Int32(transposeA ? lda : 1), beta, c + r.lowerBound, 1)
+            sgemv(transpose: !transposeB, m: transposeB ? r.count : k, n: transposeB ? k : r.count, alpha: alpha,
+                  a: b + (transposeB ? r.lowerBound * ldb : r.lowerBound), lda: ldb,
+                  x: a, incx: transposeA ? lda : 1, beta: beta, y: c + r.lowerBound, incy: 1)
         }
         if sharedOut { ThreadPool.shared.parallelRanges(n, minimumPerChunk: 16, columns) } else { columns(0..<n) }
         return
@@ -98,22 +94,47 @@ public func sgemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n:
                   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                   beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
     BLASThreading.configureOnce
-    cblas_sgemm(CblasRowMajor,
-                transposeA ? CblasTrans : CblasNoTrans,
-                transposeB ? CblasTrans : CblasNoTrans,
+    #if canImport(Accelerate)
+    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    #else
+    fovea_blas_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
+                     beta, c, Int32(ldc))
+    #endif
+}
+
+/// y = alpha · op(A) · x + beta · y, A row-major m × n (op(A) = Aᵀ when `transpose`).
+func sgemv(transpose: Bool, m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+           x: UnsafePointer<Float>, incx: Int, beta: Float, y: UnsafeMutablePointer<Float>, incy: Int) {
+    #if canImport(Accelerate)
+    cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda),
+                x, Int32(incx), beta, y, Int32(incy))
+    #else
+    fovea_blas_sgemv(transpose ? 1 : 0, Int32(m), Int32(n), alpha, a, Int32(lda), x, Int32(incx), beta, y, Int32(incy))
+    #endif
 }
 
 /// Matrix-vector products of at least this many matrix elements (256 KB) are split between threads.
 let threadedVectorProduct = 1 << 16
 
-enum BLASThreading {
-    /// OpenBLAS would start its own threads and fight our pool for the two cores.
+public enum BLASThreading {
+    /// Loads OpenBLAS on Linux (single-threaded: its threads would fight our pool for the cores;
+    /// see blas_loader.c for why Fovea loads it itself). Without it nothing can multiply: a fatal
+    /// error that says what to install.
     static let configureOnce: Void = {
-        #if !canImport(Accelerate) && canImport(CBLAS)
-        openblas_set_num_threads(1)
+        #if !canImport(Accelerate)
+        if let message = fovea_blas_load() { fatalError(String(cString: message)) }
         #endif
     }()
+
+    /// The kernel family the BLAS runs (OpenBLAS's name for it; "Accelerate" on Apple).
+    public static var core: String {
+        #if canImport(Accelerate)
+        return "Accelerate"
+        #else
+        return String(cString: fovea_blas_core())
+        #endif
+    }
 }
 
 /// A naive triple loop, the reference `gemm` is tested against.

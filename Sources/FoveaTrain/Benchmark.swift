@@ -22,6 +22,8 @@ public struct BenchmarkResult: Codable, Sendable {
     public let inferImagesPerSecond: Double
     public let inferLatencyMsBatch1: Double
     public let peakRssMb: Double
+    /// The BLAS kernels that ran (OpenBLAS's core name, e.g. "SkylakeX"; "Accelerate" on Apple).
+    public let blasCore: String
 
     enum CodingKeys: String, CodingKey {
         case model, batch, threads, classes, params
@@ -29,6 +31,7 @@ public struct BenchmarkResult: Codable, Sendable {
         case inputShape = "input_shape"
         case trainImagesPerSecond = "train_images_per_second", inferImagesPerSecond = "infer_images_per_second"
         case inferLatencyMsBatch1 = "infer_latency_ms_batch1", peakRssMb = "peak_rss_mb"
+        case blasCore = "blas_core"
     }
 }
 
@@ -67,7 +70,8 @@ public enum Benchmark {
                                classes: classes, params: model.parameterCount,
                                forwardFlops: 2 * (try ModelSummary(of: model, inputShape: inputShape).multiplyAccumulates),
                                trainImagesPerSecond: inferOnly ? 0 : Double(batch) / train, inferImagesPerSecond: trainOnly ? 0 : Double(batch) / infer,
-                               inferLatencyMsBatch1: latency * 1000, peakRssMb: peakResidentMegabytes())
+                               inferLatencyMsBatch1: latency * 1000, peakRssMb: peakResidentMegabytes(),
+                               blasCore: BLASThreading.core)
     }
 
     /// Median seconds per call: 3 warm-up calls, then `repeats` windows of about `seconds` each.

@@ -33,9 +33,9 @@ struct Bench: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
         } else {
-            print(String(format: "%@  batch %d, %d threads: train %.1f img/s, inference %.1f img/s, batch-1 latency %.3f ms, peak RSS %.0f MB",
+            print(String(format: "%@  batch %d, %d threads: train %.1f img/s, inference %.1f img/s, batch-1 latency %.3f ms, peak RSS %.0f MB, BLAS %@",
                          result.model, result.batch, result.threads, result.trainImagesPerSecond, result.inferImagesPerSecond,
-                         result.inferLatencyMsBatch1, result.peakRssMb))
+                         result.inferLatencyMsBatch1, result.peakRssMb, result.blasCore))
         }
     }
 }

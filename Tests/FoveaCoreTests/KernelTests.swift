@@ -1,3 +1,4 @@
+import Foundation
 import FoveaCore
 import FoveaTestSupport
 import Testing
@@ -27,6 +28,27 @@ import Testing
                         "\(m)×\(n)×\(k), beta \(beta)")
             }
         }
+    }
+
+    /// Fovea loads OpenBLAS itself so it can name the kernels: on a CPU with AVX-512 and no
+    /// OPENBLAS_CORETYPE, SkylakeX (Debian's 0.3.21 falls back to Prescott's SSE3 kernels on Xeons
+    /// newer than it); a core the user named is kept.
+    @Test func openBLASRunsTheKernelsThisCPUCanRun() throws {
+        let one = Tensor(repeating: 1, shape: [4])
+        var out: [Float] = [0]
+        gemm(m: 1, n: 1, k: 4, a: one.pointer, lda: 4, b: one.pointer, ldb: 1, c: &out, ldc: 1)
+        #expect(out == [4])
+        let core = BLASThreading.core
+        #expect(core != "none" && !core.isEmpty)
+        #if os(Linux)
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
+            .first { $0.hasPrefix("flags") }.map { Set($0.split(separator: " ").map(String.init)) } ?? []
+        if let named = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] {
+            #expect(core.lowercased() == named.lowercased())
+        } else if ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"].allSatisfy(flags.contains) {
+            #expect(core == "SkylakeX")
+        }
+        #endif
     }
 
     /// C += A · Bᵀ (the weight gradient's product) on shapes that take the AVX2 row products

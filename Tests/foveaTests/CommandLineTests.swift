@@ -229,6 +229,7 @@ import Testing
         }
         // LeNet-5 (this zoo's variant) does 416,520 multiply-accumulates per 28×28 image.
         #expect(json["forward_flops"] as? Int == 2 * 416_520)
+        #expect(!(json["blas_core"] as? String ?? "none").isEmpty && json["blas_core"] as? String != "none")
         #expect(try run(["bench", "lenet5", "--batch", "0"]).status != 0)
     }
 

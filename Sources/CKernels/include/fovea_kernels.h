@@ -40,6 +40,19 @@ typedef struct {
 /// instead of fresh mmaps, and up to `trim_threshold` bytes of free heap stay mapped.
 void fovea_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold);
 
+#if defined(__linux__)
+/// Loads OpenBLAS (once; see blas_loader.c for why Fovea loads it itself): NULL when loaded,
+/// else a message that says what is missing.
+const char *fovea_blas_load(void);
+/// The kernel family OpenBLAS chose ("SkylakeX", "Haswell", "Zen", …), or "none".
+const char *fovea_blas_core(void);
+/// cblas_sgemm / cblas_sgemv, row-major; only after fovea_blas_load() returned NULL.
+void fovea_blas_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
+                      const float *b, int ldb, float beta, float *c, int ldc);
+void fovea_blas_sgemv(int transpose, int m, int n, float alpha, const float *a, int lda, const float *x, int incx,
+                      float beta, float *y, int incy);
+#endif
+
 /// 1 when this CPU runs the AVX2/FMA kernels.
 int fovea_panel_convolution_available(void);
 
