@@ -59,6 +59,53 @@ void direct_tile_columns(const int R, int columns, int depth, const int *offsets
                      first_row, output, plane, e);
 }
 
+/// The AVX-512 tile: output channels [R] × 16 pixels of one output row in one 512-bit vector
+/// each, R ≤ 16 (16 accumulators of 32 registers), the last `columns` < 16 lanes stored under a
+/// mask (AVX-512's masked stores cost what plain ones do). Loads read whole vectors, as above.
+static inline __attribute__((always_inline, target("avx512f")))
+void direct_tile_wide(const int R, int columns, int depth, const int *offsets, const float *weights, const float *pixels,
+                      int first_row, float *output, size_t plane, const fovea_epilogue *e) {
+    __m512 acc[16];
+    for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
+    const float *w = weights + (size_t)first_row * depth;
+    for (int d = 0; d < depth; d++) {
+        const __m512 b = _mm512_loadu_ps(pixels + offsets[d]);
+        for (int r = 0; r < R; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(w[(size_t)r * depth + d]), b, acc[r]);
+    }
+    const __mmask16 mask = (__mmask16)((1u << columns) - 1);
+    const __m512 lo = _mm512_set1_ps(e->floor), hi = _mm512_set1_ps(e->ceiling);
+    for (int r = 0; r < R; r++) {
+        const int o = first_row + r;
+        const __m512 bias = _mm512_set1_ps(e->bias ? e->bias[o] : 0), scale = _mm512_set1_ps(e->scale ? e->scale[o] : 1);
+        const __m512 shift = _mm512_set1_ps(e->shift ? e->shift[o] : 0);
+        __m512 y = _mm512_fmadd_ps(_mm512_add_ps(acc[r], bias), scale, shift);
+        if (e->residual) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(mask, e->residual + (size_t)o * plane));
+        // max/min return their second operand when either is NaN: the value goes second so NaN passes.
+        y = _mm512_min_ps(hi, _mm512_max_ps(lo, y));
+        _mm512_mask_storeu_ps(output + (size_t)o * plane, mask, y);
+    }
+}
+
+/// A strip of 9–16 pixels through every output channel in AVX-512 tiles of at most 16 rows,
+/// the rows shared evenly between the tiles (32 channels: two of 16; 20: two of 10).
+static __attribute__((target("avx512f")))
+void direct_strip_wide(int columns, int out_channels, int depth, const int *offsets, const float *weights,
+                       const float *pixels, float *output, size_t plane, const fovea_epilogue *e) {
+    const int tiles = (out_channels + 15) / 16;
+    for (int t = 0, o = 0; t < tiles; t++) {
+        const int rows = (out_channels - o + (tiles - t) - 1) / (tiles - t);
+#define FOVEA_WIDE_CASE(R) case R: direct_tile_wide(R, columns, depth, offsets, weights, pixels, o, output, plane, e); break;
+        switch (rows) {
+        FOVEA_WIDE_CASE(16) FOVEA_WIDE_CASE(15) FOVEA_WIDE_CASE(14) FOVEA_WIDE_CASE(13) FOVEA_WIDE_CASE(12)
+        FOVEA_WIDE_CASE(11) FOVEA_WIDE_CASE(10) FOVEA_WIDE_CASE(9) FOVEA_WIDE_CASE(8) FOVEA_WIDE_CASE(7)
+        FOVEA_WIDE_CASE(6) FOVEA_WIDE_CASE(5) FOVEA_WIDE_CASE(4) FOVEA_WIDE_CASE(3) FOVEA_WIDE_CASE(2)
+        default: direct_tile_wide(1, columns, depth, offsets, weights, pixels, o, output, plane, e); break;
+        }
+#undef FOVEA_WIDE_CASE
+        o += rows;
+    }
+}
+
 /// Rows per tile: 6 where possible, but never a tile of 1–3 rows (too few independent sums to
 /// hide the FMA latency): the last 7–9 rows split as 4 + 3, 4 + 4 or 5 + 4.
 static int tile_height(int remaining) {
@@ -89,6 +136,7 @@ FOVEA_AVX2 void fovea_direct_convolution(const fovea_window *g, const float *pad
                 offsets[d] = (c * padded_height + i * g->dilation_height) * padded_width + phase_start[column % s] + column / s;
             }
     const size_t plane = (size_t)g->output_height * g->output_width;
+    const int wide = fovea_wide_tiles_available();
     for (int y = first_y; y < end_y; y++) {
         const float *row = padded + (size_t)y * g->stride_height * padded_width;
         float *target = output + (size_t)y * g->output_width;
@@ -107,6 +155,10 @@ FOVEA_AVX2 void fovea_direct_convolution(const fovea_window *g, const float *pad
             const int columns = width - x < 16 ? width - x : 16;
             fovea_epilogue at = *e;
             if (at.residual) at.residual += x;
+            if (wide && columns > 8) {
+                direct_strip_wide(columns, out_channels, depth, offsets, weights, row + x, target + x, plane, &at);
+                continue;
+            }
             for (int o = 0; o < out_channels;) {
                 const int rows = tile_height(out_channels - o);
                 switch (rows) {

@@ -23,6 +23,8 @@ struct DirectConvolutionTests {
         Case(batch: 3, channels: 2, out: 1, height: 6, width: 30, kernel: (3, 3)),                               // strips at 0 and 12
         Case(batch: 1, channels: 16, out: 16, height: 32, width: 32, kernel: (3, 3), padding: (1, 1, 1, 1)),  // one image, by rows
         Case(batch: 2, channels: 7, out: 3, height: 5, width: 5, kernel: (1, 1), padding: (1, 1, 1, 1)),     // 1×1 with padding
+        // AVX-512 (where the CPU has it): 33 channels as three tiles of 11 rows, 13 lanes stored under a mask.
+        Case(batch: 2, channels: 6, out: 33, height: 5, width: 13, kernel: (3, 3), padding: (1, 1, 1, 1)),
         // Strided: rows split into column phases (odd and even padded widths, left padding odd,
         // even and none), masked rows and a strip moved left, strides 2–4, dilation.
         Case(batch: 2, channels: 5, out: 7, height: 9, width: 13, kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1)),
