@@ -81,13 +81,79 @@ void accumulate(int rows_a, const float *a, size_t lda, int rows_b, const float 
     }
 }
 
+// The same tiles in 512-bit vectors on AVX-512 CPUs, 16 floats of a row per step (convolution-bench
+// direct-weight-gradients on the Xeon: SimpleCNN's block 1 4.9–5.6 → 3.6–4.2 ms). A 4 × 6 tile
+// (24 accumulators) ran 1.5× slower than AVX2: clang spilled.
+
+static inline __attribute__((always_inline, target("avx512f")))
+void tile_wide(const int R, const int Q, const float *a, size_t lda, const float *const *b, int width, float *c, size_t ldc) {
+    __m512 acc[4][3];
+    for (int i = 0; i < R; i++) for (int j = 0; j < Q; j++) acc[i][j] = _mm512_setzero_ps();
+    const int whole = width & ~15;
+    for (int v = 0; v < whole; v += 16) {
+        __m512 bv[3];
+        for (int j = 0; j < Q; j++) bv[j] = _mm512_loadu_ps(b[j] + v);
+        for (int i = 0; i < R; i++) {
+            const __m512 av = _mm512_loadu_ps(a + i * lda + v);
+            for (int j = 0; j < Q; j++) acc[i][j] = _mm512_fmadd_ps(av, bv[j], acc[i][j]);
+        }
+    }
+    if (whole < width) {
+        const __mmask16 mask = (__mmask16)((1u << (width - whole)) - 1);
+        __m512 bv[3];
+        for (int j = 0; j < Q; j++) bv[j] = _mm512_maskz_loadu_ps(mask, b[j] + whole);
+        for (int i = 0; i < R; i++) {
+            const __m512 av = _mm512_maskz_loadu_ps(mask, a + i * lda + whole);
+            for (int j = 0; j < Q; j++) acc[i][j] = _mm512_fmadd_ps(av, bv[j], acc[i][j]);
+        }
+    }
+    for (int i = 0; i < R; i++) for (int j = 0; j < Q; j++) c[i * ldc + j] += _mm512_reduce_add_ps(acc[i][j]);
+}
+
+static inline __attribute__((always_inline, target("avx512f")))
+void tile_row_wide(const int R, const float *a, size_t lda, int rows_b, const float *b, size_t ldb, const size_t *offsets,
+                   size_t start, int width, float *c, size_t ldc) {
+    for (int j = 0; j < rows_b; j += 3) {
+        const float *rows[3];
+        for (int q = 0; q < 3 && j + q < rows_b; q++) rows[q] = b + (offsets ? offsets[j + q] : (size_t)(j + q) * ldb) + start;
+        switch (rows_b - j) {
+        case 1: tile_wide(R, 1, a, lda, rows, width, c + j, ldc); break;
+        case 2: tile_wide(R, 2, a, lda, rows, width, c + j, ldc); break;
+        default: tile_wide(R, 3, a, lda, rows, width, c + j, ldc); break;
+        }
+    }
+}
+
+static __attribute__((target("avx512f")))
+void accumulate_wide(int rows_a, const float *a, size_t lda, int rows_b, const float *b, size_t ldb, const size_t *offsets,
+                     size_t width, float *c, size_t ldc) {
+    for (size_t start = 0; start < width; start += WIDTH_BLOCK) {
+        const int block = (int)(width - start < WIDTH_BLOCK ? width - start : WIDTH_BLOCK);
+        for (int first_b = 0; first_b < rows_b; first_b += B_ROWS_BLOCK) {
+            const int count_b = rows_b - first_b < B_ROWS_BLOCK ? rows_b - first_b : B_ROWS_BLOCK;
+            const float *ab = a + start, *bb = offsets ? b : b + first_b * ldb;
+            const size_t *ob = offsets ? offsets + first_b : NULL;
+            float *cb = c + first_b;
+            int i = 0;
+            for (; i + 4 <= rows_a; i += 4) tile_row_wide(4, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc);
+            switch (rows_a - i) {
+            case 3: tile_row_wide(3, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc); break;
+            case 2: tile_row_wide(2, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc); break;
+            case 1: tile_row_wide(1, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc); break;
+            }
+        }
+    }
+}
+
 FOVEA_AVX2 void fovea_accumulate_row_products(int rows_a, const float *a, size_t lda, int rows_b, const float *b, size_t ldb,
                                               size_t width, float *c, size_t ldc) {
+    if (fovea_wide_tiles_available()) return accumulate_wide(rows_a, a, lda, rows_b, b, ldb, NULL, width, c, ldc);
     accumulate(rows_a, a, lda, rows_b, b, ldb, NULL, width, c, ldc);
 }
 
 FOVEA_AVX2 void fovea_accumulate_offset_row_products(int rows_a, const float *a, size_t lda, int rows_b, const float *b,
                                                      const size_t *b_offsets, size_t width, float *c, size_t ldc) {
+    if (fovea_wide_tiles_available()) return accumulate_wide(rows_a, a, lda, rows_b, b, 0, b_offsets, width, c, ldc);
     accumulate(rows_a, a, lda, rows_b, b, 0, b_offsets, width, c, ldc);
 }
 
