@@ -15,8 +15,6 @@ import statistics
 import subprocess
 import time
 
-# OpenBLAS SGEMM 2048³ on this machine kind, 2 threads (numpy, OPENBLAS_CORETYPE unset): BENCHMARKS.md.
-PEAK_GFLOPS = 154.0
 # Issue 6's training targets (Fovea / PyTorch).
 TARGETS = {"lenet5": 3.0, "keras-cifar-cnn": 3.0, "simplecnn": 2.0, "resnet20": 2.0, "mobilenet_v2": 2.0,
            "resnet18": 1.3, "resnet-seed": 1.3}
@@ -40,6 +38,35 @@ def wait_for_idle(limit=30):
         pass
 
 
+PEAK_SCRIPT = """
+import time, numpy as np
+a = np.random.rand(2048, 2048).astype(np.float32); b = np.random.rand(2048, 2048).astype(np.float32)
+a @ b
+best = min((lambda t: (a @ b, time.perf_counter() - t)[1])(time.perf_counter()) for _ in range(5))
+print(2 * 2048 ** 3 / best / 1e9)
+"""
+
+
+def cpu_description():
+    fields = {}
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+    flags = set(fields.get("flags", "").split())
+    vector = "AVX-512" if "avx512f" in flags else ("AVX2 + FMA" if "avx2" in flags else "no AVX2")
+    return (f"{fields.get('model name', '?')} (family {fields.get('cpu family', '?')} model {fields.get('model', '?')}), "
+            f"{vector}, {os.cpu_count()} CPUs")
+
+
+def measured_peak(threads, env):
+    """SGEMM 2048³ through numpy's OpenBLAS with `threads` threads: the reference peak of this machine."""
+    wait_for_idle()
+    out = subprocess.run(["python3", "-c", PEAK_SCRIPT], env=dict(env, OPENBLAS_NUM_THREADS=str(threads)),
+                         check=True, capture_output=True, text=True).stdout
+    return float(out.strip().splitlines()[-1])
+
+
 def run_json(command, env):
     wait_for_idle()
     out = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
@@ -56,6 +83,8 @@ def main():
     env = dict(os.environ)
     env.pop("OPENBLAS_CORETYPE", None)
     subprocess.run(["swift", "build", "-c", "release", "--product", "fovea"], env=env, check=True)
+    peak = measured_peak(args.threads, env)
+    blas_core = None
     rows, flops, rounds = [], [], []
     for item in args.models.split(","):
         model, batch = item.split(":")
@@ -71,11 +100,14 @@ def main():
         rounds.append((model, [(f["train_images_per_second"], t["train_images_per_second"]) for f, t in zip(fovea, torch)],
                        [(f["infer_images_per_second"], t["ort_infer_images_per_second"]) for f, t in zip(fovea, torch)]))
         flops.append(fovea[0]["forward_flops"])
+        blas_core = fovea[0].get("blas_core", blas_core)
         rows.append((model, batch, med(fovea, "train_images_per_second"), med(torch, "train_images_per_second"),
                      med(fovea, "infer_images_per_second"), med(torch, "infer_images_per_second"),
                      med(fovea, "infer_latency_ms_batch1"), med(torch, "infer_latency_ms_batch1"),
                      med(fovea, "peak_rss_mb"), med(torch, "peak_rss_mb"),
                      med(torch, "ort_infer_images_per_second"), med(torch, "ort_infer_latency_ms_batch1")))
+    print(f"\nMachine: {cpu_description()}; Fovea's OpenBLAS kernels: {blas_core}; SGEMM 2048³ peak (numpy, "
+          f"{args.threads} threads): {peak:.0f} GFLOP/s")
     print(f"\n{args.threads} threads, median of {args.rounds} alternating rounds, each round a median of 5 timed windows\n")
     print("| model | batch | train img/s Fovea | PyTorch | ratio | infer img/s Fovea | PyTorch | ratio "
           "| batch-1 ms Fovea | PyTorch | peak RSS MB Fovea | PyTorch |")
@@ -95,7 +127,7 @@ def main():
     for m, train, infer in rounds:
         print(f"| {m} | " + ", ".join(f"{a:.0f} / {b:.0f}" for a, b in train) + " | "
               + ", ".join(f"{a:.0f} / {b:.0f}" for a, b in infer) + " |")
-    print(f"\nAchieved arithmetic rate (training = 3 × forward FLOPs per image) against the {PEAK_GFLOPS:.0f} GFLOP/s "
+    print(f"\nAchieved arithmetic rate (training = 3 × forward FLOPs per image) against the {peak:.0f} GFLOP/s "
           "SGEMM peak, and what the training target would need\n")
     print("| model | forward MFLOP/img | train GFLOP/s Fovea (% of peak) | PyTorch (% of peak) | target | "
           "target needs GFLOP/s (% of peak) |")
@@ -103,8 +135,8 @@ def main():
     for (m, b, ft, pt, *_), f in zip(rows, flops):
         g = lambda ips: ips * 3 * f / 1e9
         need = TARGETS.get(m, 1.0) * g(pt)
-        print(f"| {m} | {f / 1e6:.1f} | {g(ft):.0f} ({100 * g(ft) / PEAK_GFLOPS:.0f} %) | {g(pt):.0f} "
-              f"({100 * g(pt) / PEAK_GFLOPS:.0f} %) | {TARGETS.get(m, 1.0):.1f}× | {need:.0f} ({100 * need / PEAK_GFLOPS:.0f} %) |")
+        print(f"| {m} | {f / 1e6:.1f} | {g(ft):.0f} ({100 * g(ft) / peak:.0f} %) | {g(pt):.0f} "
+              f"({100 * g(pt) / peak:.0f} %) | {TARGETS.get(m, 1.0):.1f}× | {need:.0f} ({100 * need / peak:.0f} %) |")
 
 
 if __name__ == "__main__":

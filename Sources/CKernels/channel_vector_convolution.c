@@ -59,6 +59,50 @@ void channel_tile(const int P, int depth, const int *offsets, const float *weigh
     }
 }
 
+/// The AVX-512 tile: the sixteen channels in one 512-bit vector × P ≤ 12 pixels, one weight
+/// load and P broadcasts per patch element; the epilogue and stores as above.
+static inline __attribute__((always_inline, target("avx512f")))
+void channel_tile_wide(const int P, int depth, const int *offsets, const float *weights, const float *const *bases,
+                       const size_t *pixels, int lanes, const float *affine, float *output, size_t plane,
+                       const fovea_epilogue *e) {
+    __m512 acc[12];
+    const float *b[12];
+    for (int p = 0; p < P; p++) acc[p] = _mm512_setzero_ps(), b[p] = bases[p];
+    for (int d = 0; d < depth; d++) {
+        const __m512 w = _mm512_loadu_ps(weights + (size_t)d * FOVEA_CHANNEL_GROUP);   // packed is 32-byte aligned only
+        const int at = offsets[d];
+        for (int p = 0; p < P; p++) acc[p] = _mm512_fmadd_ps(_mm512_set1_ps(b[p][at]), w, acc[p]);
+    }
+    float y[12][FOVEA_CHANNEL_GROUP] __attribute__((aligned(64)));
+    for (int p = 0; p < P; p++)
+        _mm512_store_ps(y[p], _mm512_fmadd_ps(_mm512_add_ps(acc[p], _mm512_load_ps(affine)), _mm512_load_ps(affine + 16),
+                                              _mm512_load_ps(affine + 32)));
+    const float lo = e->floor, hi = e->ceiling;
+    for (int lane = 0; lane < lanes; lane++) {
+        float *target = output + (size_t)lane * plane;
+        const float *residual = e->residual ? e->residual + (size_t)lane * plane : NULL;
+        for (int p = 0; p < P; p++) {
+            float value = y[p][lane];
+            if (residual) value += residual[pixels[p]];
+            target[pixels[p]] = value < lo ? lo : (value > hi ? hi : value);
+        }
+    }
+}
+
+/// Runs of up to 12 pixels through the AVX-512 tile.
+static __attribute__((target("avx512f")))
+void channel_tiles_wide(int count, int depth, const int *offsets, const float *weights, const float *const *bases,
+                        const size_t *pixels, int lanes, const float *affine, float *output, size_t plane,
+                        const fovea_epilogue *e) {
+#define FOVEA_WIDE_CASE(P) case P: channel_tile_wide(P, depth, offsets, weights, bases, pixels, lanes, affine, output, plane, e); break;
+    switch (count) {
+    FOVEA_WIDE_CASE(12) FOVEA_WIDE_CASE(11) FOVEA_WIDE_CASE(10) FOVEA_WIDE_CASE(9) FOVEA_WIDE_CASE(8) FOVEA_WIDE_CASE(7)
+    FOVEA_WIDE_CASE(6) FOVEA_WIDE_CASE(5) FOVEA_WIDE_CASE(4) FOVEA_WIDE_CASE(3) FOVEA_WIDE_CASE(2)
+    default: channel_tile_wide(1, depth, offsets, weights, bases, pixels, lanes, affine, output, plane, e); break;
+    }
+#undef FOVEA_WIDE_CASE
+}
+
 FOVEA_AVX2 void fovea_channel_vector_convolution(const fovea_window *g, const float *padded, int padded_height, int padded_width,
                                                  const float *packed, int out_channels, int first_group, int end_group,
                                                  int first_pixel, int end_pixel, float *output, const fovea_epilogue *epilogue) {
@@ -70,10 +114,11 @@ FOVEA_AVX2 void fovea_channel_vector_convolution(const fovea_window *g, const fl
             for (int j = 0; j < g->kernel_width; j++, d++)
                 offsets[d] = (c * padded_height + i * g->dilation_height) * padded_width + j * g->dilation_width;
     const size_t plane = (size_t)g->output_height * g->output_width;
-    const float *bases[6];
-    size_t pixels[6];
+    const int wide = fovea_wide_tiles_available(), run = wide ? 12 : 6;
+    const float *bases[12];
+    size_t pixels[12];
     // The group's bias, scale and shift, 16 lanes each.
-    float affine[3 * FOVEA_CHANNEL_GROUP] __attribute__((aligned(32)));
+    float affine[3 * FOVEA_CHANNEL_GROUP] __attribute__((aligned(64)));
     for (int group = first_group; group < end_group; group++) {
         const int channel = group * FOVEA_CHANNEL_GROUP;
         const int lanes = out_channels - channel < FOVEA_CHANNEL_GROUP ? out_channels - channel : FOVEA_CHANNEL_GROUP;
@@ -88,12 +133,16 @@ FOVEA_AVX2 void fovea_channel_vector_convolution(const fovea_window *g, const fl
         float *target = output + (size_t)channel * plane;
         const float *weights = packed + (size_t)group * depth * FOVEA_CHANNEL_GROUP;
         int y = first_pixel / g->output_width, x = first_pixel % g->output_width;
-        for (int first = first_pixel; first < end_pixel; first += 6) {
-            const int count = end_pixel - first < 6 ? end_pixel - first : 6;
+        for (int first = first_pixel; first < end_pixel; first += run) {
+            const int count = end_pixel - first < run ? end_pixel - first : run;
             for (int p = 0; p < count; p++) {
                 pixels[p] = (size_t)first + p;
                 bases[p] = padded + (size_t)y * g->stride_height * padded_width + (size_t)x * g->stride_width;
                 if (++x == g->output_width) { x = 0; y++; }
+            }
+            if (wide) {
+                channel_tiles_wide(count, depth, offsets, weights, bases, pixels, lanes, affine, target, plane, &at);
+                continue;
             }
             switch (count) {
             case 6: channel_tile(6, depth, offsets, weights, bases, pixels, lanes, affine, target, plane, &at); break;
