@@ -38,9 +38,49 @@ void tile_rows(const int R, int columns, int k, const float *a, size_t ars, size
     else tile(R, 1, 1, _mm256_cmpgt_epi32(_mm256_set1_epi32(columns), lanes), k, a, ars, ads, b, ldb, c, ldc);
 }
 
+/// The AVX-512 tile: R ≤ 12 rows × 16 columns in one 512-bit vector each, the right edge under a
+/// mask (one broadcast per row and one load of b per step of depth).
+static inline __attribute__((always_inline, target("avx512f")))
+void tile_wide(const int R, __mmask16 mask, int k, const float *a, size_t ars, size_t ads, const float *b, size_t ldb,
+               float *c, size_t ldc) {
+    __m512 acc[12];
+    for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
+    for (int d = 0; d < k; d++) {
+        const __m512 bv = _mm512_maskz_loadu_ps(mask, b + d * ldb);
+        for (int r = 0; r < R; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[r * ars + d * ads]), bv, acc[r]);
+    }
+    for (int r = 0; r < R; r++) _mm512_mask_storeu_ps(c + r * ldc, mask, acc[r]);
+}
+
+/// Every row of a 16-column block in AVX-512 tiles of at most 12 rows, shared evenly.
+static __attribute__((target("avx512f")))
+void multiply_small_depth_wide(int m, size_t n, int k, const float *a, size_t ars, size_t ads, const float *b, size_t ldb,
+                               float *c, size_t ldc) {
+    const int tiles = (m + 11) / 12;
+    for (size_t j = 0; j < n; j += 16) {
+        const int columns = (int)(n - j < 16 ? n - j : 16);
+        const __mmask16 mask = (__mmask16)((1u << columns) - 1);
+        for (int t = 0, i = 0; t < tiles; t++) {
+            const int rows = (m - i + (tiles - t) - 1) / (tiles - t);
+            const float *ai = a + i * ars;
+            float *ci = c + i * ldc + j;
+#define FOVEA_WIDE_CASE(R) case R: tile_wide(R, mask, k, ai, ars, ads, b + j, ldb, ci, ldc); break;
+            switch (rows) {
+            FOVEA_WIDE_CASE(12) FOVEA_WIDE_CASE(11) FOVEA_WIDE_CASE(10) FOVEA_WIDE_CASE(9) FOVEA_WIDE_CASE(8)
+            FOVEA_WIDE_CASE(7) FOVEA_WIDE_CASE(6) FOVEA_WIDE_CASE(5) FOVEA_WIDE_CASE(4) FOVEA_WIDE_CASE(3)
+            FOVEA_WIDE_CASE(2)
+            default: tile_wide(1, mask, k, ai, ars, ads, b + j, ldb, ci, ldc); break;
+            }
+#undef FOVEA_WIDE_CASE
+            i += rows;
+        }
+    }
+}
+
 FOVEA_AVX2 void fovea_multiply_small_depth(int m, size_t n, int k, const float *a, size_t a_row_stride, size_t a_depth_stride,
                                            const float *b, size_t ldb, float *c, size_t ldc) {
     const size_t ars = a_row_stride, ads = a_depth_stride;
+    if (fovea_wide_tiles_available()) return multiply_small_depth_wide(m, n, k, a, ars, ads, b, ldb, c, ldc);
     // A block of 16 columns of b (k × 64 bytes) stays in L1 while every row tile reads it.
     for (size_t j = 0; j < n; j += 16) {
         const int columns = (int)(n - j < 16 ? n - j : 16);
