@@ -25,9 +25,6 @@ FOVEA_AVX2 void fovea_tile_multiply(int depth, const float *a, size_t lda, const
 /// Rows of the AVX-512 tile: two of the AVX2 kernel's tiles, so the product buffer's layout is the same.
 enum { FOVEA_WIDE_TILE_ROWS = 2 * FOVEA_TILE_ROWS };
 
-/// Whether the CPU has AVX-512 and FOVEA_AVX512 is not "0" (read once).
-int fovea_wide_tiles_available(void);
-
 /// fovea_tile_multiply for FOVEA_WIDE_TILE_ROWS rows, in 512-bit vectors.
 FOVEA_AVX512 void fovea_wide_tile_multiply(int depth, const float *a, size_t lda, const float *b, float *product,
                                            int accumulate);

@@ -100,6 +100,9 @@ extension ConvolutionKernel {
     /// Whether this machine has the panel kernel at all (AVX2 + FMA, not switched off).
     public static var panelKernelAvailable: Bool { PanelConvolution.isAvailable }
 
+    /// Whether the C kernels run their AVX-512 tiles (the CPU has AVX-512, `FOVEA_AVX512` is not 0).
+    public static let wideTilesAvailable = PanelConvolution.isAvailable && fovea_wide_tiles_available() != 0
+
     /// Whether `forward` runs the panel kernel (AVX2 + FMA, not depthwise, ≥ 64 output channels per
     /// group or a single image, ≥ 4 panels of pixels).
     public var runsOnPanels: Bool { PanelConvolution(self) != nil }

@@ -53,6 +53,10 @@ void fovea_blas_sgemv(int transpose, int m, int n, float alpha, const float *a, 
                       float beta, float *y, int incy);
 #endif
 
+/// 1 when the CPU has AVX-512 and FOVEA_AVX512 is not "0" (read once): the kernels then run
+/// their 512-bit tiles.
+int fovea_wide_tiles_available(void);
+
 /// 1 when this CPU runs the AVX2/FMA kernels.
 int fovea_panel_convolution_available(void);
 
