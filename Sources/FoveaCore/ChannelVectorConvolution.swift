@@ -22,9 +22,13 @@ struct ChannelVectorConvolution {
         // 16-channel groups and patches of 64 and more (at keras-cifar-cnn's 27 the per-tile stores
         // cost more than the lanes save: 0.41–0.85×). On rows of 8, 16 and 32 it tied with the
         // direct and panel kernels (0.95–1.11×), and lost to Winograd (0.8×). One image is shared
-        // out by tiles and ran 0.6–0.8× the direct and panel kernels.
+        // out by tiles and ran 0.6–0.8× the direct and panel kernels. Planes under 64 pixels leave
+        // too few pixels per tile to hide the FMA latency (a 1×1 plane: one sum at a time):
+        // ResNet-18 at 3×32×32 (planes 4×4 to 1×1) A/B on the Xeon, off against on, training
+        // 429–491 → 460–554 img/s, inference 2,073–2,339 → 2,342–2,856.
         let g = kernel.geometry, threads = ThreadPool.shared.threadCount
         guard kernel.outChannels % Int(FOVEA_CHANNEL_GROUP) == 0, kernel.patch >= 64, kernel.batch >= 2 * threads,
+              kernel.outPlane >= 64,
               g.strideHeight == 1 && g.strideWidth == 1, !g.isPointwise, g.outputWidth % 8 != 0 else { return nil }
         self.init(anyShape: kernel)
     }

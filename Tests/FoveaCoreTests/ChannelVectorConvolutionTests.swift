@@ -48,6 +48,7 @@ struct ChannelVectorConvolutionTests {
         #expect(kernel().forwardKernelName == "channel vectors")
         #expect(kernel(channels: 6, out: 16, size: 14, window: 5).runsOnChannelVectors)  // LeNet-5's 10×10
         #expect(!kernel(size: 10).runsOnChannelVectors)                                  // 8×8 outputs
+        #expect(!kernel(size: 6).runsOnChannelVectors)                                   // 4×4 outputs: under 64 pixels
         #expect(!kernel(channels: 3, out: 32, size: 32).runsOnChannelVectors)            // patch of 27
         #expect(!kernel(out: 40).runsOnChannelVectors)                                   // 16 + 16 + 8 channels
         #expect(!kernel(size: 29, stride: 2).runsOnChannelVectors)
