@@ -5,7 +5,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 // OpenBLAS picks its kernels for the CPU once, in the constructor that runs when the library
 // loads, and honours OPENBLAS_CORETYPE there. Debian's 0.3.21 does not know newer Xeons (family 6
@@ -26,10 +25,10 @@ static sgemv_function loaded_sgemv;
 static set_threads_function loaded_set_threads;
 static corename_function loaded_corename;
 static char load_error[512];
-static char chosen_core[32];
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 
-static int has_avx512_kernels_features(void) {
+/// What OpenBLAS's SkylakeX kernels need.
+static int runs_skylakex_kernels(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
@@ -42,9 +41,8 @@ static int has_avx512_kernels_features(void) {
 static void load(void) {
     const char *names[] = {"libopenblas.so.0", "libopenblas.so"};
     int named = 0;
-    if (!getenv("OPENBLAS_CORETYPE") && has_avx512_kernels_features()) {
-        strcpy(chosen_core, "SkylakeX");
-        setenv("OPENBLAS_CORETYPE", chosen_core, 0);
+    if (!getenv("OPENBLAS_CORETYPE") && runs_skylakex_kernels()) {
+        setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
         named = 1;
     }
     void *library = NULL;

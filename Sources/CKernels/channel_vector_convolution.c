@@ -15,6 +15,24 @@ FOVEA_AVX2 void fovea_channel_vector_pack_weights(const float *weights, int out_
     }
 }
 
+/// Each channel's P values of a tile (`y[p][lane]`, bias, scale and shift applied) out into NCHW
+/// one float at a time: the residual added, the clamp of the epilogue. Plain C: both tiles inline it.
+static inline __attribute__((always_inline))
+void store_lanes(const int P, const float (*y)[FOVEA_CHANNEL_GROUP], const size_t *pixels, int lanes, float *output,
+                 size_t plane, const fovea_epilogue *e) {
+    const float lo = e->floor, hi = e->ceiling;
+    for (int lane = 0; lane < lanes; lane++) {
+        float *target = output + (size_t)lane * plane;
+        const float *residual = e->residual ? e->residual + (size_t)lane * plane : NULL;
+        for (int p = 0; p < P; p++) {
+            float value = y[p][lane];
+            if (residual) value += residual[pixels[p]];
+            // NaN fails both comparisons and passes, as in the vector clamp.
+            target[pixels[p]] = value < lo ? lo : (value > hi ? hi : value);
+        }
+    }
+}
+
 /// Sixteen output channels (two vectors) × P ≤ 6 pixels, summed over the whole patch: per patch
 /// element two vectors of packed weights and one broadcast input value per pixel, twelve FMAs.
 /// The pixels are any P of the plane (`bases`, each a pixel's window corner in the padded image),
@@ -46,21 +64,11 @@ void channel_tile(const int P, int depth, const int *offsets, const float *weigh
         for (int v = 0; v < 2; v++)
             _mm256_store_ps(y[p] + 8 * v, _mm256_fmadd_ps(_mm256_add_ps(acc[p][v], _mm256_load_ps(affine + 8 * v)),
                                                           _mm256_load_ps(affine + 16 + 8 * v), _mm256_load_ps(affine + 32 + 8 * v)));
-    const float lo = e->floor, hi = e->ceiling;
-    for (int lane = 0; lane < lanes; lane++) {
-        float *target = output + (size_t)lane * plane;
-        const float *residual = e->residual ? e->residual + (size_t)lane * plane : NULL;
-        for (int p = 0; p < P; p++) {
-            float value = y[p][lane];
-            if (residual) value += residual[pixels[p]];
-            // NaN fails both comparisons and passes, as in the vector clamp.
-            target[pixels[p]] = value < lo ? lo : (value > hi ? hi : value);
-        }
-    }
+    store_lanes(P, (const float (*)[FOVEA_CHANNEL_GROUP])y, pixels, lanes, output, plane, e);
 }
 
 /// The AVX-512 tile: the sixteen channels in one 512-bit vector × P ≤ 12 pixels, one weight
-/// load and P broadcasts per patch element; the epilogue and stores as above.
+/// load and P broadcasts per patch element; the epilogue as above.
 static inline __attribute__((always_inline, target("avx512f")))
 void channel_tile_wide(const int P, int depth, const int *offsets, const float *weights, const float *const *bases,
                        const size_t *pixels, int lanes, const float *affine, float *output, size_t plane,
@@ -77,16 +85,7 @@ void channel_tile_wide(const int P, int depth, const int *offsets, const float *
     for (int p = 0; p < P; p++)
         _mm512_store_ps(y[p], _mm512_fmadd_ps(_mm512_add_ps(acc[p], _mm512_load_ps(affine)), _mm512_load_ps(affine + 16),
                                               _mm512_load_ps(affine + 32)));
-    const float lo = e->floor, hi = e->ceiling;
-    for (int lane = 0; lane < lanes; lane++) {
-        float *target = output + (size_t)lane * plane;
-        const float *residual = e->residual ? e->residual + (size_t)lane * plane : NULL;
-        for (int p = 0; p < P; p++) {
-            float value = y[p][lane];
-            if (residual) value += residual[pixels[p]];
-            target[pixels[p]] = value < lo ? lo : (value > hi ? hi : value);
-        }
-    }
+    store_lanes(P, (const float (*)[FOVEA_CHANNEL_GROUP])y, pixels, lanes, output, plane, e);
 }
 
 /// Runs of up to 12 pixels through the AVX-512 tile.

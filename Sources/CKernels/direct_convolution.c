@@ -93,7 +93,7 @@ void direct_strip_wide(int columns, int out_channels, int depth, const int *offs
                        const float *pixels, float *output, size_t plane, const fovea_epilogue *e) {
     const int tiles = (out_channels + 15) / 16;
     for (int t = 0, o = 0; t < tiles; t++) {
-        const int rows = (out_channels - o + (tiles - t) - 1) / (tiles - t);
+        const int rows = fovea_even_share(out_channels - o, tiles - t);
 #define FOVEA_WIDE_CASE(R) case R: direct_tile_wide(R, columns, depth, offsets, weights, pixels, o, output, plane, e); break;
         switch (rows) {
         FOVEA_WIDE_CASE(16) FOVEA_WIDE_CASE(15) FOVEA_WIDE_CASE(14) FOVEA_WIDE_CASE(13) FOVEA_WIDE_CASE(12)

@@ -22,6 +22,10 @@ enum { FOVEA_DEPTH_BLOCK = 256 };
 /// with row r of `a` at a + r·lda.
 FOVEA_AVX2 void fovea_tile_multiply(int depth, const float *a, size_t lda, const float *b, float *product, int accumulate);
 
+/// Rows for the next of `tiles_left` tiles that share `remaining` rows evenly (20 rows in tiles of
+/// at most 16: 10 and 10), for the AVX-512 tiles that take any row count up to their maximum.
+static inline int fovea_even_share(int remaining, int tiles_left) { return (remaining + tiles_left - 1) / tiles_left; }
+
 /// Rows of the AVX-512 tile: two of the AVX2 kernel's tiles, so the product buffer's layout is the same.
 enum { FOVEA_WIDE_TILE_ROWS = 2 * FOVEA_TILE_ROWS };
 

@@ -44,42 +44,48 @@ void tile(const int R, const int Q, const float *a, size_t lda, const float *con
     for (int i = 0; i < R; i++) for (int j = 0; j < Q; j++) c[i * ldc + j] += horizontal_sum(acc[i][j]);
 }
 
-/// All tiles with R rows of `a` (rows of b in threes, then the one or two left). Row j of b starts
-/// at b + offsets[j] when `offsets` is given, else at b + j·ldb; all of them `start` floats further on.
-static inline __attribute__((always_inline, target("avx2,fma")))
-void tile_row(const int R, const float *a, size_t lda, int rows_b, const float *b, size_t ldb, const size_t *offsets,
-              size_t start, int width, float *c, size_t ldc) {
-    for (int j = 0; j < rows_b; j += 3) {
-        const float *rows[3];
-        for (int q = 0; q < 3 && j + q < rows_b; q++) rows[q] = b + (offsets ? offsets[j + q] : (size_t)(j + q) * ldb) + start;
-        switch (rows_b - j) {
-        case 1: tile(R, 1, a, lda, rows, width, c + j, ldc); break;
-        case 2: tile(R, 2, a, lda, rows, width, c + j, ldc); break;
-        default: tile(R, 3, a, lda, rows, width, c + j, ldc); break;
-        }
-    }
+/// The passes over a and b for either tile (AVX2's `tile` or AVX-512's `tile_wide`): blocks of
+/// WIDTH_BLOCK floats and B_ROWS_BLOCK rows of b; within them all tiles of 4 rows of `a` (then the
+/// 1–3 left) by rows of b in threes (then the one or two left). Row j of b starts at
+/// b + offsets[j] when `offsets` is given, else at b + j·ldb. One definition, two instances: an
+/// always-inline function cannot take the tile as a parameter across the two target attributes.
+#define FOVEA_DEFINE_ROW_PRODUCTS(SUFFIX, TARGET, TILE)                                                                  \
+static inline __attribute__((always_inline, target(TARGET)))                                                             \
+void tile_row##SUFFIX(const int R, const float *a, size_t lda, int rows_b, const float *b, size_t ldb,                   \
+                      const size_t *offsets, size_t start, int width, float *c, size_t ldc) {                             \
+    for (int j = 0; j < rows_b; j += 3) {                                                                                \
+        const float *rows[3];                                                                                            \
+        for (int q = 0; q < 3 && j + q < rows_b; q++) rows[q] = b + (offsets ? offsets[j + q] : (size_t)(j + q) * ldb) + start; \
+        switch (rows_b - j) {                                                                                            \
+        case 1: TILE(R, 1, a, lda, rows, width, c + j, ldc); break;                                                      \
+        case 2: TILE(R, 2, a, lda, rows, width, c + j, ldc); break;                                                      \
+        default: TILE(R, 3, a, lda, rows, width, c + j, ldc); break;                                                     \
+        }                                                                                                                \
+    }                                                                                                                    \
+}                                                                                                                        \
+static __attribute__((target(TARGET)))                                                                                   \
+void accumulate##SUFFIX(int rows_a, const float *a, size_t lda, int rows_b, const float *b, size_t ldb,                 \
+                        const size_t *offsets, size_t width, float *c, size_t ldc) {                                      \
+    for (size_t start = 0; start < width; start += WIDTH_BLOCK) {                                                        \
+        const int block = (int)(width - start < WIDTH_BLOCK ? width - start : WIDTH_BLOCK);                              \
+        for (int first_b = 0; first_b < rows_b; first_b += B_ROWS_BLOCK) {                                               \
+            const int count_b = rows_b - first_b < B_ROWS_BLOCK ? rows_b - first_b : B_ROWS_BLOCK;                       \
+            const float *ab = a + start, *bb = offsets ? b : b + first_b * ldb;                                          \
+            const size_t *ob = offsets ? offsets + first_b : NULL;                                                       \
+            float *cb = c + first_b;                                                                                     \
+            int i = 0;                                                                                                   \
+            for (; i + 4 <= rows_a; i += 4)                                                                              \
+                tile_row##SUFFIX(4, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc);           \
+            switch (rows_a - i) {                                                                                        \
+            case 3: tile_row##SUFFIX(3, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc); break; \
+            case 2: tile_row##SUFFIX(2, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc); break; \
+            case 1: tile_row##SUFFIX(1, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc); break; \
+            }                                                                                                            \
+        }                                                                                                                \
+    }                                                                                                                    \
 }
 
-static inline __attribute__((always_inline, target("avx2,fma")))
-void accumulate(int rows_a, const float *a, size_t lda, int rows_b, const float *b, size_t ldb, const size_t *offsets,
-                size_t width, float *c, size_t ldc) {
-    for (size_t start = 0; start < width; start += WIDTH_BLOCK) {
-        const int block = (int)(width - start < WIDTH_BLOCK ? width - start : WIDTH_BLOCK);
-        for (int first_b = 0; first_b < rows_b; first_b += B_ROWS_BLOCK) {
-            const int count_b = rows_b - first_b < B_ROWS_BLOCK ? rows_b - first_b : B_ROWS_BLOCK;
-            const float *ab = a + start, *bb = offsets ? b : b + first_b * ldb;
-            const size_t *ob = offsets ? offsets + first_b : NULL;
-            float *cb = c + first_b;
-            int i = 0;
-            for (; i + 4 <= rows_a; i += 4) tile_row(4, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc);
-            switch (rows_a - i) {
-            case 3: tile_row(3, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc); break;
-            case 2: tile_row(2, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc); break;
-            case 1: tile_row(1, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc); break;
-            }
-        }
-    }
-}
+FOVEA_DEFINE_ROW_PRODUCTS(, "avx2,fma", tile)
 
 // The same tiles in 512-bit vectors on AVX-512 CPUs, 16 floats of a row per step (convolution-bench
 // direct-weight-gradients on the Xeon: SimpleCNN's block 1 4.9–5.6 → 3.6–4.2 ms). A 4 × 6 tile
@@ -110,40 +116,7 @@ void tile_wide(const int R, const int Q, const float *a, size_t lda, const float
     for (int i = 0; i < R; i++) for (int j = 0; j < Q; j++) c[i * ldc + j] += _mm512_reduce_add_ps(acc[i][j]);
 }
 
-static inline __attribute__((always_inline, target("avx512f")))
-void tile_row_wide(const int R, const float *a, size_t lda, int rows_b, const float *b, size_t ldb, const size_t *offsets,
-                   size_t start, int width, float *c, size_t ldc) {
-    for (int j = 0; j < rows_b; j += 3) {
-        const float *rows[3];
-        for (int q = 0; q < 3 && j + q < rows_b; q++) rows[q] = b + (offsets ? offsets[j + q] : (size_t)(j + q) * ldb) + start;
-        switch (rows_b - j) {
-        case 1: tile_wide(R, 1, a, lda, rows, width, c + j, ldc); break;
-        case 2: tile_wide(R, 2, a, lda, rows, width, c + j, ldc); break;
-        default: tile_wide(R, 3, a, lda, rows, width, c + j, ldc); break;
-        }
-    }
-}
-
-static __attribute__((target("avx512f")))
-void accumulate_wide(int rows_a, const float *a, size_t lda, int rows_b, const float *b, size_t ldb, const size_t *offsets,
-                     size_t width, float *c, size_t ldc) {
-    for (size_t start = 0; start < width; start += WIDTH_BLOCK) {
-        const int block = (int)(width - start < WIDTH_BLOCK ? width - start : WIDTH_BLOCK);
-        for (int first_b = 0; first_b < rows_b; first_b += B_ROWS_BLOCK) {
-            const int count_b = rows_b - first_b < B_ROWS_BLOCK ? rows_b - first_b : B_ROWS_BLOCK;
-            const float *ab = a + start, *bb = offsets ? b : b + first_b * ldb;
-            const size_t *ob = offsets ? offsets + first_b : NULL;
-            float *cb = c + first_b;
-            int i = 0;
-            for (; i + 4 <= rows_a; i += 4) tile_row_wide(4, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc);
-            switch (rows_a - i) {
-            case 3: tile_row_wide(3, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc); break;
-            case 2: tile_row_wide(2, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc); break;
-            case 1: tile_row_wide(1, ab + i * lda, lda, count_b, bb, ldb, ob, start, block, cb + i * ldc, ldc); break;
-            }
-        }
-    }
-}
+FOVEA_DEFINE_ROW_PRODUCTS(_wide, "avx512f", tile_wide)
 
 FOVEA_AVX2 void fovea_accumulate_row_products(int rows_a, const float *a, size_t lda, int rows_b, const float *b, size_t ldb,
                                               size_t width, float *c, size_t ldc) {

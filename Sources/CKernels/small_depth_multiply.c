@@ -61,7 +61,7 @@ void multiply_small_depth_wide(int m, size_t n, int k, const float *a, size_t ar
         const int columns = (int)(n - j < 16 ? n - j : 16);
         const __mmask16 mask = (__mmask16)((1u << columns) - 1);
         for (int t = 0, i = 0; t < tiles; t++) {
-            const int rows = (m - i + (tiles - t) - 1) / (tiles - t);
+            const int rows = fovea_even_share(m - i, tiles - t);
             const float *ai = a + i * ars;
             float *ci = c + i * ldc + j;
 #define FOVEA_WIDE_CASE(R) case R: tile_wide(R, mask, k, ai, ars, ads, b + j, ldb, ci, ldc); break;

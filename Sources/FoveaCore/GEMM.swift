@@ -23,7 +23,7 @@ public func gemm(transposeA: Bool = false, transposeB: Bool = false,
         for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
         return
     }
-    BLASThreading.configureOnce
+    BLASLibrary.loadOnce
     // A single output column or row is a matrix-vector product. BLAS's sgemm would first pack the
     // whole matrix into its blocked layout — for a batch-1 forward through ResNet-18's last stage
     // that is copying 9 MB of weights per layer to multiply them by one vector.
@@ -71,7 +71,7 @@ public func gemm(transposeA: Bool = false, transposeB: Bool = false,
         sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
               beta: beta, c: c, ldc: ldc)
     }
-    // BLAS runs single-threaded (see `BLASThreading`). A large product called from outside the
+    // BLAS runs single-threaded (see `BLASLibrary`). A large product called from outside the
     // pool's jobs — a dense layer, attention's projections — is split between the threads along
     // C's longer side; inside a job (a convolution already shared out over images) it runs whole.
     let pool = ThreadPool.shared
@@ -93,7 +93,7 @@ let threadedProduct = 1 << 20
 public func sgemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
                   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                   beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    BLASThreading.configureOnce
+    BLASLibrary.loadOnce
     #if canImport(Accelerate)
     cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
@@ -117,11 +117,11 @@ func sgemv(transpose: Bool, m: Int, n: Int, alpha: Float, a: UnsafePointer<Float
 /// Matrix-vector products of at least this many matrix elements (256 KB) are split between threads.
 let threadedVectorProduct = 1 << 16
 
-public enum BLASThreading {
+public enum BLASLibrary {
     /// Loads OpenBLAS on Linux (single-threaded: its threads would fight our pool for the cores;
     /// see blas_loader.c for why Fovea loads it itself). Without it nothing can multiply: a fatal
     /// error that says what to install.
-    static let configureOnce: Void = {
+    static let loadOnce: Void = {
         #if !canImport(Accelerate)
         if let message = fovea_blas_load() { fatalError(String(cString: message)) }
         #endif

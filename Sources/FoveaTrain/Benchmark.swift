@@ -71,7 +71,7 @@ public enum Benchmark {
                                forwardFlops: 2 * (try ModelSummary(of: model, inputShape: inputShape).multiplyAccumulates),
                                trainImagesPerSecond: inferOnly ? 0 : Double(batch) / train, inferImagesPerSecond: trainOnly ? 0 : Double(batch) / infer,
                                inferLatencyMsBatch1: latency * 1000, peakRssMb: peakResidentMegabytes(),
-                               blasCore: BLASThreading.core)
+                               blasCore: BLASLibrary.core)
     }
 
     /// Median seconds per call: 3 warm-up calls, then `repeats` windows of about `seconds` each.

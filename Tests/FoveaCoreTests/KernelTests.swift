@@ -38,7 +38,7 @@ import Testing
         var out: [Float] = [0]
         gemm(m: 1, n: 1, k: 4, a: one.pointer, lda: 4, b: one.pointer, ldb: 1, c: &out, ldc: 1)
         #expect(out == [4])
-        let core = BLASThreading.core
+        let core = BLASLibrary.core
         #expect(core != "none" && !core.isEmpty)
         #if os(Linux)
         let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
