@@ -14,6 +14,19 @@
 #define FOVEA_AVX512 __attribute__((target("avx512f")))
 #endif
 
+/// Calls F's variant for the width fovea_vector_lanes() picks (F_wide, F_avx2, F_plain: see
+/// vector_lanes.h); RETURN is `return` for a function with a result, else empty.
+#ifdef FOVEA_X86
+#define FOVEA_BY_LANES(RETURN, F, ...)                          \
+    switch (fovea_vector_lanes()) {                             \
+    case 16: RETURN F##_wide(__VA_ARGS__); break;               \
+    case 8: RETURN F##_avx2(__VA_ARGS__); break;                \
+    default: RETURN F##_plain(__VA_ARGS__); break;              \
+    }
+#else
+#define FOVEA_BY_LANES(RETURN, F, ...) RETURN F##_plain(__VA_ARGS__)
+#endif
+
 /// Depth (K) per block of the multiply: a 256 × 16 panel block is 16 KB, within L1 with the weights it meets.
 enum { FOVEA_DEPTH_BLOCK = 256 };
 

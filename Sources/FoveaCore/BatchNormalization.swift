@@ -1,3 +1,5 @@
+import CKernels
+
 /// Batch normalisation over NCHW (Ioffe & Szegedy 2015) with PyTorch's semantics: in training,
 /// normalise by the batch's mean and biased variance and move the running statistics by
 /// `momentum` towards the batch's mean and unbiased variance; in inference, use the running ones.
@@ -36,8 +38,7 @@ extension Tensor {
                                 (sum, squares) = (smallSums.sums[j], smallSums.squares[j])
                             } else {
                                 for n in 0..<batch {
-                                    let (s, q) = shiftedSums(x + (n * channels + c) * plane, count: plane, shift: k)
-                                    sum += s; squares += q
+                                    fovea_batch_norm_shifted_sums(x + (n * channels + c) * plane, plane, k, &sum, &squares)
                                 }
                             }
                             let shiftedMean = sum / Double(count)
@@ -64,19 +65,20 @@ extension Tensor {
         // (x − mean)·scale + β, not x·scale + (β − mean·scale): when the mean is large against the
         // spread, the folded form cancels away float32 digits (PyTorch subtracts first too).
         ThreadPool.shared.parallelRanges(channels) { range in
-            func normaliseChannel(_ c: Int, images: Range<Int>) {
-                let scale = gamma[c] * inverseStd[c], m = mean[c], shift = beta[c]
-                for n in images {
-                    let offset = (n * channels + c) * plane
-                    normalise(x + offset, into: y + offset, residual: r.map { $0 + offset }, count: plane,
-                              mean: m, scale: scale, shift: shift, activation: activation)
-                }
-            }
             if plane < smallPlane {
                 // Image by image across the range's channels: contiguous memory (see BatchNormPlanes).
-                for n in 0..<batch { for c in range { normaliseChannel(c, images: n..<(n + 1)) } }
-            } else {
-                for c in range { normaliseChannel(c, images: 0..<batch) }
+                BatchNormPlanes(batch: batch, channels: channels, plane: plane, range: range)
+                    .normalise(x: x, into: y, residual: r, mean: mean, scale: (0..<channels).map { gamma[$0] * inverseStd[$0] },
+                               shift: (0..<channels).map { beta[$0] }, activation: activation)
+                return
+            }
+            for c in range {
+                let scale = gamma[c] * inverseStd[c]
+                for n in 0..<batch {
+                    let offset = (n * channels + c) * plane
+                    fovea_batch_norm_normalise(x + offset, y + offset, r.map { $0 + offset }, plane, mean[c], scale, beta[c],
+                                               activation.floor, activation.ceiling)
+                }
             }
         }
         let input = detached(), g = weight.detached(), output = result.detached()
@@ -110,11 +112,8 @@ extension Tensor {
                     var sumDy: Double = 0, sumDyCentered: Double = 0
                     for n in 0..<batch {
                         let offset = (n * channels + c) * plane
-                        if activation != .none {
-                            activation.maskGradient(incoming + offset, output: out + offset, into: d + offset, count: plane)
-                        }
-                        let (s, p) = sumAndCenteredProduct(d + offset, xs + offset, count: plane, mean: mean[c])
-                        sumDy += s; sumDyCentered += p
+                        fovea_batch_norm_gradient_sums(incoming + offset, out + offset, d + offset, xs + offset, plane, mean[c],
+                                                       activation.kernelCode, &sumDy, &sumDyCentered)
                     }
                     gradBias.pointer[c] = Float(sumDy)
                     gradWeight.pointer[c] = Float(sumDyCentered * Double(inverseStd[c]))
@@ -135,80 +134,21 @@ extension Tensor {
     }
 }
 
-/// Σ(x − shift) and Σ(x − shift)² over `count` floats: eight float lanes within blocks of 1,024
-/// values (fast), doubles across blocks (no drift over large planes).
-@inline(__always)
-private func shiftedSums(_ x: UnsafePointer<Float>, count: Int, shift: Float) -> (Double, Double) {
-    var totalSum: Double = 0, totalSquares: Double = 0
-    let k = SIMD8<Float>(repeating: shift)
-    for blockStart in stride(from: 0, to: count, by: 1024) {
-        let end = Swift.min(count, blockStart + 1024)
-        var sum = SIMD8<Float>(), squares = SIMD8<Float>()
-        var i = blockStart
-        while i + 8 <= end {
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - k
-            sum += v; squares += v * v
-            i += 8
-        }
-        var s = sum.sum(), q = squares.sum()
-        while i < end { let v = x[i] - shift; s += v; q += v * v; i += 1 }
-        totalSum += Double(s); totalSquares += Double(q)
-    }
-    return (totalSum, totalSquares)
-}
-
-/// Σdy and Σdy·(x − mean) over `count` floats, blocked as `shiftedSums`.
-@inline(__always)
-private func sumAndCenteredProduct(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int, mean: Float) -> (Double, Double) {
-    var totalSum: Double = 0, totalProducts: Double = 0
-    let m = SIMD8<Float>(repeating: mean)
-    for blockStart in stride(from: 0, to: count, by: 1024) {
-        let end = Swift.min(count, blockStart + 1024)
-        var sum = SIMD8<Float>(), products = SIMD8<Float>()
-        var i = blockStart
-        while i + 8 <= end {
-            let d = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - m
-            sum += d; products += d * v
-            i += 8
-        }
-        var s = sum.sum(), p = products.sum()
-        while i < end { s += dy[i]; p += dy[i] * (x[i] - mean); i += 1 }
-        totalSum += Double(s); totalProducts += Double(p)
-    }
-    return (totalSum, totalProducts)
-}
-
-/// y = clamp((x − mean)·scale + shift (+ r)) over `count` floats, the clamp of `activation`.
-@inline(__always)
-private func normalise(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
-                       count: Int, mean: Float, scale: Float, shift: Float, activation: FusedActivation) {
-    let floor = activation.floor, ceiling = activation.ceiling
-    if let residual {
-        for i in 0..<count { y[i] = Swift.min(Swift.max((x[i] - mean) * scale + shift + residual[i], floor), ceiling) }
-    } else {
-        for i in 0..<count { y[i] = Swift.min(Swift.max((x[i] - mean) * scale + shift, floor), ceiling) }
-    }
-}
-
 /// One channel's input gradient: dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂)) in training,
 /// γ/σ · dy with running statistics; dy already through the fused activation's mask.
 struct BatchNormInputGradient {
-    let scale: Float, meanDy: Float, mean: Float, inverseStd: Float, meanDyXhat: Float, training: Bool
+    /// γ/σ, mean(dy), the channel's mean, and k = mean(dy · x̂)/σ: dx = scale·(dy − meanDy − (x − mean)·k).
+    let scale: Float, meanDy: Float, mean: Float, k: Float, training: Bool
 
     init(gamma: Float, mean: Float, inverseStd: Float, sumDy: Double, sumDyCentered: Double, count: Int, training: Bool) {
         scale = gamma * inverseStd
         meanDy = Float(sumDy / Double(count))
-        meanDyXhat = Float(sumDyCentered * Double(inverseStd) / Double(count))
-        self.mean = mean; self.inverseStd = inverseStd; self.training = training
+        k = Float(sumDyCentered * Double(inverseStd) / Double(count)) * inverseStd
+        self.mean = mean; self.training = training
     }
 
     @inline(__always)
     func apply(_ dy: UnsafePointer<Float>, x: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int) {
-        if training {
-            for i in 0..<count { dx[i] = scale * (dy[i] - meanDy - (x[i] - mean) * inverseStd * meanDyXhat) }
-        } else {
-            for i in 0..<count { dx[i] = scale * dy[i] }
-        }
+        fovea_batch_norm_input_gradient(dy, training ? x : nil, dx, count, scale, meanDy, mean, k)
     }
 }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Depthwise convolution (one filter per channel, groups = channels: MobileNet, EfficientNet) by
 /// direct loops. As GEMMs these are 1 × k² × pixels products, one per channel, where BLAS call
 /// overhead dominates; here each kernel tap is one pass over a row, with the valid column range
@@ -99,38 +101,21 @@ struct DepthwiseKernel {
     /// Planes of at most this many pixels go channels-last (`forwardChannelsLast`, `backwardChannelsLast`).
     static let channelsLastLimit = 256
 
-    /// The weights [channel][tap] as [tap][channel], for the channels-last loops.
-    func tapMajorWeights(_ weight: UnsafePointer<Float>) -> TensorStorage {
-        let taps = g.kernelHeight * g.kernelWidth
-        let tapMajor = TensorStorage(uninitializedCount: taps * channels)
-        for c in 0..<channels { for t in 0..<taps { tapMajor.pointer[t * channels + c] = weight[c * taps + t] } }
-        return tapMajor
+    /// The window of one plane as the C kernels take it.
+    private var window: fovea_window {
+        fovea_window(channels: 1, height: Int32(g.height), width: Int32(g.width), kernel_height: Int32(g.kernelHeight),
+                     kernel_width: Int32(g.kernelWidth), stride_height: Int32(g.strideHeight), stride_width: Int32(g.strideWidth),
+                     pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft), dilation_height: Int32(g.dilationHeight),
+                     dilation_width: Int32(g.dilationWidth), output_height: Int32(g.outputHeight), output_width: Int32(g.outputWidth))
     }
 
-    /// The window walk of the channels-last loops: `body(output pixel, tap, input pixel)` for
-    /// every tap of every output pixel whose input pixel lies inside the image (padding skipped).
-    @inline(__always) func forEachTap(_ body: (_ outPixel: Int, _ tap: Int, _ inPixel: Int) -> Void) {
-        for oh in 0..<g.outputHeight {
-            for ow in 0..<g.outputWidth {
-                for ki in 0..<g.kernelHeight {
-                    let ih = oh * g.strideHeight - g.padTop + ki * g.dilationHeight
-                    guard ih >= 0 && ih < g.height else { continue }
-                    for kj in 0..<g.kernelWidth {
-                        let iw = ow * g.strideWidth - g.padLeft + kj * g.dilationWidth
-                        guard iw >= 0 && iw < g.width else { continue }
-                        body(oh * g.outputWidth + ow, ki * g.kernelWidth + kj, ih * g.width + iw)
-                    }
-                }
-            }
-        }
-    }
-
-    /// For small planes (MobileNetV2's later stages at CIFAR sizes are 4×4 down to 1×1) the
-    /// per-plane loops above do almost no work per iteration. Here each image is transposed to
-    /// [pixel][channel], every (output pixel, tap) pair is one multiply-add over all channels
-    /// (contiguous, so it vectorises), and the result is transposed back before the epilogue.
-    /// A batch is shared out by images; one image by channels (on a single thread it was 12 % of
-    /// MobileNetV2's batch-1 forward pass, the other thread waiting).
+    /// For small planes (MobileNetV2's later stages at CIFAR sizes are 16×16 down to 1×1) the
+    /// per-plane loops above do almost no work per iteration. The C kernel
+    /// (`fovea_depthwise_forward_image`) moves each image to a padded [pixel][channel] copy, makes
+    /// every (output pixel, tap) pair one multiply-add of whole channel vectors (16 lanes with
+    /// AVX-512), and moves the result back through the epilogue. A batch is shared out by images;
+    /// one image by channels (on a single thread it was 12 % of MobileNetV2's batch-1 forward
+    /// pass, the other thread waiting).
     func forwardChannelsLast(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
                              output: UnsafeMutablePointer<Float>) {
         if batch == 1 {
@@ -146,77 +131,43 @@ struct DepthwiseKernel {
 
     private func forwardChannelsLast(images: Range<Int>, channels range: Range<Int>, input: UnsafePointer<Float>,
                                      weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue, output: UnsafeMutablePointer<Float>) {
-        let channels = channels, inPlane = inPlane, outPlane = outPlane, width = range.count
-        let taps = g.kernelHeight * g.kernelWidth
-        // This share's weights [tap][channel].
-        let tapMajor = TensorStorage(uninitializedCount: taps * width)
-        for c in 0..<width { for t in 0..<taps { tapMajor.pointer[t * width + c] = weight[(range.lowerBound + c) * taps + t] } }
-        let x = TensorStorage(uninitializedCount: inPlane * width), y = TensorStorage(uninitializedCount: outPlane * width)
-        defer { withExtendedLifetime((tapMajor, x, y)) {} }
+        var window = window
+        let width = Int32(range.count), first = range.lowerBound, taps = g.kernelHeight * g.kernelWidth
+        let scratch = TensorStorage(uninitializedCount: fovea_depthwise_scratch_floats(&window, width))
+        var shareEpilogue = fovea_epilogue(bias: epilogue.bias.map { $0 + first }, scale: epilogue.scale.map { $0 + first },
+                                           shift: epilogue.shift.map { $0 + first }, residual: nil,
+                                           floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
+        fovea_depthwise_prepare(&window, width, weight + first * taps, &shareEpilogue, scratch.pointer)
         for n in images {
-            let image = input + (n * channels + range.lowerBound) * inPlane
-            for c in 0..<width {
-                for p in 0..<inPlane { x.pointer[p * width + c] = image[c * inPlane + p] }
-            }
-            y.pointer.update(repeating: 0, count: outPlane * width)
-            forEachTap { outPixel, tap, inPixel in
-                let target = y.pointer + outPixel * width, source = x.pointer + inPixel * width
-                let w = tapMajor.pointer + tap * width
-                for c in 0..<width { target[c] += w[c] * source[c] }
-            }
-            for c in 0..<width {
-                let channel = range.lowerBound + c
-                let plane = output + (n * channels + channel) * outPlane
-                for p in 0..<outPlane { plane[p] = y.pointer[p * width + c] }
-                epilogue.apply(channel: channel, source: plane, target: plane,
-                               residual: epilogue.residual.map { $0 + (n * channels + channel) * outPlane }, count: outPlane)
-            }
+            let offset = (n * channels + first) * inPlane, outOffset = (n * channels + first) * outPlane
+            fovea_depthwise_forward_image(&window, width, input + offset, scratch.pointer,
+                                          epilogue.residual.map { $0 + outOffset }, output + outOffset)
         }
+        withExtendedLifetime(scratch) {}
     }
 
-    /// The backward pass of `forwardChannelsLast`, for the same small planes: each image's input
-    /// and masked gradient transposed to [pixel][channel], then every (output pixel, tap) pair adds
-    /// one channel vector into dW (and one into dX). Parallel over images; each thread keeps its
-    /// own dW and bias sums, added up at the end. `inputGrad` is overwritten.
+    /// The backward pass of `forwardChannelsLast`, for the same small planes
+    /// (`fovea_depthwise_backward_image`): parallel over images, each thread adding into its own
+    /// dW and bias sums, added up at the end. `inputGrad` is overwritten.
     func backwardChannelsLast(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, output: UnsafePointer<Float>,
                               outputGrad: UnsafePointer<Float>, inputGrad: UnsafeMutablePointer<Float>?,
                               weightGrad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?) {
         let taps = g.kernelHeight * g.kernelWidth, channels = channels, inPlane = inPlane, outPlane = outPlane
-        let activation = activation, tapMajor = tapMajorWeights(weight)
+        let code = activation.kernelCode, window = window
         let shareCount = Swift.min(ThreadPool.shared.threadCount, batch)
         // Per share: dW as [tap][channel], then the bias sums.
         let partials = (0..<shareCount).map { _ in TensorStorage(repeating: 0, count: (taps + 1) * channels) }
         ThreadPool.shared.parallelFor(shareCount) { share in
-            let x = TensorStorage(uninitializedCount: inPlane * channels), dy = TensorStorage(uninitializedCount: outPlane * channels)
-            let dx = TensorStorage(uninitializedCount: inputGrad == nil ? 1 : inPlane * channels)
-            let plane = TensorStorage(uninitializedCount: Swift.max(1, outPlane))
-            defer { withExtendedLifetime((x, dy, dx, plane)) {} }
+            var window = window
+            let scratch = TensorStorage(uninitializedCount: fovea_depthwise_scratch_floats(&window, Int32(channels)))
+            fovea_depthwise_prepare(&window, Int32(channels), weight, nil, scratch.pointer)
             let tapSums = partials[share].pointer, biasSums = partials[share].pointer + taps * channels
             for n in (batch * share / shareCount)..<(batch * (share + 1) / shareCount) {
-                let image = input + n * channels * inPlane
-                for c in 0..<channels {
-                    for p in 0..<inPlane { x.pointer[p * channels + c] = image[c * inPlane + p] }
-                    let offset = (n * channels + c) * outPlane
-                    biasSums[c] += activation.maskGradient(outputGrad + offset, output: output + offset, into: plane.pointer, count: outPlane)
-                    for p in 0..<outPlane { dy.pointer[p * channels + c] = plane.pointer[p] }
-                }
-                if inputGrad != nil { dx.pointer.update(repeating: 0, count: inPlane * channels) }
-                forEachTap { outPixel, tap, inPixel in
-                    let gradient = dy.pointer + outPixel * channels, source = x.pointer + inPixel * channels
-                    let sums = tapSums + tap * channels
-                    for c in 0..<channels { sums[c] += gradient[c] * source[c] }
-                    if inputGrad != nil {
-                        let target = dx.pointer + inPixel * channels, w = tapMajor.pointer + tap * channels
-                        for c in 0..<channels { target[c] += w[c] * gradient[c] }
-                    }
-                }
-                if let inputGrad {
-                    let result = inputGrad + n * channels * inPlane
-                    for c in 0..<channels {
-                        for p in 0..<inPlane { result[c * inPlane + p] = dx.pointer[p * channels + c] }
-                    }
-                }
+                let offset = n * channels * inPlane, outOffset = n * channels * outPlane
+                fovea_depthwise_backward_image(&window, Int32(channels), input + offset, output + outOffset, outputGrad + outOffset,
+                                               code, scratch.pointer, tapSums, biasSums, inputGrad.map { $0 + offset })
             }
+            withExtendedLifetime(scratch) {}
         }
         // Kept alive through the last read of their pointers (the optimiser may otherwise free them
         // right after `.pointer`: the bias gradient read freed memory in release builds).

@@ -1,3 +1,4 @@
+import CKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -12,3 +13,8 @@ func kernelSwitchedOn(_ variable: String) -> Bool {
     guard let setting = getenv(variable) else { return true }
     return String(cString: setting) != "0"
 }
+
+/// Floats per vector in Fovea's element-wise C kernels (batch norm's passes, the activation
+/// masks, depthwise convolution on small planes): 16 with AVX-512, 8 with AVX2 + FMA, else 1.
+/// `FOVEA_VECTOR_LANES=8` or `1` caps it (A/B runs; tests of the narrower variants).
+public let kernelVectorLanes = Int(fovea_vector_lanes())

@@ -51,6 +51,20 @@ import Testing
         #endif
     }
 
+    /// The element-wise kernels run the widest vectors the CPU has (AVX-512 unless FOVEA_AVX512=0,
+    /// then AVX2 + FMA, else plain C), capped by FOVEA_VECTOR_LANES.
+    @Test func elementwiseKernelsRunTheWidestVectorsAllowed() throws {
+        #if os(Linux) && arch(x86_64)
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
+            .first { $0.hasPrefix("flags") }.map { Set($0.split(separator: " ").map(String.init)) } ?? []
+        let environment = ProcessInfo.processInfo.environment
+        var expected = flags.contains("avx512f") && environment["FOVEA_AVX512"] != "0" ? 16
+            : (flags.contains("avx2") && flags.contains("fma") ? 8 : 1)
+        if let cap = environment["FOVEA_VECTOR_LANES"].flatMap(Int.init), [1, 8, 16].contains(cap) { expected = Swift.min(expected, cap) }
+        #expect(kernelVectorLanes == expected)
+        #endif
+    }
+
     /// C += A · Bᵀ (the weight gradient's product) on shapes that take the AVX2 row products
     /// (where the CPU has them) and sgemm: every remainder of the 4 × 3 tile, rows across the 512-float width blocks and the 120-row blocks of B, 1–15 float
     /// tails, strides wider than k.
@@ -189,13 +203,16 @@ import Testing
     }
 
     /// Depthwise convolution's two forward paths: per plane (planes over 256 pixels) and
-    /// channels-last (small planes), with stride, dilation and the fused ReLU6 clamp.
-    @Test(arguments: [(20, 18), (5, 5)]) func depthwiseBothPathsMatchDirectLoops(height: Int, width: Int) {
-        let x = randomTensor([2, 5, height, width], seed: 90, scale: 4), w = randomTensor([5, 1, 3, 3], seed: 91, scale: 2)
+    /// channels-last (small planes), with stride, dilation and the fused ReLU6 clamp. 37 channels
+    /// fill two 16-lane vectors and part of a third; a 1×1 plane sees only its centre tap.
+    @Test(arguments: [(20, 18, 5), (5, 5, 5), (3, 4, 37), (1, 1, 21)])
+    func depthwiseBothPathsMatchDirectLoops(height: Int, width: Int, channels: Int) {
+        let x = randomTensor([2, channels, height, width], seed: 90, scale: 4), w = randomTensor([channels, 1, 3, 3], seed: 91, scale: 2)
         for (stride, pad, dilation) in [(1, 1, 1), (2, 1, 1), (1, 2, 2)] {
             let fast = x.conv2d(weight: w, bias: nil, stride: (stride, stride), padding: (pad, pad, pad, pad),
-                                dilation: (dilation, dilation), groups: 5, activation: .relu6)
-            let slow = naiveConvolution(x, w, stride: stride, pad: pad, dilation: dilation, groups: 5).map { Swift.min(Swift.max($0, 0), 6) }
+                                dilation: (dilation, dilation), groups: channels, activation: .relu6)
+            let slow = naiveConvolution(x, w, stride: stride, pad: pad, dilation: dilation, groups: channels)
+                .map { Swift.min(Swift.max($0, 0), 6) }
             #expect(relativeError(fast.scalars, slow.map(Double.init)) < 1e-4, "\(height)×\(width), stride \(stride), dilation \(dilation)")
         }
     }
@@ -243,8 +260,9 @@ import Testing
     /// Depthwise convolution's two backward paths (per plane, channels-last) against each channel
     /// run on its own as a one-channel convolution through the GEMM kernel: dX, dW and the bias
     /// gradient, through the fused ReLU6's mask.
-    @Test(arguments: [(20, 18), (5, 5)]) func depthwiseBothBackwardPathsMatchOneChannelConvolutions(height: Int, width: Int) {
-        let (batch, channels) = (3, 5)
+    @Test(arguments: [(20, 18, 5), (5, 5, 5), (3, 4, 37), (1, 1, 21)])
+    func depthwiseBothBackwardPathsMatchOneChannelConvolutions(height: Int, width: Int, channels: Int) {
+        let batch = 3
         let x = randomTensor([batch, channels, height, width], seed: 92, scale: 3)
         let w = randomTensor([channels, 1, 3, 3], seed: 93), b = randomTensor([channels], seed: 94)
         for (stride, pad, dilation) in [(1, 1, 1), (2, 1, 1), (1, 2, 2)] {

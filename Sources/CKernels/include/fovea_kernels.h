@@ -57,6 +57,70 @@ void fovea_blas_sgemv(int transpose, int m, int n, float alpha, const float *a, 
 /// their 512-bit tiles.
 int fovea_wide_tiles_available(void);
 
+/// Floats per vector of the element-wise kernels below: 16 with AVX-512 (as
+/// fovea_wide_tiles_available), 8 with AVX2 + FMA, else 1 (plain C, any CPU); FOVEA_VECTOR_LANES
+/// (16, 8 or 1) caps it. Read once.
+int fovea_vector_lanes(void);
+
+/// The activation fused into a layer, whose backward pass masks the gradient by the layer's output.
+enum { FOVEA_ACTIVATION_NONE = 0, FOVEA_ACTIVATION_RELU = 1, FOVEA_ACTIVATION_RELU6 = 2 };
+
+/// target[i] = dy[i] where the activation let y[i] through (ReLU: y > 0; ReLU6: 0 < y < 6; not
+/// where y is NaN), else 0; returns Σ target[i] (summed in float lanes). `target` may be `dy`.
+float fovea_mask_gradient(const float *dy, const float *y, float *target, size_t count, int activation);
+
+// Batch norm's passes over one channel's run of `count` floats (any CPU; batch_norm_lanes.h).
+// Float lanes within blocks of 1,024 values, double across blocks; the sums are added to *sum…
+
+/// *sum += Σ(x − shift), *squares += Σ(x − shift)².
+void fovea_batch_norm_shifted_sums(const float *x, size_t count, float shift, double *sum, double *squares);
+/// d = dy masked by the activation's output y (written to `masked` unless the activation is
+/// none; y unused then); *sum += Σd, *centered += Σd·(x − mean).
+void fovea_batch_norm_gradient_sums(const float *dy, const float *y, float *masked, const float *x, size_t count,
+                                    float mean, int activation, double *sum, double *centered);
+/// out = clamp((x − mean)·scale + shift + residual, floor, ceiling); residual may be NULL; NaN passes the clamp.
+void fovea_batch_norm_normalise(const float *x, float *out, const float *residual, size_t count, float mean, float scale,
+                                float shift, float floor, float ceiling);
+/// dx = scale·(d − mean_dy − (x − mean)·k); with x NULL, dx = scale·d.
+void fovea_batch_norm_input_gradient(const float *d, const float *x, float *dx, size_t count, float scale,
+                                     float mean_dy, float mean, float k);
+
+// The same over a run of several small planes, the statistics given per float (each plane's
+// value repeated), the sums kept per float in float (the caller adds up each plane, in double).
+
+/// sums[i] += x[i] − shifts[i], squares[i] += (x[i] − shifts[i])².
+void fovea_batch_norm_slice_sums(const float *x, const float *shifts, size_t count, float *sums, float *squares);
+/// As fovea_batch_norm_gradient_sums, per float: sums[i] += d[i], centered[i] += d[i]·(x[i] − means[i]).
+void fovea_batch_norm_slice_gradient_sums(const float *dy, const float *y, float *masked, const float *x,
+                                          const float *means, size_t count, int activation, float *sums, float *centered);
+/// As fovea_batch_norm_normalise with per-float statistics.
+void fovea_batch_norm_slice_normalise(const float *x, float *out, const float *residual, size_t count, const float *means,
+                                      const float *scales, const float *shifts, float floor, float ceiling);
+/// As fovea_batch_norm_input_gradient with per-float statistics.
+void fovea_batch_norm_slice_input_gradient(const float *d, const float *x, float *dx, size_t count, const float *scales,
+                                           const float *mean_dys, const float *means, const float *ks);
+
+// Depthwise convolution, channels-last within (any CPU; depthwise_convolution.c). The window's
+// `channels` is unused: `channels` here is how many planes one call takes. A scratch buffer of
+// fovea_depthwise_scratch_floats floats holds the packed weights, the epilogue and one image's
+// channels-last copies; fovea_depthwise_prepare fills it once, then each image call reuses it.
+
+size_t fovea_depthwise_scratch_floats(const fovea_window *window, int channels);
+/// Packs weights [channels × kh·kw] and the epilogue's bias, scale, shift and clamp (e may be NULL,
+/// and is not kept) into the scratch, and clears the rest.
+void fovea_depthwise_prepare(const fovea_window *window, int channels, const float *weights, const fovea_epilogue *e,
+                             float *scratch);
+/// One image: image [channels × H × W] → output [channels × H_out × W_out] through the prepared
+/// epilogue; residual (output's layout, may be NULL) added before the clamp.
+void fovea_depthwise_forward_image(const fovea_window *window, int channels, const float *image, float *scratch,
+                                   const float *residual, float *output);
+/// One image's backward pass: output_gradient masked by the activation at `output` (the forward
+/// pass's result); tap_sums [kh·kw × channels] and bias_sums [channels] are
+/// added to; input_gradient [channels × H × W] (may be NULL) is overwritten.
+void fovea_depthwise_backward_image(const fovea_window *window, int channels, const float *image, const float *output,
+                                    const float *output_gradient, int activation, float *scratch, float *tap_sums,
+                                    float *bias_sums, float *input_gradient);
+
 /// 1 when this CPU runs the AVX2/FMA kernels.
 int fovea_panel_convolution_available(void);
 

@@ -1,0 +1,130 @@
+// One vector width for the kernels written once over "lanes" and compiled three times: define
+// FOVEA_LANES as 16 (AVX-512), 8 (AVX2 + FMA) or 1 (plain C, any CPU), include this file, then
+// the kernel template. No include guard on purpose: each inclusion redefines the macros.
+//
+//   V, v_mask          a vector of FOVEA_LANES floats, and a lane mask
+//   LANES_TARGET       the function attribute that lets the compiler use the width's instructions
+//   LANES_NAME(f)      f with the width's suffix (f_wide, f_avx2, f_plain)
+//   v_zero, v_set      zero; one float in every lane
+//   v_load, v_store    FOVEA_LANES floats, unaligned
+//   v_first(n)         the mask of the first n lanes (n ≤ FOVEA_LANES); v_load_first, v_store_first
+//                      read and write only those (the others read as zero and are not touched)
+//   v_add, v_sub, v_mul, v_fma (a·b + c), v_min, v_max (x86 order: the second operand when NaN)
+//   v_greater, v_less  lane masks of a > b, a < b (false where NaN); v_and; v_keep(m, v): v where m, else 0
+//   v_sum              the sum of the lanes
+
+#undef V
+#undef v_mask
+#undef LANES_TARGET
+#undef LANES_NAME
+#undef v_zero
+#undef v_set
+#undef v_load
+#undef v_store
+#undef v_first
+#undef v_load_first
+#undef v_store_first
+#undef v_add
+#undef v_sub
+#undef v_mul
+#undef v_fma
+#undef v_min
+#undef v_max
+#undef v_greater
+#undef v_less
+#undef v_and
+#undef v_keep
+#undef v_sum
+
+#if FOVEA_LANES == 16
+
+#define V __m512
+#define v_mask __mmask16
+#define LANES_TARGET __attribute__((target("avx512f")))
+#define LANES_NAME(f) f##_wide
+#define v_zero() _mm512_setzero_ps()
+#define v_set(x) _mm512_set1_ps(x)
+#define v_load(p) _mm512_loadu_ps(p)
+#define v_store(p, v) _mm512_storeu_ps(p, v)
+#define v_first(n) ((__mmask16)((1u << (n)) - 1u))
+#define v_load_first(p, m) _mm512_maskz_loadu_ps(m, p)
+#define v_store_first(p, v, m) _mm512_mask_storeu_ps(p, m, v)
+#define v_add(a, b) _mm512_add_ps(a, b)
+#define v_sub(a, b) _mm512_sub_ps(a, b)
+#define v_mul(a, b) _mm512_mul_ps(a, b)
+#define v_fma(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define v_min(a, b) _mm512_min_ps(a, b)
+#define v_max(a, b) _mm512_max_ps(a, b)
+#define v_greater(a, b) _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ)
+#define v_less(a, b) _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ)
+#define v_and(m1, m2) ((__mmask16)((m1) & (m2)))
+#define v_keep(m, v) _mm512_maskz_mov_ps(m, v)
+#define v_sum(v) _mm512_reduce_add_ps(v)
+
+#elif FOVEA_LANES == 8
+
+#ifndef FOVEA_LANES_AVX2_HELPERS
+#define FOVEA_LANES_AVX2_HELPERS
+static inline __attribute__((always_inline, target("avx2,fma"))) __m256i fovea_first_lanes8(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+static inline __attribute__((always_inline, target("avx2,fma"))) float fovea_sum_lanes8(__m256 v) {
+    __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+    x = _mm_add_ss(x, _mm_movehdup_ps(x));
+    return _mm_cvtss_f32(x);
+}
+#endif
+
+#define V __m256
+#define v_mask __m256i
+#define LANES_TARGET __attribute__((target("avx2,fma")))
+#define LANES_NAME(f) f##_avx2
+#define v_zero() _mm256_setzero_ps()
+#define v_set(x) _mm256_set1_ps(x)
+#define v_load(p) _mm256_loadu_ps(p)
+#define v_store(p, v) _mm256_storeu_ps(p, v)
+#define v_first(n) fovea_first_lanes8(n)
+#define v_load_first(p, m) _mm256_maskload_ps(p, m)
+#define v_store_first(p, v, m) _mm256_maskstore_ps(p, m, v)
+#define v_add(a, b) _mm256_add_ps(a, b)
+#define v_sub(a, b) _mm256_sub_ps(a, b)
+#define v_mul(a, b) _mm256_mul_ps(a, b)
+#define v_fma(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define v_min(a, b) _mm256_min_ps(a, b)
+#define v_max(a, b) _mm256_max_ps(a, b)
+#define v_greater(a, b) _mm256_castps_si256(_mm256_cmp_ps(a, b, _CMP_GT_OQ))
+#define v_less(a, b) _mm256_castps_si256(_mm256_cmp_ps(a, b, _CMP_LT_OQ))
+#define v_and(m1, m2) _mm256_and_si256(m1, m2)
+#define v_keep(m, v) _mm256_and_ps(_mm256_castsi256_ps(m), v)
+#define v_sum(v) fovea_sum_lanes8(v)
+
+#elif FOVEA_LANES == 1
+
+#define V float
+#define v_mask int
+#define LANES_TARGET
+#define LANES_NAME(f) f##_plain
+#define v_zero() 0.0f
+#define v_set(x) (x)
+#define v_load(p) (*(p))
+#define v_store(p, v) (*(p) = (v))
+#define v_first(n) ((n) > 0)
+#define v_load_first(p, m) ((m) ? *(p) : 0.0f)
+#define v_store_first(p, v, m) ((m) ? (void)(*(p) = (v)) : (void)0)
+#define v_add(a, b) ((a) + (b))
+#define v_sub(a, b) ((a) - (b))
+#define v_mul(a, b) ((a) * (b))
+#define v_fma(a, b, c) ((a) * (b) + (c))
+// As x86's min/max: the second operand unless the comparison holds (so a NaN second operand passes).
+#define v_min(a, b) ((a) < (b) ? (a) : (b))
+#define v_max(a, b) ((a) > (b) ? (a) : (b))
+#define v_greater(a, b) ((a) > (b))
+#define v_less(a, b) ((a) < (b))
+#define v_and(m1, m2) ((m1) && (m2))
+#define v_keep(m, v) ((m) ? (v) : 0.0f)
+#define v_sum(v) (v)
+
+#else
+#error "FOVEA_LANES must be 16, 8 or 1"
+#endif
