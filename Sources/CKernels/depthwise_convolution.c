@@ -10,9 +10,6 @@
 #define FOVEA_LANES_TEMPLATE "depthwise_lanes.h"
 #include "lanes_instances.h"
 
-/// Channels per block of the moves between layouts: 16 reads from 16 planes, one 64-byte write.
-enum { MOVE_BLOCK = 16 };
-
 /// The scratch's parts, in floats from its start.
 typedef struct {
     int stride, padded_height, padded_width, taps, in_plane, out_plane;
@@ -67,19 +64,20 @@ static int *tap_offsets(const fovea_window *g, const layout *l) {
     return offsets;
 }
 
+/// Rows and columns of the image that lie inside the padded copy: those past its edge (uneven
+/// padding, or a stride that skips the last ones) are read by no window.
+static void interior(const fovea_window *g, const layout *l, int *rows, int *columns) {
+    *rows = g->height + g->pad_top < l->padded_height ? g->height : l->padded_height - g->pad_top;
+    *columns = g->width + g->pad_left < l->padded_width ? g->width : l->padded_width - g->pad_left;
+}
+
 /// The image's planes [channels × H × W] into the interior of the padded channels-last input.
 static void move_in(const fovea_window *g, const layout *l, int channels, const float *image, float *xp) {
-    const int rows = g->height + g->pad_top < l->padded_height ? g->height : l->padded_height - g->pad_top;
-    const int columns = g->width + g->pad_left < l->padded_width ? g->width : l->padded_width - g->pad_left;
-    for (int c0 = 0; c0 < channels; c0 += MOVE_BLOCK) {
-        const int end = c0 + MOVE_BLOCK < channels ? c0 + MOVE_BLOCK : channels;
-        for (int ih = 0; ih < rows; ih++)
-            for (int iw = 0; iw < columns; iw++) {
-                float *target = xp + ((size_t)(ih + g->pad_top) * l->padded_width + iw + g->pad_left) * l->stride;
-                const float *source = image + (size_t)ih * g->width + iw;
-                for (int c = c0; c < end; c++) target[c] = source[(size_t)c * l->in_plane];
-            }
-    }
+    int rows, columns;
+    interior(g, l, &rows, &columns);
+    if (rows <= 0 || columns <= 0) return;
+    FOVEA_BY_LANES(, depthwise_move, 1, channels, rows, columns, (float *)image, g->width, (size_t)l->in_plane, xp,
+                   l->padded_width, g->pad_top, g->pad_left, l->stride);
 }
 
 void fovea_depthwise_forward_image(const fovea_window *g, int channels, const float *image, float *scratch,
@@ -92,30 +90,15 @@ void fovea_depthwise_forward_image(const fovea_window *g, int channels, const fl
     FOVEA_BY_LANES(, depthwise_forward, g, l.stride, scratch + l.xp, l.padded_width, scratch + l.weights, affine,
                    residual != NULL, offsets, y);
     free(offsets);
-    // Back to NCHW, with the residual added and the clamp applied here when there is one.
-    const float lo = affine[3 * l.stride], hi = affine[4 * l.stride];
-    for (int c0 = 0; c0 < channels; c0 += MOVE_BLOCK) {
-        const int end = c0 + MOVE_BLOCK < channels ? c0 + MOVE_BLOCK : channels;
-        for (int p = 0; p < l.out_plane; p++) {
-            const float *source = y + (size_t)p * l.stride;
-            for (int c = c0; c < end; c++) {
-                const size_t at = (size_t)c * l.out_plane + p;
-                if (residual) {
-                    const float value = source[c] + residual[at];
-                    output[at] = value < lo ? lo : (value > hi ? hi : value);   // NaN passes
-                } else {
-                    output[at] = source[c];
-                }
-            }
+    // Back to NCHW; with a residual, added here and then clamped.
+    FOVEA_BY_LANES(, depthwise_move, 0, channels, g->output_height, g->output_width, output, g->output_width,
+                   (size_t)l.out_plane, y, g->output_width, 0, 0, l.stride);
+    if (residual) {
+        const float lo = affine[3 * l.stride], hi = affine[4 * l.stride];
+        for (size_t i = 0; i < (size_t)channels * l.out_plane; i++) {
+            const float value = output[i] + residual[i];
+            output[i] = value < lo ? lo : (value > hi ? hi : value);   // NaN passes
         }
-    }
-}
-
-static inline int passes(float y, int activation) {
-    switch (activation) {
-    case FOVEA_ACTIVATION_RELU: return y > 0;
-    case FOVEA_ACTIVATION_RELU6: return y > 0 && y < 6;
-    default: return 1;
     }
 }
 
@@ -126,18 +109,8 @@ void fovea_depthwise_backward_image(const fovea_window *g, int channels, const f
     move_in(g, &l, channels, image, scratch + l.xp);
     // The output's gradient, masked by the fused activation, channels-last; its sums are the bias gradient.
     float *dy = scratch + l.y;
-    for (int c0 = 0; c0 < channels; c0 += MOVE_BLOCK) {
-        const int end = c0 + MOVE_BLOCK < channels ? c0 + MOVE_BLOCK : channels;
-        for (int p = 0; p < l.out_plane; p++) {
-            float *target = dy + (size_t)p * l.stride;
-            for (int c = c0; c < end; c++) {
-                const size_t at = (size_t)c * l.out_plane + p;
-                const float d = activation == FOVEA_ACTIVATION_NONE || passes(output[at], activation) ? output_gradient[at] : 0;
-                target[c] = d;
-                bias_sums[c] += d;
-            }
-        }
-    }
+    FOVEA_BY_LANES(, depthwise_gradient_in, channels, l.out_plane, output_gradient, output, activation, dy, l.stride,
+                   bias_sums);
     float *dxp = input_gradient ? scratch + l.dxp : NULL;
     if (dxp) memset(dxp, 0, (size_t)l.padded_height * l.padded_width * l.stride * sizeof(float));
     int *offsets = tap_offsets(g, &l);
@@ -146,15 +119,10 @@ void fovea_depthwise_backward_image(const fovea_window *g, int channels, const f
     free(offsets);
     if (!input_gradient) return;
     // The padded gradient's interior back to NCHW; pixels no window reached get 0.
-    for (int c0 = 0; c0 < channels; c0 += MOVE_BLOCK) {
-        const int end = c0 + MOVE_BLOCK < channels ? c0 + MOVE_BLOCK : channels;
-        for (int ih = 0; ih < g->height; ih++)
-            for (int iw = 0; iw < g->width; iw++) {
-                const int r = ih + g->pad_top, col = iw + g->pad_left;
-                const int inside = r < l.padded_height && col < l.padded_width;
-                const float *source = dxp + ((size_t)r * l.padded_width + col) * l.stride;
-                float *target = input_gradient + (size_t)ih * g->width + iw;
-                for (int c = c0; c < end; c++) target[(size_t)c * l.in_plane] = inside ? source[c] : 0;
-            }
-    }
+    int rows, columns;
+    interior(g, &l, &rows, &columns);
+    if (rows < g->height || columns < g->width) memset(input_gradient, 0, (size_t)channels * l.in_plane * sizeof(float));
+    if (rows > 0 && columns > 0)
+        FOVEA_BY_LANES(, depthwise_move, 0, channels, rows, columns, input_gradient, g->width, (size_t)l.in_plane, dxp,
+                       l.padded_width, g->pad_top, g->pad_left, l.stride);
 }

@@ -16,9 +16,13 @@
 
 /// Calls F's variant for the width fovea_vector_lanes() picks (F_wide, F_avx2, F_plain: see
 /// vector_lanes.h); RETURN is `return` for a function with a result, else empty.
+/// fovea_vector_lanes()'s answer once known (0 before): read inline, as the element-wise kernels
+/// are called once per channel and image.
+extern int fovea_known_vector_lanes;
+
 #ifdef FOVEA_X86
-#define FOVEA_BY_LANES(RETURN, F, ...)                          \
-    switch (fovea_vector_lanes()) {                             \
+#define FOVEA_BY_LANES(RETURN, F, ...)                                                           \
+    switch (__atomic_load_n(&fovea_known_vector_lanes, __ATOMIC_RELAXED) ?: fovea_vector_lanes()) {     \
     case 16: RETURN F##_wide(__VA_ARGS__); break;               \
     case 8: RETURN F##_avx2(__VA_ARGS__); break;                \
     default: RETURN F##_plain(__VA_ARGS__); break;              \
@@ -50,6 +54,36 @@ FOVEA_AVX512 void fovea_wide_tile_multiply(int depth, const float *a, size_t lda
 /// the im2col of those pixels, zero in padding and in columns past `count`.
 FOVEA_AVX2 void fovea_unfold_panel(const fovea_window *g, const float *input, size_t input_image_stride,
                                    size_t first, int count, float *panel);
+
+/// Rows r[0…7] of an 8 × 8 block become its columns (unpack, shuffle, then swap 128-bit halves).
+static inline __attribute__((always_inline, target("avx2,fma"))) void fovea_transpose8(__m256 r[8]) {
+    __m256 t[8], s[8];
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int half = 0; half < 2; half++) {
+        const int at = 4 * half;
+        s[at] = _mm256_shuffle_ps(t[at], t[at + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        s[at + 1] = _mm256_shuffle_ps(t[at], t[at + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        s[at + 2] = _mm256_shuffle_ps(t[at + 1], t[at + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        s[at + 3] = _mm256_shuffle_ps(t[at + 1], t[at + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(s[i], s[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2f128_ps(s[i], s[i + 4], 0x31);
+    }
+}
+
+/// Eight rows of eight floats (row i at source + i·from) written as eight columns (row j of the
+/// result, at target + j·to, holds element j of every source row).
+static inline __attribute__((always_inline, target("avx2,fma")))
+void fovea_transpose8_block(const float *source, size_t from, float *target, size_t to) {
+    __m256 r[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(source + i * from);
+    fovea_transpose8(r);
+    for (int i = 0; i < 8; i++) _mm256_storeu_ps(target + i * to, r[i]);
+}
 
 /// target[j] = clamp((source[j] + bias) · scale + shift + residual[j]) for j < count: one channel
 /// of a kernel's product moved into the output through the epilogue (residual may be NULL).

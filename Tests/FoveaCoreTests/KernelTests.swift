@@ -204,16 +204,21 @@ import Testing
 
     /// Depthwise convolution's two forward paths: per plane (planes over 256 pixels) and
     /// channels-last (small planes), with stride, dilation and the fused ReLU6 clamp. 37 channels
-    /// fill two 16-lane vectors and part of a third; a 1×1 plane sees only its centre tap.
-    @Test(arguments: [(20, 18, 5), (5, 5, 5), (3, 4, 37), (1, 1, 21)])
+    /// fill two 16-lane vectors and part of a third; 9×11 planes move between layouts in 8 × 8
+    /// blocks with edges left over; a 1×1 plane sees only its centre tap.
+    @Test(arguments: [(20, 18, 5), (5, 5, 5), (3, 4, 37), (9, 11, 37), (1, 1, 21)])
     func depthwiseBothPathsMatchDirectLoops(height: Int, width: Int, channels: Int) {
         let x = randomTensor([2, channels, height, width], seed: 90, scale: 4), w = randomTensor([channels, 1, 3, 3], seed: 91, scale: 2)
-        for (stride, pad, dilation) in [(1, 1, 1), (2, 1, 1), (1, 2, 2)] {
+        // Stride 2 without padding leaves the last column of an even width unread (3×4): the
+        // channels-last copy then holds part of each row.
+        let unpadded = height >= 3 && width >= 3 ? [(2, 0, 1)] : []
+        for (stride, pad, dilation) in [(1, 1, 1), (2, 1, 1), (1, 2, 2)] + unpadded {
             let fast = x.conv2d(weight: w, bias: nil, stride: (stride, stride), padding: (pad, pad, pad, pad),
                                 dilation: (dilation, dilation), groups: channels, activation: .relu6)
             let slow = naiveConvolution(x, w, stride: stride, pad: pad, dilation: dilation, groups: channels)
                 .map { Swift.min(Swift.max($0, 0), 6) }
-            #expect(relativeError(fast.scalars, slow.map(Double.init)) < 1e-4, "\(height)×\(width), stride \(stride), dilation \(dilation)")
+            // Against the peak: sums of nine terms up to ~30 that cancel near zero differ by ~1e-6 with FMA.
+            #expect(peakRelativeError(fast.scalars, slow.map(Double.init)) < 1e-5, "\(height)×\(width), stride \(stride), dilation \(dilation)")
         }
     }
 
@@ -260,12 +265,15 @@ import Testing
     /// Depthwise convolution's two backward paths (per plane, channels-last) against each channel
     /// run on its own as a one-channel convolution through the GEMM kernel: dX, dW and the bias
     /// gradient, through the fused ReLU6's mask.
-    @Test(arguments: [(20, 18, 5), (5, 5, 5), (3, 4, 37), (1, 1, 21)])
+    @Test(arguments: [(20, 18, 5), (5, 5, 5), (3, 4, 37), (9, 11, 37), (1, 1, 21)])
     func depthwiseBothBackwardPathsMatchOneChannelConvolutions(height: Int, width: Int, channels: Int) {
         let batch = 3
         let x = randomTensor([batch, channels, height, width], seed: 92, scale: 3)
         let w = randomTensor([channels, 1, 3, 3], seed: 93), b = randomTensor([channels], seed: 94)
-        for (stride, pad, dilation) in [(1, 1, 1), (2, 1, 1), (1, 2, 2)] {
+        // Stride 2 without padding leaves the last column of an even width unread (3×4): the
+        // channels-last copy then holds part of each row.
+        let unpadded = height >= 3 && width >= 3 ? [(2, 0, 1)] : []
+        for (stride, pad, dilation) in [(1, 1, 1), (2, 1, 1), (1, 2, 2)] + unpadded {
             let (xi, wi, bi) = (x.copy().requiringGrad(), w.copy().requiringGrad(), b.copy().requiringGrad())
             let y = xi.conv2d(weight: wi, bias: bi, stride: (stride, stride), padding: (pad, pad, pad, pad),
                               dilation: (dilation, dilation), groups: channels, activation: .relu6)
