@@ -9,6 +9,7 @@
 //   v_load, v_store    FOVEA_LANES floats, unaligned
 //   v_first(n)         the mask of the first n lanes (n ≤ FOVEA_LANES); v_load_first, v_store_first
 //                      read and write only those (the others read as zero and are not touched)
+//   v_range(lo, hi)    the mask of lanes lo ≤ i < hi (any ints: clipped to the vector)
 //   v_add, v_sub, v_mul, v_fma (a·b + c), v_min, v_max (x86 order: the second operand when NaN)
 //   v_greater, v_less  lane masks of a > b, a < b (false where NaN); v_and; v_keep(m, v): v where m, else 0
 //   v_sum              the sum of the lanes
@@ -22,6 +23,7 @@
 #undef v_load
 #undef v_store
 #undef v_first
+#undef v_range
 #undef v_load_first
 #undef v_store_first
 #undef v_add
@@ -38,6 +40,15 @@
 
 #if FOVEA_LANES == 16
 
+#ifndef FOVEA_LANES_AVX512_HELPERS
+#define FOVEA_LANES_AVX512_HELPERS
+static inline __attribute__((always_inline)) __mmask16 fovea_lane_range16(int lo, int hi) {
+    lo = lo < 0 ? 0 : (lo > 16 ? 16 : lo);
+    hi = hi < lo ? lo : (hi > 16 ? 16 : hi);
+    return (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+}
+#endif
+
 #define V __m512
 #define v_mask __mmask16
 #define LANES_TARGET __attribute__((target("avx512f")))
@@ -47,6 +58,7 @@
 #define v_load(p) _mm512_loadu_ps(p)
 #define v_store(p, v) _mm512_storeu_ps(p, v)
 #define v_first(n) ((__mmask16)((1u << (n)) - 1u))
+#define v_range(lo, hi) fovea_lane_range16(lo, hi)
 #define v_load_first(p, m) _mm512_maskz_loadu_ps(m, p)
 #define v_store_first(p, v, m) _mm512_mask_storeu_ps(p, m, v)
 #define v_add(a, b) _mm512_add_ps(a, b)
@@ -68,6 +80,10 @@
 static inline __attribute__((always_inline, target("avx2,fma"))) __m256i fovea_first_lanes8(int n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
+static inline __attribute__((always_inline, target("avx2,fma"))) __m256i fovea_lane_range8(int lo, int hi) {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(hi), lanes), _mm256_cmpgt_epi32(lanes, _mm256_set1_epi32(lo - 1)));
+}
 static inline __attribute__((always_inline, target("avx2,fma"))) float fovea_sum_lanes8(__m256 v) {
     __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     x = _mm_add_ps(x, _mm_movehl_ps(x, x));
@@ -85,6 +101,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float fovea_sum
 #define v_load(p) _mm256_loadu_ps(p)
 #define v_store(p, v) _mm256_storeu_ps(p, v)
 #define v_first(n) fovea_first_lanes8(n)
+#define v_range(lo, hi) fovea_lane_range8(lo, hi)
 #define v_load_first(p, m) _mm256_maskload_ps(p, m)
 #define v_store_first(p, v, m) _mm256_maskstore_ps(p, m, v)
 #define v_add(a, b) _mm256_add_ps(a, b)
@@ -110,6 +127,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float fovea_sum
 #define v_load(p) (*(p))
 #define v_store(p, v) (*(p) = (v))
 #define v_first(n) ((n) > 0)
+#define v_range(lo, hi) ((lo) <= 0 && 0 < (hi))
 #define v_load_first(p, m) ((m) ? *(p) : 0.0f)
 #define v_store_first(p, v, m) ((m) ? (void)(*(p) = (v)) : (void)0)
 #define v_add(a, b) ((a) + (b))

@@ -102,12 +102,7 @@ struct DepthwiseKernel {
     static let channelsLastLimit = 256
 
     /// The window of one plane as the C kernels take it.
-    private var window: fovea_window {
-        fovea_window(channels: 1, height: Int32(g.height), width: Int32(g.width), kernel_height: Int32(g.kernelHeight),
-                     kernel_width: Int32(g.kernelWidth), stride_height: Int32(g.strideHeight), stride_width: Int32(g.strideWidth),
-                     pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft), dilation_height: Int32(g.dilationHeight),
-                     dilation_width: Int32(g.dilationWidth), output_height: Int32(g.outputHeight), output_width: Int32(g.outputWidth))
-    }
+    private var window: fovea_window { fovea_window(g) }
 
     /// For small planes (MobileNetV2's later stages at CIFAR sizes are 16×16 down to 1×1) the
     /// per-plane loops above do almost no work per iteration. The C kernel

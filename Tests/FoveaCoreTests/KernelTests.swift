@@ -169,10 +169,12 @@ import Testing
             ((3, 3), (2, 2), (1, 1, 1, 1), (1, 1)), ((1, 1), (1, 1), (0, 0, 0, 0), (1, 1)), ((3, 3), (1, 1), (3, 1, 0, 1), (1, 1)),
             // Whole-row copies (every column inside the image) with rows in the vertical padding.
             ((3, 3), (2, 1), (1, 0, 1, 0), (1, 1)), ((3, 2), (1, 1), (2, 0, 1, 0), (2, 1)),
+            // Stride 1, rows narrower than the input and cut by the left padding (masked loads at both ends).
+            ((3, 3), (1, 1), (1, 1, 0, 0), (1, 1)), ((5, 5), (1, 1), (1, 1, 1, 1), (1, 1)),
         ]
         // Maps smaller than the kernel's reach too (ResNet-18's last stage at 32×32 inputs is 1×1).
-        // (4, 13): valid rows of 11 and 12 floats, copied as two overlapping 8-float moves.
-        let sizes = [(5, 6), (1, 1), (2, 2), (1, 3), (4, 13)]
+        // (4, 13): valid rows of 11 and 12 floats; (3, 37): rows of two whole 16-float vectors and a masked third.
+        let sizes = [(5, 6), (1, 1), (2, 2), (1, 3), (4, 13), (3, 37)]
         for (height, width) in sizes {
           let x = randomTensor([2, height, width], seed: 60)
           for (kernel, stride, padding, dilation) in cases {
@@ -198,6 +200,17 @@ import Testing
                 }
             }
             #expect(mismatches == 0, "\(height)×\(width), kernel \(kernel), stride \(stride), padding \(padding), dilation \(dilation)")
+            // col2im is im2col's adjoint: ⟨im2col(x), r⟩ = ⟨x, col2im(r)⟩ for any r (the cells between
+            // rows, past each plane, are not read).
+            let r = randomTensor([2 * kernel.0 * kernel.1 * rowStride], seed: 61), back = Tensor(zeros: [2, height, width])
+            col2im(g, columns: r.pointer, output: back.pointer, rowStride: rowStride)
+            var unfolded: Double = 0, folded: Double = 0
+            for row in 0..<(2 * kernel.0 * kernel.1) {
+                for p in 0..<plane { unfolded += Double(columns[flat: row * rowStride + p]) * Double(r[flat: row * rowStride + p]) }
+            }
+            for i in 0..<x.count { folded += Double(x[flat: i]) * Double(back[flat: i]) }
+            #expect(Swift.abs(unfolded - folded) <= 1e-4 * Swift.max(1, Swift.abs(unfolded)),
+                    "col2im, \(height)×\(width), kernel \(kernel), stride \(stride), padding \(padding), dilation \(dilation)")
           }
         }
     }

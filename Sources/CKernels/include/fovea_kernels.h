@@ -100,6 +100,10 @@ void fovea_batch_norm_slice_normalise(const float *x, float *out, const float *r
 void fovea_batch_norm_slice_input_gradient(const float *d, const float *x, float *dx, size_t count, const float *scales,
                                            const float *mean_dys, const float *means, const float *ks);
 
+/// im2col's adjoint: adds the columns [C·kh·kw rows × H_out·W_out, row r at columns + r·row_stride]
+/// back into the image gradient `output` [C × H × W]. Any CPU (col2im_lanes.h).
+void fovea_col2im(const fovea_window *window, const float *columns, float *output, size_t row_stride);
+
 // Depthwise convolution, channels-last within (any CPU; depthwise_convolution.c). The window's
 // `channels` is unused: `channels` here is how many planes one call takes. A scratch buffer of
 // fovea_depthwise_scratch_floats floats holds the packed weights, the epilogue and one image's
