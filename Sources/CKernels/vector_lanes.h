@@ -13,6 +13,9 @@
 //   v_add, v_sub, v_mul, v_fma (a·b + c), v_min, v_max (x86 order: the second operand when NaN)
 //   v_greater, v_less  lane masks of a > b, a < b (false where NaN); v_and; v_keep(m, v): v where m, else 0
 //   v_sum              the sum of the lanes
+//   v_even, v_odd      of 2·FOVEA_LANES floats in two vectors a, b: the even-numbered ones, the odd ones
+//   v_equal, v_select(m, a, b) (a where m, else b), v_any(m), v_is_nan, v_lane_numbers() (0, 1, 2, … as floats)
+//   v_store_ints_first(p, v, m)  the lanes of m, converted to int32 (truncated), to p
 
 #undef V
 #undef v_mask
@@ -37,6 +40,14 @@
 #undef v_and
 #undef v_keep
 #undef v_sum
+#undef v_even
+#undef v_odd
+#undef v_equal
+#undef v_select
+#undef v_any
+#undef v_is_nan
+#undef v_lane_numbers
+#undef v_store_ints_first
 
 #if FOVEA_LANES == 16
 
@@ -72,6 +83,14 @@ static inline __attribute__((always_inline)) __mmask16 fovea_lane_range16(int lo
 #define v_and(m1, m2) ((__mmask16)((m1) & (m2)))
 #define v_keep(m, v) _mm512_maskz_mov_ps(m, v)
 #define v_sum(v) _mm512_reduce_add_ps(v)
+#define v_even(a, b) _mm512_permutex2var_ps(a, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b)
+#define v_odd(a, b) _mm512_permutex2var_ps(a, _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), b)
+#define v_equal(a, b) _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ)
+#define v_select(m, a, b) _mm512_mask_blend_ps(m, b, a)
+#define v_any(m) ((m) != 0)
+#define v_is_nan(v) _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q)
+#define v_lane_numbers() _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+#define v_store_ints_first(p, v, m) _mm512_mask_storeu_epi32(p, m, _mm512_cvttps_epi32(v))
 
 #elif FOVEA_LANES == 8
 
@@ -115,6 +134,15 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float fovea_sum
 #define v_and(m1, m2) _mm256_and_si256(m1, m2)
 #define v_keep(m, v) _mm256_and_ps(_mm256_castsi256_ps(m), v)
 #define v_sum(v) fovea_sum_lanes8(v)
+// shuffle_ps takes lanes 0 and 2 (or 1 and 3) of each 128-bit half of a and b; the 64-bit permute puts a's before b's.
+#define v_even(a, b) _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))), _MM_SHUFFLE(3, 1, 2, 0)))
+#define v_odd(a, b) _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1))), _MM_SHUFFLE(3, 1, 2, 0)))
+#define v_equal(a, b) _mm256_castps_si256(_mm256_cmp_ps(a, b, _CMP_EQ_OQ))
+#define v_select(m, a, b) _mm256_blendv_ps(b, a, _mm256_castsi256_ps(m))
+#define v_any(m) (_mm256_movemask_ps(_mm256_castsi256_ps(m)) != 0)
+#define v_is_nan(v) _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q))
+#define v_lane_numbers() _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7)
+#define v_store_ints_first(p, v, m) _mm256_maskstore_epi32((int *)(p), m, _mm256_cvttps_epi32(v))
 
 #elif FOVEA_LANES == 1
 
@@ -142,6 +170,14 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float fovea_sum
 #define v_and(m1, m2) ((m1) && (m2))
 #define v_keep(m, v) ((m) ? (v) : 0.0f)
 #define v_sum(v) (v)
+#define v_even(a, b) (a)
+#define v_odd(a, b) (b)
+#define v_equal(a, b) ((a) == (b))
+#define v_select(m, a, b) ((m) ? (a) : (b))
+#define v_any(m) (m)
+#define v_is_nan(v) ((v) != (v))
+#define v_lane_numbers() 0.0f
+#define v_store_ints_first(p, v, m) ((m) ? (void)(*(p) = (int32_t)(v)) : (void)0)
 
 #else
 #error "FOVEA_LANES must be 16, 8 or 1"

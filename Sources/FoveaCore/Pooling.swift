@@ -1,3 +1,5 @@
+import CKernels
+
 /// Max and average pooling over NCHW, parallel over (image, channel) planes.
 extension Tensor {
     func poolingGeometry(_ op: String, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int),
@@ -30,16 +32,15 @@ extension Tensor {
         let halving = g.kernelHeight == 2 && g.kernelWidth == 2 && g.strideHeight == 2 && g.strideWidth == 2
             && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
         ThreadPool.shared.parallelRanges(planes) { range in
+            if halving {
+                // 2×2, stride 2 (LeNet, VGG, the CIFAR CNNs): no window loops, 16 or 8 outputs at a
+                // time in C (`fovea_max_pool_halving`).
+                fovea_max_pool_halving(source, Int32(g.height), Int32(g.width), Int32(range.lowerBound), Int32(range.upperBound),
+                                       destination, keepsIndices ? winners : nil)
+                return
+            }
             for p in range {
                 let x = source + p * inPlane, y = destination + p * outPlane, w = winners + (keepsIndices ? p * outPlane : 0)
-                if halving {
-                    // 2×2, stride 2 (LeNet, VGG, the CIFAR CNNs): no window loops, four outputs at a time.
-                    for oh in 0..<outH {
-                        maxPoolHalvingRow(x, top: 2 * oh * g.width, width: g.width, outputs: outW, values: y + oh * outW,
-                                          indices: keepsIndices ? w + oh * outW : nil)
-                    }
-                    continue
-                }
                 for oh in 0..<outH {
                     let h0 = oh * g.strideHeight - g.padTop
                     let hs = Swift.max(h0, 0), he = min(h0 + g.kernelHeight, g.height)
@@ -155,66 +156,6 @@ extension Tensor {
             return [gradInput]
         }
     }
-}
-
-/// One output row of a 2×2, stride-2 max pool over input rows `top` and `top + width` of plane `x`.
-/// Four outputs per step from two 8-float loads (even lanes: left cells, odd lanes: right cells);
-/// the winner's index is chosen by selects from the last candidate back, so the first maximum
-/// wins as in the general loop. A group holding a NaN goes through the scalar rule (NaN wins).
-@inline(__always)
-private func maxPoolHalvingRow(_ x: UnsafePointer<Float>, top: Int, width: Int, outputs: Int,
-                               values: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>?) {
-    let bottom = top + width
-    var ow = 0
-    while ow < outputs && outputs >= 4 {
-        // A last group of under four outputs is taken as the four that end the row: the overlap
-        // is computed twice (the same values) instead of by the scalar loop (keras-cifar-cnn's 15-
-        // and 6-output rows spent most of their pooling there).
-        if ow + 4 > outputs { ow = outputs - 4 }
-        let upper = UnsafeRawPointer(x + top + 2 * ow).loadUnaligned(as: SIMD8<Float>.self)
-        let lower = UnsafeRawPointer(x + bottom + 2 * ow).loadUnaligned(as: SIMD8<Float>.self)
-        let (a, b, c, d) = (upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf)
-        let total = a + b + c + d
-        if any(total .!= total) { break }   // a NaN: the scalar loop below takes this group and the rest of the row
-        // Compare-and-select (pointwiseMax goes lane by lane through its NaN rules).
-        let upperBest = a.replacing(with: b, where: b .> a), lowerBest = c.replacing(with: d, where: d .> c)
-        let best = upperBest.replacing(with: lowerBest, where: lowerBest .> upperBest)
-        UnsafeMutableRawPointer(values + ow).storeBytes(of: best, as: SIMD4<Float>.self)
-        if let indices {
-            let base = SIMD4<Int32>(0, 2, 4, 6) &+ Int32(top + 2 * ow), down = Int32(width)
-            var index = base &+ down &+ 1
-            index.replace(with: base &+ down, where: c .== best)
-            index.replace(with: base &+ 1, where: b .== best)
-            index.replace(with: base, where: a .== best)
-            UnsafeMutableRawPointer(indices + ow).storeBytes(of: index, as: SIMD4<Int32>.self)
-        }
-        ow += 4
-    }
-    while ow < outputs {
-        let (i0, i1, i2, i3) = (top + 2 * ow, top + 2 * ow + 1, bottom + 2 * ow, bottom + 2 * ow + 1)
-        let (a, b, c, d) = (x[i0], x[i1], x[i2], x[i3])
-        var best = Swift.max(Swift.max(a, b), Swift.max(c, d))
-        var bestIndex = i3
-        bestIndex = c == best ? i2 : bestIndex
-        bestIndex = b == best ? i1 : bestIndex
-        bestIndex = a == best ? i0 : bestIndex
-        if (a + b + c + d).isNaN {
-            (best, bestIndex) = (a, i0)
-            challenge(&best, &bestIndex, x, i1)
-            challenge(&best, &bestIndex, x, i2)
-            challenge(&best, &bestIndex, x, i3)
-        }
-        values[ow] = best
-        indices?[ow] = Int32(bestIndex)
-        ow += 1
-    }
-}
-
-/// The first maximum wins, and a NaN beats everything (as the general window loop decides).
-@inline(__always)
-private func challenge(_ best: inout Float, _ bestIndex: inout Int, _ x: UnsafePointer<Float>, _ index: Int) {
-    let v = x[index]
-    if !best.isNaN && (v > best || v.isNaN) { best = v; bestIndex = index }
 }
 
 /// Owns the argmax indices captured by a max-pool backward closure.

@@ -476,25 +476,28 @@ import Testing
         #expect(inference[flat: 0] == 5 && inference[flat: 2].isNaN && inference[flat: 3] == 4)
     }
 
-    /// The vectorised 2×2 path on rows wide enough for it, with many ties and a few NaNs, against the rule.
-    @Test func halvingMaxPoolMatchesTheRuleOnWideRows() {
-        var values = randomTensor([2, 3, 6, 19], seed: 70, scale: 2).scalars.map { Float(Int($0)) }   // small integers: ties
-        values[5] = .nan; values[19 * 2 + 8] = .nan; values[300] = -.infinity
-        let x = try! Tensor(values, shape: [2, 3, 6, 19]).requiringGrad()
+    /// The vectorised 2×2 path, with many ties and a few NaNs, against the rule: rows of 19 (9
+    /// outputs: one short vector; the 19th column unused) and 45 (22: a whole 16-output vector and
+    /// a short one).
+    @Test(arguments: [19, 45]) func halvingMaxPoolMatchesTheRuleOnWideRows(width: Int) {
+        let (height, outW) = (6, width / 2), plane = 6 * width
+        var values = randomTensor([2, 3, height, width], seed: 70, scale: 2).scalars.map { Float(Int($0)) }   // small integers: ties
+        values[5] = .nan; values[width * 2 + 8] = .nan; values[300] = -.infinity; values[plane + 40] = .infinity
+        let x = try! Tensor(values, shape: [2, 3, height, width]).requiringGrad()
         let y = x.maxPool2d(kernel: (2, 2))
         y.backward(seed: Tensor(ones: y.shape))
         var expectedGrad = [Float](repeating: 0, count: values.count), mismatches = 0
-        for plane in 0..<6 {
+        for p in 0..<6 {
             for oh in 0..<3 {
-                for ow in 0..<9 {
+                for ow in 0..<outW {
                     let cells = [(2 * oh, 2 * ow), (2 * oh, 2 * ow + 1), (2 * oh + 1, 2 * ow), (2 * oh + 1, 2 * ow + 1)]
-                        .map { plane * 114 + $0.0 * 19 + $0.1 }
+                        .map { p * plane + $0.0 * width + $0.1 }
                     var best = cells[0]
                     for cell in cells.dropFirst() where !values[best].isNaN && (values[cell] > values[best] || values[cell].isNaN) {
                         best = cell
                     }
                     expectedGrad[best] += 1
-                    let actual = y[flat: plane * 27 + oh * 9 + ow]
+                    let actual = y[flat: p * 3 * outW + oh * outW + ow]
                     if !(actual == values[best] || actual.isNaN && values[best].isNaN) { mismatches += 1 }
                 }
             }

@@ -8,6 +8,7 @@
 // expose (`mallopt`, behind `fovea_keep_freed_memory`).
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -103,6 +104,13 @@ void fovea_batch_norm_slice_input_gradient(const float *d, const float *x, float
 /// im2col's adjoint: adds the columns [C·kh·kw rows × H_out·W_out, row r at columns + r·row_stride]
 /// back into the image gradient `output` [C × H × W]. Any CPU (col2im_lanes.h).
 void fovea_col2im(const fovea_window *window, const float *columns, float *output, size_t row_stride);
+
+/// 2×2 max pooling with stride 2 over planes [first_plane, end_plane) of H × W planes (floor(H/2) ×
+/// floor(W/2) outputs each): the first maximum of each window wins, a NaN beats everything (as
+/// PyTorch); each winner's offset within its plane to `indices` (same layout as the output) when
+/// not NULL. Any CPU (max_pool_lanes.h).
+void fovea_max_pool_halving(const float *input, int height, int width, int first_plane, int end_plane, float *output,
+                            int32_t *indices);
 
 // Depthwise convolution, channels-last within (any CPU; depthwise_convolution.c). The window's
 // `channels` is unused: `channels` here is how many planes one call takes. A scratch buffer of

@@ -1,0 +1,11 @@
+// 2×2 max pooling with stride 2 (max_pool_lanes.h), compiled for each vector width and chosen at run time.
+#include "kernels_internal.h"
+#include <stdint.h>
+
+#define FOVEA_LANES_TEMPLATE "max_pool_lanes.h"
+#include "lanes_instances.h"
+
+void fovea_max_pool_halving(const float *input, int height, int width, int first_plane, int end_plane, float *output,
+                            int32_t *indices) {
+    FOVEA_BY_LANES(, max_pool_halving, input, height, width, first_plane, end_plane, output, indices);
+}
