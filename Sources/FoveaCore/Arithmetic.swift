@@ -1,7 +1,21 @@
+import CKernels
+
 /// Elementwise arithmetic with broadcasting, and its gradients.
 extension Tensor {
     /// Shared forward for the four binary ops: same-shape fast path, otherwise broadcasting.
     @inline(__always)
+    /// a + b for tensors of one shape, in C's vector lanes (`fovea_add`): `binary` calls its
+    /// closure once per element, and gradient accumulation (autograd adds the gradients of a
+    /// tensor used twice, as every residual block's input) spent 4 % of ResNet-20's step there.
+    static func sum(_ a: Tensor, _ b: Tensor) -> Tensor {
+        let result = Tensor(uninitializedShape: a.shape)
+        let pa = a.pointer, pb = b.pointer, pr = result.pointer
+        ThreadPool.shared.parallelRanges(a.count, minimumPerChunk: 1 << 15) { range in
+            fovea_add(pa + range.lowerBound, pb + range.lowerBound, pr + range.lowerBound, range.count)
+        }
+        return result
+    }
+
     static func binary(_ a: Tensor, _ b: Tensor, _ name: String, _ f: (Float, Float) -> Float) -> Tensor {
         if a.shape == b.shape {
             let result = Tensor(uninitializedShape: a.shape)
@@ -27,7 +41,7 @@ extension Tensor {
     }
 
     public func adding(_ other: Tensor) -> Tensor {
-        let result = Tensor.binary(self, other, "add", +)
+        let result = shape == other.shape ? Tensor.sum(self, other) : Tensor.binary(self, other, "add", +)
         let sa = shape, sb = other.shape
         return Tensor.record(result, op: "add", inputs: [self, other]) { g, needs in
             [needs[0] ? g.sumToShape(sa) : nil, needs[1] ? g.sumToShape(sb) : nil]

@@ -63,6 +63,9 @@ int fovea_wide_tiles_available(void);
 /// (16, 8 or 1) caps it. Read once.
 int fovea_vector_lanes(void);
 
+/// out[i] = a[i] + b[i] for i < count (out may be a or b). Any CPU (arithmetic_lanes.h).
+void fovea_add(const float *a, const float *b, float *out, size_t count);
+
 /// The activation fused into a layer, whose backward pass masks the gradient by the layer's output.
 enum { FOVEA_ACTIVATION_NONE = 0, FOVEA_ACTIVATION_RELU = 1, FOVEA_ACTIVATION_RELU6 = 2 };
 

@@ -1,0 +1,7 @@
+// Element-wise arithmetic (arithmetic_lanes.h), compiled for each vector width and chosen at run time.
+#include "kernels_internal.h"
+
+#define FOVEA_LANES_TEMPLATE "arithmetic_lanes.h"
+#include "lanes_instances.h"
+
+void fovea_add(const float *a, const float *b, float *out, size_t count) { FOVEA_BY_LANES(, add, a, b, out, count); }
