@@ -9,3 +9,9 @@ void fovea_max_pool_halving(const float *input, int height, int width, int first
                             int32_t *indices) {
     FOVEA_BY_LANES(, max_pool_halving, input, height, width, first_plane, end_plane, output, indices);
 }
+
+void fovea_max_pool_halving_backward(const float *output_gradient, const int32_t *indices, int height, int width,
+                                     int first_plane, int end_plane, float *input_gradient) {
+    FOVEA_BY_LANES(, max_pool_halving_backward, output_gradient, indices, height, width, first_plane, end_plane,
+                   input_gradient);
+}

@@ -62,3 +62,36 @@ static LANES_TARGET void LANES_NAME(max_pool_halving)(const float *input, int he
         }
     }
 }
+
+/// The backward pass of max_pool_halving, gathered: each input cell of planes [first, end) gets
+/// the output gradient of its window where it was the winner, else 0 (every cell written once;
+/// cells past the last whole window get 0). Each vector of cells reads its windows' gradients
+/// and winners, every lane twice (two cells per window in a row).
+static LANES_TARGET void LANES_NAME(max_pool_halving_backward)(const float *output_gradient, const int32_t *indices,
+                                                               int height, int width, int first, int end,
+                                                               float *input_gradient) {
+    const int out_h = height / 2, out_w = width / 2, covered = 2 * out_w;
+    const size_t in_plane = (size_t)height * width, out_plane = (size_t)out_h * out_w;
+    for (int p = first; p < end; p++) {
+        const float *dy = output_gradient + (size_t)p * out_plane;
+        const int32_t *w = indices + (size_t)p * out_plane;
+        float *dx = input_gradient + (size_t)p * in_plane;
+        for (int r = 0; r < height; r++) {
+            float *row = dx + (size_t)r * width;
+            int c = 0;
+            if (r < 2 * out_h) {
+                const float *dy_row = dy + (size_t)(r / 2) * out_w;
+                const int32_t *w_row = w + (size_t)(r / 2) * out_w;
+                for (; c < covered; c += FOVEA_LANES) {
+                    const int n = covered - c < FOVEA_LANES ? covered - c : FOVEA_LANES, windows = (n + 1) / 2;
+                    const v_mask m = v_first(windows);
+                    const V d = v_pairs(v_load_first(dy_row + c / 2, m)), winner = v_pairs(v_load_ints_first(w_row + c / 2, m));
+                    const V cell = v_add(v_set((float)(r * width + c)), v_lane_numbers());
+                    v_store_first(row + c, v_keep(v_equal(winner, cell), d), v_first(n));
+                }
+                c = covered;
+            }
+            for (; c < width; c++) row[c] = 0;
+        }
+    }
+}

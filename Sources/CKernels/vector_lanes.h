@@ -16,6 +16,8 @@
 //   v_even, v_odd      of 2·FOVEA_LANES floats in two vectors a, b: the even-numbered ones, the odd ones
 //   v_equal, v_select(m, a, b) (a where m, else b), v_any(m), v_is_nan, v_lane_numbers() (0, 1, 2, … as floats)
 //   v_store_ints_first(p, v, m)  the lanes of m, converted to int32 (truncated), to p
+//   v_load_ints_first(p, m)      int32s of the lanes of m, as floats (0 elsewhere)
+//   v_pairs(v)         lanes 0, 0, 1, 1, 2, 2, … of v (its first half, each lane twice)
 
 #undef V
 #undef v_mask
@@ -48,6 +50,8 @@
 #undef v_is_nan
 #undef v_lane_numbers
 #undef v_store_ints_first
+#undef v_load_ints_first
+#undef v_pairs
 
 #if FOVEA_LANES == 16
 
@@ -91,6 +95,8 @@ static inline __attribute__((always_inline)) __mmask16 fovea_lane_range16(int lo
 #define v_is_nan(v) _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q)
 #define v_lane_numbers() _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 #define v_store_ints_first(p, v, m) _mm512_mask_storeu_epi32(p, m, _mm512_cvttps_epi32(v))
+#define v_load_ints_first(p, m) _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(m, p))
+#define v_pairs(v) _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7), v)
 
 #elif FOVEA_LANES == 8
 
@@ -143,6 +149,8 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float fovea_sum
 #define v_is_nan(v) _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q))
 #define v_lane_numbers() _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7)
 #define v_store_ints_first(p, v, m) _mm256_maskstore_epi32((int *)(p), m, _mm256_cvttps_epi32(v))
+#define v_load_ints_first(p, m) _mm256_cvtepi32_ps(_mm256_maskload_epi32((const int *)(p), m))
+#define v_pairs(v) _mm256_permutevar8x32_ps(v, _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3))
 
 #elif FOVEA_LANES == 1
 
@@ -178,6 +186,8 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float fovea_sum
 #define v_is_nan(v) ((v) != (v))
 #define v_lane_numbers() 0.0f
 #define v_store_ints_first(p, v, m) ((m) ? (void)(*(p) = (int32_t)(v)) : (void)0)
+#define v_load_ints_first(p, m) ((m) ? (float)*(p) : 0.0f)
+#define v_pairs(v) (v)
 
 #else
 #error "FOVEA_LANES must be 16, 8 or 1"

@@ -64,8 +64,17 @@ extension Tensor {
         let indices = PoolingIndices(pointer: winners)
         let inputShape = shape
         return Tensor.record(result, op: "maxPool2d", inputs: [self]) { grad, _ in
-            let gradInput = Tensor(zeros: inputShape)
-            let dy = grad.pointer, dx = gradInput.pointer
+            let dy = grad.pointer
+            if halving {
+                // Gathered in C: every input cell written once, no zeroing pass first.
+                let gradInput = Tensor(uninitializedShape: inputShape), dx = gradInput.pointer
+                ThreadPool.shared.parallelRanges(planes) { range in
+                    fovea_max_pool_halving_backward(dy, indices.pointer, Int32(g.height), Int32(g.width), Int32(range.lowerBound),
+                                                    Int32(range.upperBound), dx)
+                }
+                return [gradInput]
+            }
+            let gradInput = Tensor(zeros: inputShape), dx = gradInput.pointer
             ThreadPool.shared.parallelRanges(planes) { range in
                 for p in range {
                     for i in 0..<outPlane { dx[p * inPlane + Int(indices.pointer[p * outPlane + i])] += dy[p * outPlane + i] }

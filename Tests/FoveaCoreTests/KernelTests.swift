@@ -476,11 +476,11 @@ import Testing
         #expect(inference[flat: 0] == 5 && inference[flat: 2].isNaN && inference[flat: 3] == 4)
     }
 
-    /// The vectorised 2×2 path, with many ties and a few NaNs, against the rule: rows of 19 (9
-    /// outputs: one short vector; the 19th column unused) and 45 (22: a whole 16-output vector and
-    /// a short one).
+    /// The vectorised 2×2 path, forward and backward, with many ties and a few NaNs, against the
+    /// rule: rows of 19 (9 outputs: one short vector; the 19th column unused) and 45 (22: a whole
+    /// 16-output vector and a short one).
     @Test(arguments: [19, 45]) func halvingMaxPoolMatchesTheRuleOnWideRows(width: Int) {
-        let (height, outW) = (6, width / 2), plane = 6 * width
+        let (height, outW) = (7, width / 2), plane = 7 * width   // the 7th row, like the last column, in no window
         var values = randomTensor([2, 3, height, width], seed: 70, scale: 2).scalars.map { Float(Int($0)) }   // small integers: ties
         values[5] = .nan; values[width * 2 + 8] = .nan; values[300] = -.infinity; values[plane + 40] = .infinity
         let x = try! Tensor(values, shape: [2, 3, height, width]).requiringGrad()
