@@ -18,6 +18,7 @@
 //   v_store_ints_first(p, v, m)  the lanes of m, converted to int32 (truncated), to p
 //   v_load_ints_first(p, m)      int32s of the lanes of m, as floats (0 elsewhere)
 //   v_pairs(v)         lanes 0, 0, 1, 1, 2, 2, … of v (its first half, each lane twice)
+//   v_shift2(a, b)     lanes 2, 3, … of a followed by b's first two (not with one lane)
 
 #undef V
 #undef v_mask
@@ -52,6 +53,7 @@
 #undef v_store_ints_first
 #undef v_load_ints_first
 #undef v_pairs
+#undef v_shift2
 
 #if FOVEA_LANES == 16
 
@@ -97,6 +99,7 @@ static inline __attribute__((always_inline)) __mmask16 fovea_lane_range16(int lo
 #define v_store_ints_first(p, v, m) _mm512_mask_storeu_epi32(p, m, _mm512_cvttps_epi32(v))
 #define v_load_ints_first(p, m) _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(m, p))
 #define v_pairs(v) _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7), v)
+#define v_shift2(a, b) _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(b), _mm512_castps_si512(a), 2))
 
 #elif FOVEA_LANES == 8
 
@@ -151,6 +154,8 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float fovea_sum
 #define v_store_ints_first(p, v, m) _mm256_maskstore_epi32((int *)(p), m, _mm256_cvttps_epi32(v))
 #define v_load_ints_first(p, m) _mm256_cvtepi32_ps(_mm256_maskload_epi32((const int *)(p), m))
 #define v_pairs(v) _mm256_permutevar8x32_ps(v, _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3))
+#define v_shift2(a, b) _mm256_blend_ps(_mm256_permutevar8x32_ps(a, _mm256_setr_epi32(2, 3, 4, 5, 6, 7, 0, 1)), \
+                                       _mm256_permutevar8x32_ps(b, _mm256_setr_epi32(2, 3, 4, 5, 6, 7, 0, 1)), 0xC0)
 
 #elif FOVEA_LANES == 1
 

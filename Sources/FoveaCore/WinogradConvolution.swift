@@ -127,7 +127,7 @@ public struct WinogradKernel: Sendable {
         let blocks = (tiles + capacity - 1) / capacity
         let u = UnsafePointer(transformed.pointer)
         // Each thread's transformed inputs, products and transform scratch, reused from block to block.
-        let scratchFloats = wide ? fovea_winograd4_scratch_floats(Int32(tileColumns)) : 8 * (2 * tileColumns + 14)
+        let scratchFloats = wide ? fovea_winograd4_scratch_floats(Int32(tileColumns)) : WinogradKernel.scratchFloats(tileColumns)
         let perThread = (0..<Swift.min(threads, blocks)).map { _ in
             (v: TensorStorage(uninitializedCount: positions * channels * capacity),
              // The output transforms read up to 3 (F(2×2)) or 7 (F(4×4)) floats past a run (lanes they then drop).
@@ -217,57 +217,21 @@ public struct WinogradKernel: Sendable {
         }
     }
 
-    /// V_ξ[c, tile] = (Bᵀ d B)_ξ for the tiles `columns` of one tile row, every input channel, with
-    /// Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]. The four input rows under the tiles are copied
-    /// (zero-padded) into `scratch` and combined down the columns as whole rows; across each
-    /// combined row, tile j reads columns 2j … 2j + 3, so one 8-wide load at 2j and one at 2j + 2
-    /// give, as their even and odd lanes, the four taps of four neighbouring tiles.
+    /// V = Bᵀ d B for the tiles `columns` of one tile row of one image, every input channel, into
+    /// v + (ξ·C + c)·stride + q (C: `fovea_winograd2_transform_input`, 16 tiles a vector with AVX-512;
+    /// in Swift it was 5 % of SimpleCNN's training step at four).
     func transformInput(_ input: UnsafePointer<Float>, image: Int, tileRow: Int, tileColumns columns: Range<Int>,
-                                into v: UnsafeMutablePointer<Float>, stride: Int, scratch: UnsafeMutablePointer<Float>) {
-        let g = geometry, width = g.width, count = columns.count
-        let span = 2 * count + 2, rowLength = span + 8       // 8 floats of slack for loads past the end
-        let firstColumn = 2 * columns.lowerBound - g.padLeft  // input column under the row's column 0
-        // Columns of the row that lie inside the image; padding may be wider than the whole span.
-        let insideStart = Swift.min(span, Swift.max(0, -firstColumn))
-        let inside = insideStart..<Swift.max(insideStart, Swift.min(span, width - firstColumn))
-        let planeSize = g.height * width, xiStride = g.channels * stride
-        let rows = scratch, combined = scratch + 4 * rowLength
-        for c in 0..<g.channels {
-            let plane = input + (image * g.channels + c) * planeSize
-            for a in 0..<4 {
-                let y = 2 * tileRow - g.padTop + a, row = rows + a * rowLength
-                if y < 0 || y >= g.height {
-                    row.update(repeating: 0, count: span)
-                    continue
-                }
-                for x in 0..<inside.lowerBound { row[x] = 0 }
-                copyRow(from: plane + y * width + firstColumn + inside.lowerBound, to: row + inside.lowerBound, count: inside.count)
-                for x in inside.upperBound..<span { row[x] = 0 }
-            }
-            // Bᵀ down the columns: rows (r0 − r2, r1 + r2, r2 − r1, r1 − r3).
-            let r0 = UnsafePointer(rows), r1 = r0 + rowLength, r2 = r1 + rowLength, r3 = r2 + rowLength
-            var x = 0
-            while x < span {
-                let a = load(r0 + x), b = load(r1 + x), m = load(r2 + x), d = load(r3 + x)
-                storeAll(a - m, combined + x); storeAll(b + m, combined + rowLength + x)
-                storeAll(m - b, combined + 2 * rowLength + x); storeAll(b - d, combined + 3 * rowLength + x)
-                x += 4
-            }
-            // B across each combined row, four tiles at a time.
-            let out = v + c * stride
-            for a in 0..<4 {
-                let row = UnsafePointer(combined + a * rowLength), target = out + 4 * a * xiStride
-                var q = 0
-                while q < count {
-                    let lanes = Swift.min(4, count - q)
-                    let low = load8(row + 2 * q), high = load8(row + 2 * q + 2)
-                    let d0 = low.evenHalf, d1 = low.oddHalf, d2 = high.evenHalf, d3 = high.oddHalf
-                    store(d0 - d2, target + q, lanes); store(d1 + d2, target + xiStride + q, lanes)
-                    store(d2 - d1, target + 2 * xiStride + q, lanes); store(d1 - d3, target + 3 * xiStride + q, lanes)
-                    q += 4
-                }
-            }
-        }
+                        into v: UnsafeMutablePointer<Float>, stride: Int, scratch: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        fovea_winograd2_transform_input(input + image * g.channels * g.height * g.width, Int32(g.channels), Int32(g.height),
+                                        Int32(g.width), Int32(g.padTop), Int32(g.padLeft), Int32(tileRow),
+                                        Int32(columns.lowerBound), Int32(columns.count), v, stride, scratch)
+    }
+
+    /// Floats of scratch the F(2×2) transforms need for rows of `tileColumns` tiles: the input
+    /// transform's eight rows (the larger), or the output transform's two.
+    static func scratchFloats(_ tileColumns: Int) -> Int {
+        Swift.max(fovea_winograd2_scratch_floats(Int32(tileColumns)), 2 * (2 * tileColumns + 8))
     }
 
     /// Y = Aᵀ M A with Aᵀ = [1 1 1 0; 0 1 −1 −1] for the tiles `columns` of one tile row, every
@@ -319,10 +283,6 @@ public struct WinogradKernel: Sendable {
 
 @inline(__always) func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-}
-
-@inline(__always) func storeAll(_ value: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD4<Float>.self)
 }
 
 /// Stores the first `lanes` lanes of `value`.

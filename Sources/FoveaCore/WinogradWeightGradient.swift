@@ -49,7 +49,7 @@ extension WinogradKernel {
         for start in stride(from: 0, to: tiles, by: capacity) {
             let count = Swift.min(capacity, tiles - start)
             ThreadPool.shared.parallelRanges(count, minimumPerChunk: 8) { part in
-                let scratch = TensorStorage(repeating: 0, count: 8 * (2 * tileColumns + 14))
+                let scratch = TensorStorage(repeating: 0, count: WinogradKernel.scratchFloats(tileColumns))
                 defer { withExtendedLifetime(scratch) {} }
                 forEachSegment(of: (start + part.lowerBound)..<(start + part.upperBound), tilesPerImage: tilesPerImage) {
                     image, row, columns, column in

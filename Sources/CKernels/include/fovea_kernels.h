@@ -208,6 +208,14 @@ void fovea_accumulate_offset_row_products(int rows_a, const float *a, size_t lda
 void fovea_multiply_small_depth(int m, size_t n, int k, const float *a, size_t a_row_stride, size_t a_depth_stride,
                                 const float *b, size_t ldb, float *c, size_t ldc);
 
+/// Winograd F(2×2, 3×3)'s input transform (any CPU; winograd2_lanes.h): V_ξ[c, q] = (Bᵀ d B)_ξ for
+/// tiles [first_tile, first_tile + count) of tile row `tile_row` of one image (`channels` planes of
+/// height × width, zero outside), written to v + (ξ·channels + c)·stride + q, ξ = 4i + j. The
+/// scratch holds fovea_winograd2_scratch_floats(count) floats.
+size_t fovea_winograd2_scratch_floats(int tile_columns);
+void fovea_winograd2_transform_input(const float *image, int channels, int height, int width, int pad_top, int pad_left,
+                                     int tile_row, int first_tile, int count, float *v, size_t stride, float *scratch);
+
 /// Winograd F(4×4, 3×3), the transforms (`winograd4.c`); only where
 /// `fovea_panel_convolution_available()`. Position ξ = 6i + j of the 6×6 transformed tile.
 ///
