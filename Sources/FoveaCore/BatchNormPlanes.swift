@@ -63,7 +63,7 @@ struct BatchNormPlanes {
 
     /// y = clamp((x − mean)·γ/σ + β (+ r)), image by image.
     func normalise(x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
-                   mean: [Float], scale: [Float], shift: [Float], activation: FusedActivation) {
+                   mean: [Float], scale: [Float], shift: UnsafePointer<Float>, activation: FusedActivation) {
         let means = expanded { mean[$0] }, scales = expanded { scale[$0] }, shifts = expanded { shift[$0] }
         for n in 0..<batch {
             let start = slice(n)

@@ -64,19 +64,18 @@ extension Tensor {
         let y = result.pointer, gamma = weight.pointer, beta = bias.pointer, r = residual?.pointer
         // (x − mean)·scale + β, not x·scale + (β − mean·scale): when the mean is large against the
         // spread, the folded form cancels away float32 digits (PyTorch subtracts first too).
+        let scales = (0..<channels).map { gamma[$0] * inverseStd[$0] }
         ThreadPool.shared.parallelRanges(channels) { range in
             if plane < smallPlane {
                 // Image by image across the range's channels: contiguous memory (see BatchNormPlanes).
                 BatchNormPlanes(batch: batch, channels: channels, plane: plane, range: range)
-                    .normalise(x: x, into: y, residual: r, mean: mean, scale: (0..<channels).map { gamma[$0] * inverseStd[$0] },
-                               shift: (0..<channels).map { beta[$0] }, activation: activation)
+                    .normalise(x: x, into: y, residual: r, mean: mean, scale: scales, shift: beta, activation: activation)
                 return
             }
             for c in range {
-                let scale = gamma[c] * inverseStd[c]
                 for n in 0..<batch {
                     let offset = (n * channels + c) * plane
-                    fovea_batch_norm_normalise(x + offset, y + offset, r.map { $0 + offset }, plane, mean[c], scale, beta[c],
+                    fovea_batch_norm_normalise(x + offset, y + offset, r.map { $0 + offset }, plane, mean[c], scales[c], beta[c],
                                                activation.floor, activation.ceiling)
                 }
             }
