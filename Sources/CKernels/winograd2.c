@@ -9,7 +9,8 @@
 #define FOVEA_LANES_TEMPLATE "winograd2_lanes.h"
 #include "lanes_instances.h"
 
-size_t fovea_winograd2_scratch_floats(int tile_columns) { return 8 * (size_t)WINOGRAD2_ROW(tile_columns); }
+/// The four combined rows (the input rows are read in place).
+size_t fovea_winograd2_scratch_floats(int tile_columns) { return 4 * (size_t)WINOGRAD2_ROW(tile_columns); }
 
 void fovea_winograd2_transform_input(const float *image, int channels, int height, int width, int pad_top, int pad_left,
                                      int tile_row, int first_tile, int count, float *v, size_t stride, float *scratch) {

@@ -132,7 +132,7 @@ public struct WinogradKernel: Sendable {
             (v: TensorStorage(uninitializedCount: positions * channels * capacity),
              // The output transforms read up to 3 (F(2×2)) or 7 (F(4×4)) floats past a run (lanes they then drop).
              m: TensorStorage(uninitializedCount: positions * outChannels * capacity + 8),
-             // F(2×2): eight padded input rows for the input transform; two output rows (+8 slack) for the output.
+             // F(2×2): the input transform's four combined rows; two output rows (+8 slack) for the output.
              scratch: TensorStorage(repeating: 0, count: scratchFloats))
         }
         defer { withExtendedLifetime(perThread) {} }
@@ -229,7 +229,7 @@ public struct WinogradKernel: Sendable {
     }
 
     /// Floats of scratch the F(2×2) transforms need for rows of `tileColumns` tiles: the input
-    /// transform's eight rows (the larger), or the output transform's two.
+    /// transform's four combined rows (the larger), or the output transform's two.
     static func scratchFloats(_ tileColumns: Int) -> Int {
         Swift.max(fovea_winograd2_scratch_floats(Int32(tileColumns)), 2 * (2 * tileColumns + 8))
     }

@@ -120,6 +120,31 @@ struct DirectConvolutionTests {
         #expect(peakRelativeError(x.grad!.scalars, expected) < 1e-5)
     }
 
+    /// A valid convolution whose input needs a gradient too (LeNet-5's second layer): dW from the
+    /// input's windows, dX by Wᵀ · dY and col2im, the ReLU's mask applied once for both; dW, the
+    /// bias and dX against the float64 definitions.
+    @Test func validConvolutionNeedingDXTakesTheDirectWeightGradient() {
+        let (n, c, o, h) = (3, 6, 16, 12)
+        let g = WindowGeometry(channels: c, height: h, width: h, kernel: (5, 5))
+        #expect(ConvolutionKernel(geometry: g, batch: n, outChannels: o, groups: 1).weightGradientRunsDirectly)
+        let x = randomTensor([n, c, h, h], seed: 27).requiringGrad()
+        let w = randomTensor([o, c, 5, 5], seed: 28).requiringGrad(), b = randomTensor([o], seed: 29).requiringGrad()
+        let out = g.outputHeight, plane = out * out
+        let probe = randomTensor([n, o, out, out], seed: 30)
+        let y = x.conv2d(weight: w, bias: b, activation: .relu)
+        (y * probe).sum().backward()
+        let masked = try! Tensor(zip(y.scalars, probe.scalars).map { $0 > 0 ? $1 : 0 }, shape: [n, o, out, out])
+        #expect(peakRelativeError(w.grad!.scalars, DirectConvolutionTests.weightGradient(x, masked, geometry: g, outChannels: o)) < 1e-5)
+        var biasSums = [Double](repeating: 0, count: o)
+        for (index, value) in masked.scalars.enumerated() { biasSums[(index / plane) % o] += Double(value) }
+        #expect(peakRelativeError(b.grad!.scalars, biasSums) < 1e-5)
+        var expected = [Double](repeating: 0, count: n * c * h * h)
+        DirectConvolutionTests.forEachTap(g, batch: n, outChannels: o) { image, out, channel, i, j, yIndex, xIndex in
+            expected[xIndex] += Double(masked.scalars[yIndex]) * Double(w.scalars[((out * c + channel) * 5 + i) * 5 + j])
+        }
+        #expect(peakRelativeError(x.grad!.scalars, expected) < 1e-5)
+    }
+
     /// Calls `body(image, o, c, i, j, dY's index, X's index)` for every product of the convolution
     /// (a tap that lands in the padding is left out).
     static func forEachTap(_ g: WindowGeometry, batch: Int, outChannels: Int,
