@@ -3,14 +3,28 @@
 
 #ifdef FOVEA_X86
 
+/// Groups of 16 channels are packed in blocks of up to FOVEA_CHANNEL_BLOCK, interleaved per patch
+/// element ([block][d][groups in the block × 16]), so the AVX-512 tile that takes a whole block
+/// loads its weight vectors from one pointer.
+enum { FOVEA_CHANNEL_BLOCK = 4 };
+
+/// Where group `group`'s 16 weights for patch element 0 are, and the floats between patch elements.
+static inline const float *group_weights(const float *packed, int groups, int depth, int group, size_t *stride) {
+    const int block = group / FOVEA_CHANNEL_BLOCK, first = block * FOVEA_CHANNEL_BLOCK;
+    const int in_block = groups - first < FOVEA_CHANNEL_BLOCK ? groups - first : FOVEA_CHANNEL_BLOCK;
+    *stride = (size_t)in_block * FOVEA_CHANNEL_GROUP;
+    return packed + (size_t)first * depth * FOVEA_CHANNEL_GROUP + (size_t)(group - first) * FOVEA_CHANNEL_GROUP;
+}
+
 FOVEA_AVX2 void fovea_channel_vector_pack_weights(const float *weights, int out_channels, int depth, float *packed) {
     const int groups = (out_channels + FOVEA_CHANNEL_GROUP - 1) / FOVEA_CHANNEL_GROUP;
     for (int group = 0; group < groups; group++) {
-        float *target = packed + (size_t)group * depth * FOVEA_CHANNEL_GROUP;
+        size_t stride;
+        float *target = (float *)group_weights(packed, groups, depth, group, &stride);
         for (int d = 0; d < depth; d++)
             for (int lane = 0; lane < FOVEA_CHANNEL_GROUP; lane++) {
                 const int o = group * FOVEA_CHANNEL_GROUP + lane;
-                target[(size_t)d * FOVEA_CHANNEL_GROUP + lane] = o < out_channels ? weights[(size_t)o * depth + d] : 0;
+                target[(size_t)d * stride + lane] = o < out_channels ? weights[(size_t)o * depth + d] : 0;
             }
     }
 }
@@ -40,15 +54,15 @@ void store_lanes(const int P, const float (*y)[FOVEA_CHANNEL_GROUP], const size_
 /// lane is one channel, so the vectors are written out one float at a time (P · 16 stores against
 /// 12 · depth FMAs).
 static inline __attribute__((always_inline, target("avx2,fma")))
-void channel_tile(const int P, int depth, const int *offsets, const float *weights, const float *const *bases,
+void channel_tile(const int P, int depth, const int *offsets, const float *weights, size_t stride, const float *const *bases,
                   const size_t *pixels, int lanes, const float *affine, float *output, size_t plane, const fovea_epilogue *e) {
     __m256 acc[6][2];
     for (int p = 0; p < P; p++) acc[p][0] = acc[p][1] = _mm256_setzero_ps();
     const float *b0 = bases[0], *b1 = bases[P > 1 ? 1 : 0], *b2 = bases[P > 2 ? 2 : 0];
     const float *b3 = bases[P > 3 ? 3 : 0], *b4 = bases[P > 4 ? 4 : 0], *b5 = bases[P > 5 ? 5 : 0];
     for (int d = 0; d < depth; d++) {
-        const __m256 w0 = _mm256_load_ps(weights + (size_t)d * FOVEA_CHANNEL_GROUP);
-        const __m256 w1 = _mm256_load_ps(weights + (size_t)d * FOVEA_CHANNEL_GROUP + 8);
+        const __m256 w0 = _mm256_load_ps(weights + (size_t)d * stride);
+        const __m256 w1 = _mm256_load_ps(weights + (size_t)d * stride + 8);
         const int at = offsets[d];
         __m256 x;
         x = _mm256_broadcast_ss(b0 + at); acc[0][0] = _mm256_fmadd_ps(x, w0, acc[0][0]); acc[0][1] = _mm256_fmadd_ps(x, w1, acc[0][1]);
@@ -67,39 +81,68 @@ void channel_tile(const int P, int depth, const int *offsets, const float *weigh
     store_lanes(P, (const float (*)[FOVEA_CHANNEL_GROUP])y, pixels, lanes, output, plane, e);
 }
 
-/// The AVX-512 tile: the sixteen channels in one 512-bit vector × P ≤ 12 pixels, one weight
-/// load and P broadcasts per patch element; the epilogue as above.
+/// The AVX-512 tile: G ≤ 4 groups of 16 channels (one 512-bit vector each) × P pixels, summed over
+/// the patch: per patch element G weight vectors from one pointer and P broadcasts, G · P FMAs.
+/// G = 4, P = 6 is 24 sums for 10 loads, with the six pixel pointers in registers (twelve pixels
+/// of one group, the first version, spilled its pointers and ran at 1.75 loads per FMA).
 static inline __attribute__((always_inline, target("avx512f")))
-void channel_tile_wide(const int P, int depth, const int *offsets, const float *weights, const float *const *bases,
-                       const size_t *pixels, int lanes, const float *affine, float *output, size_t plane,
-                       const fovea_epilogue *e) {
-    __m512 acc[12];
-    const float *b[12];
-    for (int p = 0; p < P; p++) acc[p] = _mm512_setzero_ps(), b[p] = bases[p];
-    for (int d = 0; d < depth; d++) {
-        const __m512 w = _mm512_loadu_ps(weights + (size_t)d * FOVEA_CHANNEL_GROUP);   // packed is 32-byte aligned only
-        const int at = offsets[d];
-        for (int p = 0; p < P; p++) acc[p] = _mm512_fmadd_ps(_mm512_set1_ps(b[p][at]), w, acc[p]);
+void channel_block_wide(const int G, const int P, int depth, const int *offsets, const float *weights, size_t stride,
+                        const float *const *bases, const size_t *pixels, const int *lanes,
+                        const float (*affine)[3 * FOVEA_CHANNEL_GROUP], float *const *targets, size_t plane,
+                        const fovea_epilogue *epilogues) {
+    __m512 acc[FOVEA_CHANNEL_BLOCK][8];
+    const float *b[8];
+    for (int p = 0; p < P; p++) {
+        b[p] = bases[p];
+        for (int k = 0; k < G; k++) acc[k][p] = _mm512_setzero_ps();
     }
-    float y[12][FOVEA_CHANNEL_GROUP] __attribute__((aligned(64)));
-    for (int p = 0; p < P; p++)
-        _mm512_store_ps(y[p], _mm512_fmadd_ps(_mm512_add_ps(acc[p], _mm512_load_ps(affine)), _mm512_load_ps(affine + 16),
-                                              _mm512_load_ps(affine + 32)));
-    store_lanes(P, (const float (*)[FOVEA_CHANNEL_GROUP])y, pixels, lanes, output, plane, e);
+    for (int d = 0; d < depth; d++) {
+        const float *w = weights + (size_t)d * stride;
+        __m512 wk[FOVEA_CHANNEL_BLOCK];
+        for (int k = 0; k < G; k++) wk[k] = _mm512_loadu_ps(w + k * FOVEA_CHANNEL_GROUP);   // packed is 32-byte aligned only
+        const int at = offsets[d];
+        for (int p = 0; p < P; p++) {
+            const __m512 x = _mm512_set1_ps(b[p][at]);
+            for (int k = 0; k < G; k++) acc[k][p] = _mm512_fmadd_ps(x, wk[k], acc[k][p]);
+        }
+    }
+    for (int k = 0; k < G; k++) {
+        float y[8][FOVEA_CHANNEL_GROUP] __attribute__((aligned(64)));
+        const float *a = affine[k];
+        for (int p = 0; p < P; p++)
+            _mm512_store_ps(y[p], _mm512_fmadd_ps(_mm512_add_ps(acc[k][p], _mm512_load_ps(a)), _mm512_load_ps(a + 16),
+                                                  _mm512_load_ps(a + 32)));
+        store_lanes(P, (const float (*)[FOVEA_CHANNEL_GROUP])y, pixels, lanes[k], targets[k], plane, &epilogues[k]);
+    }
 }
 
-/// Runs of up to 12 pixels through the AVX-512 tile.
+/// Pixels per AVX-512 tile for G groups: 24 sums where G ≥ 3; 8 pixels (16 or 8 sums) for fewer,
+/// so that the pixel pointers stay in registers.
+static inline int wide_run(int G) { return G >= 3 ? 6 : 8; }
+
+/// A run of `count` ≤ wide_run(G) pixels through the AVX-512 tile.
 static __attribute__((target("avx512f")))
-void channel_tiles_wide(int count, int depth, const int *offsets, const float *weights, const float *const *bases,
-                        const size_t *pixels, int lanes, const float *affine, float *output, size_t plane,
-                        const fovea_epilogue *e) {
-#define FOVEA_WIDE_CASE(P) case P: channel_tile_wide(P, depth, offsets, weights, bases, pixels, lanes, affine, output, plane, e); break;
-    switch (count) {
-    FOVEA_WIDE_CASE(12) FOVEA_WIDE_CASE(11) FOVEA_WIDE_CASE(10) FOVEA_WIDE_CASE(9) FOVEA_WIDE_CASE(8) FOVEA_WIDE_CASE(7)
-    FOVEA_WIDE_CASE(6) FOVEA_WIDE_CASE(5) FOVEA_WIDE_CASE(4) FOVEA_WIDE_CASE(3) FOVEA_WIDE_CASE(2)
-    default: channel_tile_wide(1, depth, offsets, weights, bases, pixels, lanes, affine, output, plane, e); break;
+void channel_blocks_wide(int G, int count, int depth, const int *offsets, const float *weights, size_t stride,
+                         const float *const *bases, const size_t *pixels, const int *lanes,
+                         const float (*affine)[3 * FOVEA_CHANNEL_GROUP], float *const *targets, size_t plane,
+                         const fovea_epilogue *e) {
+#define FOVEA_TILE(G, P) channel_block_wide(G, P, depth, offsets, weights, stride, bases, pixels, lanes, affine, targets, plane, e)
+#define FOVEA_RUNS(G) switch (count) { \
+    case 8: FOVEA_TILE(G, 8); break; case 7: FOVEA_TILE(G, 7); break; case 6: FOVEA_TILE(G, 6); break; \
+    case 5: FOVEA_TILE(G, 5); break; case 4: FOVEA_TILE(G, 4); break; case 3: FOVEA_TILE(G, 3); break; \
+    case 2: FOVEA_TILE(G, 2); break; default: FOVEA_TILE(G, 1); break; }
+#define FOVEA_SHORT_RUNS(G) switch (count) { \
+    case 6: FOVEA_TILE(G, 6); break; case 5: FOVEA_TILE(G, 5); break; case 4: FOVEA_TILE(G, 4); break; \
+    case 3: FOVEA_TILE(G, 3); break; case 2: FOVEA_TILE(G, 2); break; default: FOVEA_TILE(G, 1); break; }
+    switch (G) {
+    case 4: FOVEA_SHORT_RUNS(4) break;
+    case 3: FOVEA_SHORT_RUNS(3) break;
+    case 2: FOVEA_RUNS(2) break;
+    default: FOVEA_RUNS(1) break;
     }
-#undef FOVEA_WIDE_CASE
+#undef FOVEA_SHORT_RUNS
+#undef FOVEA_RUNS
+#undef FOVEA_TILE
 }
 
 FOVEA_AVX2 void fovea_channel_vector_convolution(const fovea_window *g, const float *padded, int padded_height, int padded_width,
@@ -113,24 +156,35 @@ FOVEA_AVX2 void fovea_channel_vector_convolution(const fovea_window *g, const fl
             for (int j = 0; j < g->kernel_width; j++, d++)
                 offsets[d] = (c * padded_height + i * g->dilation_height) * padded_width + j * g->dilation_width;
     const size_t plane = (size_t)g->output_height * g->output_width;
-    const int wide = fovea_wide_tiles_available(), run = wide ? 12 : 6;
-    const float *bases[12];
-    size_t pixels[12];
-    // The group's bias, scale and shift, 16 lanes each.
-    float affine[3 * FOVEA_CHANNEL_GROUP] __attribute__((aligned(64)));
-    for (int group = first_group; group < end_group; group++) {
-        const int channel = group * FOVEA_CHANNEL_GROUP;
-        const int lanes = out_channels - channel < FOVEA_CHANNEL_GROUP ? out_channels - channel : FOVEA_CHANNEL_GROUP;
-        for (int lane = 0; lane < FOVEA_CHANNEL_GROUP; lane++) {
-            const int o = channel + (lane < lanes ? lane : 0);
-            affine[lane] = epilogue->bias ? epilogue->bias[o] : 0;
-            affine[FOVEA_CHANNEL_GROUP + lane] = epilogue->scale ? epilogue->scale[o] : 1;
-            affine[2 * FOVEA_CHANNEL_GROUP + lane] = epilogue->shift ? epilogue->shift[o] : 0;
+    const int wide = fovea_wide_tiles_available();
+    const int groups = (out_channels + FOVEA_CHANNEL_GROUP - 1) / FOVEA_CHANNEL_GROUP;
+    const float *bases[8];
+    size_t pixels[8];
+    // Each group's bias, scale and shift, 16 lanes each; its lanes in use, output and residual.
+    float affine[FOVEA_CHANNEL_BLOCK][3 * FOVEA_CHANNEL_GROUP] __attribute__((aligned(64)));
+    int lanes[FOVEA_CHANNEL_BLOCK];
+    float *targets[FOVEA_CHANNEL_BLOCK];
+    fovea_epilogue epilogues[FOVEA_CHANNEL_BLOCK];
+    for (int group = first_group; group < end_group;) {
+        size_t stride;
+        const float *weights = group_weights(packed, groups, depth, group, &stride);
+        // AVX-512 takes the rest of the group's block at once; AVX2 one group at a time.
+        const int in_block = (int)(stride / FOVEA_CHANNEL_GROUP) - group % FOVEA_CHANNEL_BLOCK;
+        const int G = !wide ? 1 : (end_group - group < in_block ? end_group - group : in_block);
+        for (int k = 0; k < G; k++) {
+            const int channel = (group + k) * FOVEA_CHANNEL_GROUP;
+            lanes[k] = out_channels - channel < FOVEA_CHANNEL_GROUP ? out_channels - channel : FOVEA_CHANNEL_GROUP;
+            for (int lane = 0; lane < FOVEA_CHANNEL_GROUP; lane++) {
+                const int o = channel + (lane < lanes[k] ? lane : 0);
+                affine[k][lane] = epilogue->bias ? epilogue->bias[o] : 0;
+                affine[k][FOVEA_CHANNEL_GROUP + lane] = epilogue->scale ? epilogue->scale[o] : 1;
+                affine[k][2 * FOVEA_CHANNEL_GROUP + lane] = epilogue->shift ? epilogue->shift[o] : 0;
+            }
+            epilogues[k] = *epilogue;
+            if (epilogues[k].residual) epilogues[k].residual += (size_t)channel * plane;
+            targets[k] = output + (size_t)channel * plane;
         }
-        fovea_epilogue at = *epilogue;
-        if (at.residual) at.residual += (size_t)channel * plane;
-        float *target = output + (size_t)channel * plane;
-        const float *weights = packed + (size_t)group * depth * FOVEA_CHANNEL_GROUP;
+        const int run = wide ? wide_run(G) : 6;
         int y = first_pixel / g->output_width, x = first_pixel % g->output_width;
         for (int first = first_pixel; first < end_pixel; first += run) {
             const int count = end_pixel - first < run ? end_pixel - first : run;
@@ -140,18 +194,22 @@ FOVEA_AVX2 void fovea_channel_vector_convolution(const fovea_window *g, const fl
                 if (++x == g->output_width) { x = 0; y++; }
             }
             if (wide) {
-                channel_tiles_wide(count, depth, offsets, weights, bases, pixels, lanes, affine, target, plane, &at);
+                channel_blocks_wide(G, count, depth, offsets, weights, stride, bases, pixels, lanes,
+                                    (const float (*)[3 * FOVEA_CHANNEL_GROUP])affine, targets, plane, epilogues);
                 continue;
             }
+#define FOVEA_TILE(P) channel_tile(P, depth, offsets, weights, stride, bases, pixels, lanes[0], affine[0], targets[0], plane, &epilogues[0])
             switch (count) {
-            case 6: channel_tile(6, depth, offsets, weights, bases, pixels, lanes, affine, target, plane, &at); break;
-            case 5: channel_tile(5, depth, offsets, weights, bases, pixels, lanes, affine, target, plane, &at); break;
-            case 4: channel_tile(4, depth, offsets, weights, bases, pixels, lanes, affine, target, plane, &at); break;
-            case 3: channel_tile(3, depth, offsets, weights, bases, pixels, lanes, affine, target, plane, &at); break;
-            case 2: channel_tile(2, depth, offsets, weights, bases, pixels, lanes, affine, target, plane, &at); break;
-            default: channel_tile(1, depth, offsets, weights, bases, pixels, lanes, affine, target, plane, &at); break;
+            case 6: FOVEA_TILE(6); break;
+            case 5: FOVEA_TILE(5); break;
+            case 4: FOVEA_TILE(4); break;
+            case 3: FOVEA_TILE(3); break;
+            case 2: FOVEA_TILE(2); break;
+            default: FOVEA_TILE(1); break;
             }
+#undef FOVEA_TILE
         }
+        group += G;
     }
     free(offsets);
 }

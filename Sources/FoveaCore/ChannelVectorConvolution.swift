@@ -3,7 +3,8 @@ import CKernels
 /// A convolution with output channels in the vector lanes (Sources/CKernels/
 /// channel_vector_convolution.c): each tile is 16 output channels of up to 6 pixels, anywhere in
 /// the plane, and each patch element costs one broadcast input value per pixel and two vectors
-/// of packed weights for 12 FMAs. The direct kernel puts 16 pixels of one output row in the
+/// of packed weights for 12 FMAs (with AVX-512, up to 64 channels × 6 pixels: four weight vectors
+/// and six broadcasts for 24 FMAs). The direct kernel puts 16 pixels of one output row in the
 /// lanes instead, so rows of 13 (keras-cifar-cnn's second convolution) leave 3 of 16 lanes idle
 /// and rows of 8 need a second pass per vector pair; the panel kernel fills its lanes from any
 /// rows but must first gather every panel into an unfolded copy. Here the input is read where it
@@ -26,10 +27,18 @@ struct ChannelVectorConvolution {
         // too few pixels per tile to hide the FMA latency (a 1×1 plane: one sum at a time):
         // ResNet-18 at 3×32×32 (planes 4×4 to 1×1) A/B on the Xeon, off against on, training
         // 429–491 → 460–554 img/s, inference 2,073–2,339 → 2,342–2,856.
+        // With AVX-512 a tile takes four channel groups (64 channels) × 6 pixels: 24 sums for 10 loads.
+        // convolution-bench channel-vectors, 2 threads, two runs: against the best other kernel,
+        // keras-cifar-cnn's 32 → 64 on 13×13 1.71–1.83×, 64 → 64 on 8×8 (ResNet-20 stage 3, ResNet-18
+        // layer1) 1.15–1.37×; 32 → 32 on 16×16 tied with the direct kernel (0.93–1.04×), 16 → 16 lost
+        // (0.64–0.71×): so with AVX-512, rows of whole vectors too where there are 64 channels or more.
+        // (Winograd, picked before this kernel, keeps SimpleCNN's and the seed ResNet's 3×3 layers.)
         let g = kernel.geometry, threads = ThreadPool.shared.threadCount
+        let wholeBlocks = fovea_wide_tiles_available() != 0 && kernel.outChannels >= 64
         guard kernel.outChannels % Int(FOVEA_CHANNEL_GROUP) == 0, kernel.patch >= 64, kernel.batch >= 2 * threads,
               kernel.outPlane >= 64,
-              g.strideHeight == 1 && g.strideWidth == 1, !g.isPointwise, g.outputWidth % 8 != 0 else { return nil }
+              g.strideHeight == 1 && g.strideWidth == 1, !g.isPointwise, g.outputWidth % 8 != 0 || wholeBlocks
+        else { return nil }
         self.init(anyShape: kernel)
     }
 
@@ -66,9 +75,15 @@ struct ChannelVectorConvolution {
         // Every load lands inside the padded planes (no vector runs past a row): without padding
         // the input itself is the padded copy.
         let unpadded = g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
+        if unpadded && k.batch >= 2 * threads {
+            // Whole images, so that the AVX-512 tile takes four channel groups at once.
+            return ThreadPool.shared.parallelFor(k.batch) { n in
+                run(image: n, groups: 0..<groups, pixels: 0..<plane, padded: input + n * inputSize)
+            }
+        }
         if unpadded {
             let tiles = (plane + 5) / 6
-            let runs = k.batch >= 2 * threads ? 1 : Swift.max(1, Swift.min(tiles, 4 * threads / Swift.min(groups, 4 * threads)))
+            let runs = Swift.max(1, Swift.min(tiles, 4 * threads / Swift.min(groups, 4 * threads)))
             return ThreadPool.shared.parallelFor(k.batch * groups * runs) { item in
                 let n = item / (groups * runs), group = item / runs % groups, r = item % runs
                 let pixels = Swift.min(plane, 6 * (tiles * r / runs))..<Swift.min(plane, 6 * (tiles * (r + 1) / runs))

@@ -1,9 +1,11 @@
+import CKernels
 import FoveaCore
 import FoveaTestSupport
 import Testing
 
-/// The AVX2 channel-vector kernel (output channels in the lanes, any 1–6 pixels per tile) against
-/// the float64 definition: planes whose pixel count leaves every tile size from 1 to 6 last,
+/// The channel-vector kernel (output channels in the lanes: AVX2 tiles of 1–6 pixels, AVX-512 tiles
+/// of 1–4 channel groups × 1–8 pixels) against the float64 definition: planes whose pixel count
+/// leaves every tile size last,
 /// output channels in whole and partial 16-lane groups, strides, dilation, asymmetric padding,
 /// a padded 1×1 window, valid windows read from the input in place, and both ways of sharing the
 /// work (images in turn; one or few images by channel groups and runs of tiles).
@@ -26,6 +28,13 @@ struct ChannelVectorConvolutionTests {
         // Valid windows read the input in place: one image by groups and runs, and a batch.
         Case(batch: 1, channels: 8, out: 32, height: 11, width: 9, kernel: (3, 3)),                            // 63 = 10 · 6 + 3
         Case(batch: 2, channels: 5, out: 24, height: 6, width: 13, kernel: (2, 4), dilation: (2, 3)),
+        // AVX-512 blocks of channel groups: 4 + 3 groups in runs of 6 (81 = 13 · 6 + 3); 4 + 2 groups, the
+        // last one of 8 lanes, in runs of 6 and of 8 (30 = 5 · 6 = 3 · 8 + 6), valid, whole images in turn;
+        // 2 groups in runs of 8 ending in 7 (23 = 2 · 8 + 7); one image's 3 groups taken one at a time.
+        Case(batch: 4, channels: 5, out: 112, height: 9, width: 9, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        Case(batch: 4, channels: 4, out: 88, height: 7, width: 8, kernel: (3, 3)),
+        Case(batch: 4, channels: 3, out: 32, height: 3, width: 25, kernel: (3, 3)),
+        Case(batch: 1, channels: 3, out: 40, height: 5, width: 7, kernel: (3, 3), padding: (1, 1, 1, 1)),
     ]
 
     @Test(arguments: cases) func channelVectorsMatchTheDefinitionWithTheWholeEpilogue(c: Case) {
@@ -36,7 +45,8 @@ struct ChannelVectorConvolutionTests {
     }
 
     /// Where `conv2d` picks it: batches of at least two images per thread, stride 1, whole
-    /// 16-channel groups, patches of 64 and more, output rows that are not whole 8-pixel vectors.
+    /// 16-channel groups, patches of 64 and more, output rows that are not whole 8-pixel vectors
+    /// (with AVX-512 those too where there are 64 channels or more).
     @Test func selectionPolicy() {
         let threads = ThreadPool.shared.threadCount
         func kernel(batch: Int = 2 * threads, channels: Int = 32, out: Int = 64, size: Int = 15, window: Int = 3,
@@ -47,7 +57,9 @@ struct ChannelVectorConvolutionTests {
         #expect(kernel().runsOnChannelVectors)                                          // keras-cifar-cnn's 13×13
         #expect(kernel().forwardKernelName == "channel vectors")
         #expect(kernel(channels: 6, out: 16, size: 14, window: 5).runsOnChannelVectors)  // LeNet-5's 10×10
-        #expect(!kernel(size: 10).runsOnChannelVectors)                                  // 8×8 outputs
+        // 8×8 outputs: with AVX-512 where there are 64 channels (four groups per tile), else not.
+        #expect(kernel(size: 10).runsOnChannelVectors == (fovea_wide_tiles_available() != 0))
+        #expect(!kernel(channels: 32, out: 32, size: 10).runsOnChannelVectors)
         #expect(!kernel(size: 6).runsOnChannelVectors)                                   // 4×4 outputs: under 64 pixels
         #expect(!kernel(channels: 3, out: 32, size: 32).runsOnChannelVectors)            // patch of 27
         #expect(!kernel(out: 40).runsOnChannelVectors)                                   // 16 + 16 + 8 channels
