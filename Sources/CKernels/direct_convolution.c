@@ -3,13 +3,17 @@
 
 #ifdef FOVEA_X86
 
+/// Output channels per AVX-512 tile: two rows of 14 are 28 accumulators, with two pixel vectors 30 registers.
+enum { FOVEA_DIRECT_WIDE_ROWS = 14 };
+
 /// Output channels [R] × 8V pixels of one output row, accumulated over the whole patch: the
 /// value for patch element d is read at `pixels + offsets[d]` (a row of the padded input), so the
-/// column matrix of im2col never exists. Then the epilogue, in registers, and the store. Loads are
-/// never masked (AMD's masked loads and stores are slow): lanes past the row read whatever
-/// follows it in the padded planes, which end in `FOVEA_DIRECT_SLACK` spare floats, and with
-/// `masked` only the lanes set in `mask` of the last vector are stored. R ≤ 6 and V ≤ 2 are
-/// constants after inlining.
+/// column matrix of im2col never exists. `weights` are packed by `pack_tiles`: the tile's R
+/// weights of patch element d lie together at `weights + first_row · depth + d · R`. Then the
+/// epilogue, in registers, and the store. Loads are never masked (AMD's masked loads and stores
+/// are slow): lanes past the row read whatever follows it in the padded planes, which end in
+/// `FOVEA_DIRECT_SLACK` spare floats, and with `masked` only the lanes set in `mask` of the last
+/// vector are stored. R ≤ 6 and V ≤ 2 are constants after inlining.
 static inline __attribute__((always_inline, target("avx2,fma")))
 void direct_tile(const int R, const int V, const int masked, __m256i mask, int depth, const int *offsets,
                  const float *weights, const float *pixels, int first_row, float *output, size_t plane,
@@ -22,7 +26,7 @@ void direct_tile(const int R, const int V, const int masked, __m256i mask, int d
         __m256 bv[2];
         for (int v = 0; v < V; v++) bv[v] = _mm256_loadu_ps(b + 8 * v);
         for (int r = 0; r < R; r++) {
-            const __m256 x = _mm256_broadcast_ss(w + (size_t)r * depth + d);
+            const __m256 x = _mm256_broadcast_ss(w + (size_t)d * R + r);
             for (int v = 0; v < V; v++) acc[r][v] = _mm256_fmadd_ps(x, bv[v], acc[r][v]);
         }
     }
@@ -59,49 +63,74 @@ void direct_tile_columns(const int R, int columns, int depth, const int *offsets
                      first_row, output, plane, e);
 }
 
-/// The AVX-512 tile: output channels [R] × 16 pixels of one output row in one 512-bit vector
-/// each, R ≤ 16 (16 accumulators of 32 registers), the last `columns` < 16 lanes stored under a
-/// mask (AVX-512's masked stores cost what plain ones do). Loads read whole vectors, as above.
+/// The AVX-512 tile: output channels [R] × 16 pixels of V ≤ 2 output rows (`row_step` floats
+/// apart in the padded input, `output_step` in the output), one 512-bit vector each, R · V ≤ 28
+/// accumulators of 32 registers; the last `columns` < 16 lanes stored under a mask (AVX-512's
+/// masked stores cost what plain ones do). Loads read whole vectors, as above. Two rows share
+/// each weight broadcast: 2R FMAs for R + 2 loads, where one row of 16 channels took 18 loads
+/// (and its unaligned pixel load usually spans two cache lines) for 16 FMAs. The loops over R
+/// and V are unrolled by pragma: left to itself clang kept 13 rows' sums in memory.
 static inline __attribute__((always_inline, target("avx512f")))
-void direct_tile_wide(const int R, int columns, int depth, const int *offsets, const float *weights, const float *pixels,
-                      int first_row, float *output, size_t plane, const fovea_epilogue *e) {
-    __m512 acc[16];
-    for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
+void direct_tile_wide(const int R, const int V, int columns, int depth, const int *offsets, const float *weights,
+                      const float *pixels, size_t row_step, int first_row, float *output, size_t output_step, size_t plane,
+                      const fovea_epilogue *e) {
+    __m512 acc[2][FOVEA_DIRECT_WIDE_ROWS];
+    #pragma unroll
+    for (int v = 0; v < V; v++)
+        #pragma unroll
+        for (int r = 0; r < R; r++) acc[v][r] = _mm512_setzero_ps();
     const float *w = weights + (size_t)first_row * depth;
     for (int d = 0; d < depth; d++) {
-        const __m512 b = _mm512_loadu_ps(pixels + offsets[d]);
-        for (int r = 0; r < R; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(w[(size_t)r * depth + d]), b, acc[r]);
+        const float *at = pixels + offsets[d];
+        __m512 b[2];
+        #pragma unroll
+        for (int v = 0; v < V; v++) b[v] = _mm512_loadu_ps(at + v * row_step);
+        #pragma unroll
+        for (int r = 0; r < R; r++) {
+            const __m512 x = _mm512_set1_ps(w[(size_t)d * R + r]);
+            #pragma unroll
+            for (int v = 0; v < V; v++) acc[v][r] = _mm512_fmadd_ps(x, b[v], acc[v][r]);
+        }
     }
     const __mmask16 mask = (__mmask16)((1u << columns) - 1);
     const __m512 lo = _mm512_set1_ps(e->floor), hi = _mm512_set1_ps(e->ceiling);
+    #pragma unroll
     for (int r = 0; r < R; r++) {
         const int o = first_row + r;
         const __m512 bias = _mm512_set1_ps(e->bias ? e->bias[o] : 0), scale = _mm512_set1_ps(e->scale ? e->scale[o] : 1);
         const __m512 shift = _mm512_set1_ps(e->shift ? e->shift[o] : 0);
-        __m512 y = _mm512_fmadd_ps(_mm512_add_ps(acc[r], bias), scale, shift);
-        if (e->residual) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(mask, e->residual + (size_t)o * plane));
-        // max/min return their second operand when either is NaN: the value goes second so NaN passes.
-        y = _mm512_min_ps(hi, _mm512_max_ps(lo, y));
-        _mm512_mask_storeu_ps(output + (size_t)o * plane, mask, y);
+        #pragma unroll
+        for (int v = 0; v < V; v++) {
+            __m512 y = _mm512_fmadd_ps(_mm512_add_ps(acc[v][r], bias), scale, shift);
+            if (e->residual) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(mask, e->residual + (size_t)o * plane + v * output_step));
+            // max/min return their second operand when either is NaN: the value goes second so NaN passes.
+            y = _mm512_min_ps(hi, _mm512_max_ps(lo, y));
+            _mm512_mask_storeu_ps(output + (size_t)o * plane + v * output_step, mask, y);
+        }
     }
 }
 
-/// A strip of 9–16 pixels through every output channel in AVX-512 tiles of at most 16 rows,
-/// the rows shared evenly between the tiles (32 channels: two of 16; 20: two of 10).
+/// A strip of 9–16 pixels of V rows through every output channel in AVX-512 tiles of at most
+/// FOVEA_DIRECT_WIDE_ROWS channels, the channels shared evenly between the tiles (as `pack_tiles`
+/// packs them: 16 channels two tiles of 8, 32 three of 11, 11 and 10).
 static __attribute__((target("avx512f")))
-void direct_strip_wide(int columns, int out_channels, int depth, const int *offsets, const float *weights,
-                       const float *pixels, float *output, size_t plane, const fovea_epilogue *e) {
-    const int tiles = (out_channels + 15) / 16;
+void direct_strip_wide(int V, int columns, int out_channels, int depth, const int *offsets, const float *weights,
+                       const float *pixels, size_t row_step, float *output, size_t output_step, size_t plane,
+                       const fovea_epilogue *e) {
+    const int tiles = (out_channels + FOVEA_DIRECT_WIDE_ROWS - 1) / FOVEA_DIRECT_WIDE_ROWS;
     for (int t = 0, o = 0; t < tiles; t++) {
         const int rows = fovea_even_share(out_channels - o, tiles - t);
-#define FOVEA_WIDE_CASE(R) case R: direct_tile_wide(R, columns, depth, offsets, weights, pixels, o, output, plane, e); break;
+#define FOVEA_TILE(R) if (V == 2) direct_tile_wide(R, 2, columns, depth, offsets, weights, pixels, row_step, o, output, output_step, plane, e); \
+                      else direct_tile_wide(R, 1, columns, depth, offsets, weights, pixels, row_step, o, output, output_step, plane, e);
+#define FOVEA_WIDE_CASE(R) case R: FOVEA_TILE(R) break;
         switch (rows) {
-        FOVEA_WIDE_CASE(16) FOVEA_WIDE_CASE(15) FOVEA_WIDE_CASE(14) FOVEA_WIDE_CASE(13) FOVEA_WIDE_CASE(12)
+        FOVEA_WIDE_CASE(14) FOVEA_WIDE_CASE(13) FOVEA_WIDE_CASE(12)
         FOVEA_WIDE_CASE(11) FOVEA_WIDE_CASE(10) FOVEA_WIDE_CASE(9) FOVEA_WIDE_CASE(8) FOVEA_WIDE_CASE(7)
         FOVEA_WIDE_CASE(6) FOVEA_WIDE_CASE(5) FOVEA_WIDE_CASE(4) FOVEA_WIDE_CASE(3) FOVEA_WIDE_CASE(2)
-        default: direct_tile_wide(1, columns, depth, offsets, weights, pixels, o, output, plane, e); break;
+        default: FOVEA_TILE(1) break;
         }
 #undef FOVEA_WIDE_CASE
+#undef FOVEA_TILE
         o += rows;
     }
 }
@@ -112,6 +141,29 @@ static int tile_height(int remaining) {
     if (remaining == 7 || remaining == 8) return 4;
     if (remaining == 9) return 5;
     return remaining < 6 ? remaining : 6;
+}
+
+/// weights [O × depth] → each tile's rows [o, o + R) as [depth × R] at `packed + o · depth`, with
+/// the tiles `wide` (AVX-512 strips) or the AVX2 tiles take: so the R broadcasts of one patch
+/// element read one pointer at constant offsets. (Row by row, R pointers `depth` apart cost a
+/// chain of dependent address additions per patch element: perf showed the AVX-512 strip at about
+/// one FMA per cycle.)
+static void pack_tiles(const float *weights, int out_channels, int depth, int wide, float *packed) {
+    const int tiles = (out_channels + FOVEA_DIRECT_WIDE_ROWS - 1) / FOVEA_DIRECT_WIDE_ROWS;
+    for (int t = 0, o = 0; o < out_channels; t++) {
+        const int rows = wide ? fovea_even_share(out_channels - o, tiles - t) : tile_height(out_channels - o);
+        float *target = packed + (size_t)o * depth;
+        for (int d = 0; d < depth; d++)
+            for (int r = 0; r < rows; r++) target[(size_t)d * rows + r] = weights[(size_t)(o + r) * depth + d];
+        o += rows;
+    }
+}
+
+/// Strips of 9–16 columns take the AVX-512 tiles; a plane's strips are all one kind.
+static int takes_wide_strips(const fovea_window *g) { return fovea_wide_tiles_available() && g->output_width > 8; }
+
+void fovea_direct_pack_weights(const fovea_window *g, const float *weights, int out_channels, float *packed) {
+    pack_tiles(weights, out_channels, g->channels * g->kernel_height * g->kernel_width, takes_wide_strips(g), packed);
 }
 
 FOVEA_AVX2 void fovea_direct_convolution(const fovea_window *g, const float *padded, int padded_height, int padded_width,
@@ -136,9 +188,12 @@ FOVEA_AVX2 void fovea_direct_convolution(const fovea_window *g, const float *pad
                 offsets[d] = (c * padded_height + i * g->dilation_height) * padded_width + phase_start[column % s] + column / s;
             }
     const size_t plane = (size_t)g->output_height * g->output_width;
-    const int wide = fovea_wide_tiles_available();
-    for (int y = first_y; y < end_y; y++) {
-        const float *row = padded + (size_t)y * g->stride_height * padded_width;
+    const int wide = takes_wide_strips(g);
+    for (int y = first_y; y < end_y;) {
+        // AVX-512 strips take two output rows at once where two are left.
+        const int V = wide && end_y - y >= 2 ? 2 : 1;
+        const size_t row_step = (size_t)g->stride_height * padded_width;
+        const float *row = padded + (size_t)y * row_step;
         float *target = output + (size_t)y * g->output_width;
         const fovea_epilogue *e = epilogue;
         fovea_epilogue shifted;
@@ -155,8 +210,9 @@ FOVEA_AVX2 void fovea_direct_convolution(const fovea_window *g, const float *pad
             const int columns = width - x < 16 ? width - x : 16;
             fovea_epilogue at = *e;
             if (at.residual) at.residual += x;
-            if (wide && columns > 8) {
-                direct_strip_wide(columns, out_channels, depth, offsets, weights, row + x, target + x, plane, &at);
+            if (wide) {
+                direct_strip_wide(V, columns, out_channels, depth, offsets, weights, row + x, row_step, target + x,
+                                  (size_t)width, plane, &at);
                 continue;
             }
             for (int o = 0; o < out_channels;) {
@@ -172,11 +228,17 @@ FOVEA_AVX2 void fovea_direct_convolution(const fovea_window *g, const float *pad
                 o += rows;
             }
         }
+        y += V;
     }
     free(offsets);
 }
 
 #else
+
+void fovea_direct_pack_weights(const fovea_window *g, const float *weights, int out_channels, float *packed) {
+    (void)g; (void)weights; (void)out_channels; (void)packed;
+    abort();   // callers check fovea_panel_convolution_available() first
+}
 
 void fovea_direct_convolution(const fovea_window *g, const float *padded, int padded_height, int padded_width,
                               const float *weights, int out_channels, int first_y, int end_y,

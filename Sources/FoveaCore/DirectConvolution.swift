@@ -47,7 +47,11 @@ struct DirectConvolution {
         let padding = PaddedImage(g, columnPhases: g.strideWidth)
         let paddedHeight = padding.height, paddedWidth = padding.width, paddedSize = padding.count
         let inputSize = g.channels * k.inPlane, outputSize = k.outChannels * k.outPlane
-        let window = fovea_window(g)
+        var window = fovea_window(g)
+        let packed = TensorStorage(uninitializedCount: k.outChannels * k.patch)
+        defer { withExtendedLifetime(packed) {} }
+        fovea_direct_pack_weights(&window, weight, Int32(k.outChannels), packed.pointer)
+        let weight = UnsafePointer(packed.pointer)
         func pad(image n: Int, into buffer: UnsafeMutablePointer<Float>) { padding.copy(input + n * inputSize, into: buffer) }
         func run(image n: Int, rows: Range<Int>, padded: UnsafePointer<Float>) {
             var window = window

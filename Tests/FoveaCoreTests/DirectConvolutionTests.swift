@@ -2,9 +2,10 @@ import FoveaCore
 import FoveaTestSupport
 import Testing
 
-/// The AVX2 direct kernel (padded input read in place) against the float64 definition, over what
-/// it treats apart: rows of whole 16-pixel strips, with the last one overlapping the one before,
-/// rows under 16 pixels (one 8-lane vector or two, the last stored masked), tiles of 1–6 output channels (7–9 split as 4 + 3, 4 + 4, 5 + 4), padding on some sides
+/// The direct kernel (padded input read in place; AVX2, or AVX-512 strips of two output rows)
+/// against the float64 definition, over what it treats apart: rows of whole 16-pixel strips, with
+/// the last one overlapping the one before, rows under 16 pixels (one 8-lane vector or two, the
+/// last stored masked), tiles of 1–6 output channels (7–9 split as 4 + 3, 4 + 4, 5 + 4), padding on some sides
 /// only or none, vertical stride and dilation, and one image shared out by rows; and the weight
 /// gradient from the same padded planes.
 @Suite(.enabled(if: ConvolutionKernel(geometry: WindowGeometry(channels: 1, height: 3, width: 3, kernel: (3, 3)),
@@ -23,8 +24,11 @@ struct DirectConvolutionTests {
         Case(batch: 3, channels: 2, out: 1, height: 6, width: 30, kernel: (3, 3)),                               // strips at 0 and 12
         Case(batch: 1, channels: 16, out: 16, height: 32, width: 32, kernel: (3, 3), padding: (1, 1, 1, 1)),  // one image, by rows
         Case(batch: 2, channels: 7, out: 3, height: 5, width: 5, kernel: (1, 1), padding: (1, 1, 1, 1)),     // 1×1 with padding
-        // AVX-512 (where the CPU has it): 33 channels as three tiles of 11 rows, 13 lanes stored under a mask.
+        // AVX-512 (where the CPU has it): 33 channels as three tiles of 11 rows, 13 lanes stored under a mask,
+        // output rows in pairs and a last one alone (5 = 2 + 2 + 1); 28 channels as two tiles of 14, 7 rows,
+        // a strip moved left.
         Case(batch: 2, channels: 6, out: 33, height: 5, width: 13, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        Case(batch: 2, channels: 3, out: 28, height: 7, width: 18, kernel: (3, 3), padding: (1, 1, 1, 1)),
         // Strided: rows split into column phases (odd and even padded widths, left padding odd,
         // even and none), masked rows and a strip moved left, strides 2–4, dilation.
         Case(batch: 2, channels: 5, out: 7, height: 9, width: 13, kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1)),

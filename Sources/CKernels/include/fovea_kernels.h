@@ -154,6 +154,11 @@ void fovea_panel_convolution(const fovea_window *window, const float *input, siz
                              float *output, size_t output_image_stride, const fovea_epilogue *epilogue,
                              int images, size_t first_panel, size_t end_panel);
 
+/// weights [O × depth] → the layout `fovea_direct_convolution` reads for this window: each tile's
+/// output channels [o, o + R) as [depth × R] at `packed + o · depth` (O · depth floats). Once per
+/// convolution, not per image: packing per call cost more than it saved on 8×8 planes.
+void fovea_direct_pack_weights(const fovea_window *window, const float *weights, int out_channels, float *packed);
+
 /// One image's convolution, straight from a padded copy of the input (C planes of
 /// padded_height × padded_width, the padding already in them; with a horizontal stride s of 2 to
 /// FOVEA_DIRECT_MAXIMUM_STRIDE each padded row stores its s column phases one after the other,
@@ -163,7 +168,7 @@ void fovea_panel_convolution(const fovea_window *window, const float *input, siz
 /// applied in registers. `output` (and the epilogue's residual, which must not alias it) point at
 /// the image's channel 0, laid out [out_channels × H_out × W_out]. The padded planes must be
 /// followed by FOVEA_DIRECT_SLACK readable floats (lanes past a row's end are read, not used).
-/// Only where `fovea_panel_convolution_available()`.
+/// `weights` packed by `fovea_direct_pack_weights`. Only where `fovea_panel_convolution_available()`.
 void fovea_direct_convolution(const fovea_window *window, const float *padded, int padded_height, int padded_width,
                               const float *weights, int out_channels, int first_y, int end_y,
                               float *output, const fovea_epilogue *epilogue);
