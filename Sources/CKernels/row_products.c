@@ -2,10 +2,12 @@
 
 #ifdef FOVEA_X86
 
-/// Floats of each row taken per pass, and rows of b per block: 4 rows of a (8 KB) stay in L1
-/// and a block of b (120 rows, 240 KB; a multiple of the tile's 3) in L2 while every tile of the block reads them; a
-/// pass's 12 horizontal sums are paid for by 64 steps of 12 FMAs.
-enum { WIDTH_BLOCK = 512, B_ROWS_BLOCK = 120 };
+/// Rows of b per block, a multiple of the tiles' 3 and 5 rows of b. With the floats of each row
+/// taken per pass (WIDTH_BLOCK, per instance below): AVX2 takes 512, so 4 rows of a (8 KB) stay
+/// in L1 and a block of b (240 KB) in L2 while every tile of the block reads them, and a pass's 12
+/// horizontal sums are paid for by 64 steps of 12 FMAs; AVX-512 takes 1024 (16 KB of a, 480 KB of
+/// b: the Xeons with AVX-512 have 48 KB of L1 and 2 MB of L2), 20 sums per 64 steps of 20 FMAs.
+enum { B_ROWS_BLOCK = 120 };
 
 static inline __attribute__((always_inline, target("avx2,fma"))) float horizontal_sum(__m256 v) {
     __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -49,17 +51,20 @@ void tile(const int R, const int Q, const float *a, size_t lda, const float *con
 /// 1–3 left) by rows of b in threes (then the one or two left). Row j of b starts at
 /// b + offsets[j] when `offsets` is given, else at b + j·ldb. One definition, two instances: an
 /// always-inline function cannot take the tile as a parameter across the two target attributes.
-#define FOVEA_DEFINE_ROW_PRODUCTS(SUFFIX, TARGET, TILE)                                                                  \
+#define FOVEA_DEFINE_ROW_PRODUCTS(SUFFIX, TARGET, TILE, Q_MAX, WIDTH_BLOCK)                                             \
 static inline __attribute__((always_inline, target(TARGET)))                                                             \
 void tile_row##SUFFIX(const int R, const float *a, size_t lda, int rows_b, const float *b, size_t ldb,                   \
                       const size_t *offsets, size_t start, int width, float *c, size_t ldc) {                             \
-    for (int j = 0; j < rows_b; j += 3) {                                                                                \
-        const float *rows[3];                                                                                            \
-        for (int q = 0; q < 3 && j + q < rows_b; q++) rows[q] = b + (offsets ? offsets[j + q] : (size_t)(j + q) * ldb) + start; \
-        switch (rows_b - j) {                                                                                            \
+    for (int j = 0; j < rows_b; j += Q_MAX) {                                                                            \
+        const float *rows[Q_MAX];                                                                                        \
+        for (int q = 0; q < Q_MAX && j + q < rows_b; q++)                                                                \
+            rows[q] = b + (offsets ? offsets[j + q] : (size_t)(j + q) * ldb) + start;                                    \
+        switch (rows_b - j < Q_MAX ? rows_b - j : Q_MAX) {                                                               \
         case 1: TILE(R, 1, a, lda, rows, width, c + j, ldc); break;                                                      \
         case 2: TILE(R, 2, a, lda, rows, width, c + j, ldc); break;                                                      \
-        default: TILE(R, 3, a, lda, rows, width, c + j, ldc); break;                                                     \
+        case 3: TILE(R, 3, a, lda, rows, width, c + j, ldc); break;                                                      \
+        case 4: if (Q_MAX >= 4) TILE(R, 4, a, lda, rows, width, c + j, ldc); break;                                      \
+        default: if (Q_MAX >= 5) TILE(R, 5, a, lda, rows, width, c + j, ldc); break;                                     \
         }                                                                                                                \
     }                                                                                                                    \
 }                                                                                                                        \
@@ -85,38 +90,52 @@ void accumulate##SUFFIX(int rows_a, const float *a, size_t lda, int rows_b, cons
     }                                                                                                                    \
 }
 
-FOVEA_DEFINE_ROW_PRODUCTS(, "avx2,fma", tile)
+FOVEA_DEFINE_ROW_PRODUCTS(, "avx2,fma", tile, 3, 512)
 
 // The same tiles in 512-bit vectors on AVX-512 CPUs, 16 floats of a row per step (convolution-bench
-// direct-weight-gradients on the Xeon: SimpleCNN's block 1 4.9–5.6 → 3.6–4.2 ms). A 4 × 6 tile
-// (24 accumulators) ran 1.5× slower than AVX2: clang spilled.
+// direct-weight-gradients on the Xeon: SimpleCNN's block 1 4.9–5.6 → 3.6–4.2 ms), up to 4 × 5: 20
+// accumulators, 9 loads per 20 FMAs (4 × 3 took 7 per 12). A 4 × 6 tile first ran 1.5× slower than
+// AVX2 because clang, left to itself, did not unroll the loops and kept the sums in memory: the
+// loops now unroll by pragma.
 
 static inline __attribute__((always_inline, target("avx512f")))
 void tile_wide(const int R, const int Q, const float *a, size_t lda, const float *const *b, int width, float *c, size_t ldc) {
-    __m512 acc[4][3];
-    for (int i = 0; i < R; i++) for (int j = 0; j < Q; j++) acc[i][j] = _mm512_setzero_ps();
+    __m512 acc[4][5];
+    #pragma unroll
+    for (int i = 0; i < R; i++)
+        #pragma unroll
+        for (int j = 0; j < Q; j++) acc[i][j] = _mm512_setzero_ps();
     const int whole = width & ~15;
     for (int v = 0; v < whole; v += 16) {
-        __m512 bv[3];
+        __m512 bv[5];
+        #pragma unroll
         for (int j = 0; j < Q; j++) bv[j] = _mm512_loadu_ps(b[j] + v);
+        #pragma unroll
         for (int i = 0; i < R; i++) {
             const __m512 av = _mm512_loadu_ps(a + i * lda + v);
+            #pragma unroll
             for (int j = 0; j < Q; j++) acc[i][j] = _mm512_fmadd_ps(av, bv[j], acc[i][j]);
         }
     }
     if (whole < width) {
         const __mmask16 mask = (__mmask16)((1u << (width - whole)) - 1);
-        __m512 bv[3];
+        __m512 bv[5];
+        #pragma unroll
         for (int j = 0; j < Q; j++) bv[j] = _mm512_maskz_loadu_ps(mask, b[j] + whole);
+        #pragma unroll
         for (int i = 0; i < R; i++) {
             const __m512 av = _mm512_maskz_loadu_ps(mask, a + i * lda + whole);
+            #pragma unroll
             for (int j = 0; j < Q; j++) acc[i][j] = _mm512_fmadd_ps(av, bv[j], acc[i][j]);
         }
     }
-    for (int i = 0; i < R; i++) for (int j = 0; j < Q; j++) c[i * ldc + j] += _mm512_reduce_add_ps(acc[i][j]);
+    #pragma unroll
+    for (int i = 0; i < R; i++)
+        #pragma unroll
+        for (int j = 0; j < Q; j++) c[i * ldc + j] += _mm512_reduce_add_ps(acc[i][j]);
 }
 
-FOVEA_DEFINE_ROW_PRODUCTS(_wide, "avx512f", tile_wide)
+FOVEA_DEFINE_ROW_PRODUCTS(_wide, "avx512f", tile_wide, 5, 1024)
 
 FOVEA_AVX2 void fovea_accumulate_row_products(int rows_a, const float *a, size_t lda, int rows_b, const float *b, size_t ldb,
                                               size_t width, float *c, size_t ldc) {

@@ -65,9 +65,10 @@ import Testing
         #endif
     }
 
-    /// C += A · Bᵀ (the weight gradient's product) on shapes that take the AVX2 row products
-    /// (where the CPU has them) and sgemm: every remainder of the 4 × 3 tile, rows across the 512-float width blocks and the 120-row blocks of B, 1–15 float
-    /// tails, strides wider than k.
+    /// C += A · Bᵀ (the weight gradient's product) on shapes that take the row products (where
+    /// the CPU has AVX2; AVX-512 tiles where it has that) and sgemm: every remainder of the 4 × 3
+    /// and 4 × 5 tiles, rows across the 512- and 1024-float width blocks and the 120-row blocks of
+    /// B, 1–15 float tails, strides wider than k.
     @Test func productTransposedMatchesTripleLoop() {
         for (m, n, k) in [(7, 5, 9), (5, 7, 131), (6, 125, 1037), (3, 2, 200), (1, 1, 129), (64, 256, 128), (65, 256, 130),
                           (5, 9, 45), (40, 203, 160)] {   // the last split by columns between threads
