@@ -124,27 +124,32 @@ struct DirectConvolutionTests {
         #expect(peakRelativeError(x.grad!.scalars, expected) < 1e-5)
     }
 
-    /// A valid convolution whose input needs a gradient too (LeNet-5's second layer): dW from the
-    /// input's windows, dX by Wᵀ · dY and col2im, the ReLU's mask applied once for both; dW, the
-    /// bias and dX against the float64 definitions.
-    @Test func validConvolutionNeedingDXTakesTheDirectWeightGradient() {
-        let (n, c, o, h) = (3, 6, 16, 12)
-        let g = WindowGeometry(channels: c, height: h, width: h, kernel: (5, 5))
+    /// A valid convolution whose input needs a gradient too (LeNet-5's second layer), and one with
+    /// padding on some sides only and dilation (output smaller than the input, neither valid nor
+    /// "same"): dW from the input's windows, dX by the transposed convolution (with AVX-512; else
+    /// Wᵀ · dY and col2im, as CI reruns it), the ReLU's mask applied once for both; dW, the bias and
+    /// dX against the float64 definitions.
+    @Test(arguments: [WindowGeometry(channels: 6, height: 12, width: 12, kernel: (5, 5)),
+                      WindowGeometry(channels: 3, height: 9, width: 11, kernel: (3, 3), padding: (1, 0, 0, 2), dilation: (1, 2))])
+    func convolutionSmallerThanItsInputNeedingDX(g: WindowGeometry) {
+        let (n, c, o) = (3, g.channels, 16)
+        let (kh, kw) = (g.kernelHeight, g.kernelWidth)
         #expect(ConvolutionKernel(geometry: g, batch: n, outChannels: o, groups: 1).weightGradientRunsDirectly)
-        let x = randomTensor([n, c, h, h], seed: 27).requiringGrad()
-        let w = randomTensor([o, c, 5, 5], seed: 28).requiringGrad(), b = randomTensor([o], seed: 29).requiringGrad()
-        let out = g.outputHeight, plane = out * out
-        let probe = randomTensor([n, o, out, out], seed: 30)
-        let y = x.conv2d(weight: w, bias: b, activation: .relu)
+        let x = randomTensor([n, c, g.height, g.width], seed: 27).requiringGrad()
+        let w = randomTensor([o, c, kh, kw], seed: 28).requiringGrad(), b = randomTensor([o], seed: 29).requiringGrad()
+        let plane = g.outputHeight * g.outputWidth
+        let probe = randomTensor([n, o, g.outputHeight, g.outputWidth], seed: 30)
+        let y = x.conv2d(weight: w, bias: b, padding: (g.padTop, g.padLeft, g.padBottom, g.padRight),
+                         dilation: (g.dilationHeight, g.dilationWidth), activation: .relu)
         (y * probe).sum().backward()
-        let masked = try! Tensor(zip(y.scalars, probe.scalars).map { $0 > 0 ? $1 : 0 }, shape: [n, o, out, out])
+        let masked = try! Tensor(zip(y.scalars, probe.scalars).map { $0 > 0 ? $1 : 0 }, shape: y.shape)
         #expect(peakRelativeError(w.grad!.scalars, DirectConvolutionTests.weightGradient(x, masked, geometry: g, outChannels: o)) < 1e-5)
         var biasSums = [Double](repeating: 0, count: o)
         for (index, value) in masked.scalars.enumerated() { biasSums[(index / plane) % o] += Double(value) }
         #expect(peakRelativeError(b.grad!.scalars, biasSums) < 1e-5)
-        var expected = [Double](repeating: 0, count: n * c * h * h)
+        var expected = [Double](repeating: 0, count: x.count)
         DirectConvolutionTests.forEachTap(g, batch: n, outChannels: o) { image, out, channel, i, j, yIndex, xIndex in
-            expected[xIndex] += Double(masked.scalars[yIndex]) * Double(w.scalars[((out * c + channel) * 5 + i) * 5 + j])
+            expected[xIndex] += Double(masked.scalars[yIndex]) * Double(w.scalars[((out * c + channel) * kh + i) * kw + j])
         }
         #expect(peakRelativeError(x.grad!.scalars, expected) < 1e-5)
     }
