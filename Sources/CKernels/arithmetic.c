@@ -5,3 +5,7 @@
 #include "lanes_instances.h"
 
 void fovea_add(const float *a, const float *b, float *out, size_t count) { FOVEA_BY_LANES(, add, a, b, out, count); }
+
+void fovea_copy_rows(const float *source, size_t rows, size_t width, float *target, size_t target_stride) {
+    FOVEA_BY_LANES(, copy_rows, source, rows, width, target, target_stride);
+}

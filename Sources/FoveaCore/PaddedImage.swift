@@ -24,16 +24,19 @@ struct PaddedImage {
     /// by `TensorStorage(repeating: 0, …)`) and stays so.
     func copy(_ image: UnsafePointer<Float>, into buffer: UnsafeMutablePointer<Float>) {
         let g = geometry, height = height, width = width, s = columnPhases
+        if s == 1 {
+            for c in 0..<g.channels {
+                fovea_copy_rows(image + c * g.height * g.width, g.height, g.width,
+                                buffer + (c * height + g.padTop) * width + g.padLeft, width)
+            }
+            return
+        }
         // Where each column phase of a padded row starts.
-        let phaseStart = s == 1 ? [0] : (0..<s).map { t in (0..<t).reduce(0) { $0 + (width - $1 + s - 1) / s } }
+        let phaseStart = (0..<s).map { t in (0..<t).reduce(0) { $0 + (width - $1 + s - 1) / s } }
         for c in 0..<g.channels {
             for h in 0..<g.height {
                 let source = image + (c * g.height + h) * g.width, row = buffer + (c * height + h + g.padTop) * width
-                if s == 1 {
-                    (row + g.padLeft).update(from: source, count: g.width)
-                } else {
-                    splitIntoPhases(source, row: row, phaseStart: phaseStart)
-                }
+                splitIntoPhases(source, row: row, phaseStart: phaseStart)
             }
         }
     }

@@ -66,6 +66,10 @@ int fovea_vector_lanes(void);
 /// out[i] = a[i] + b[i] for i < count (out may be a or b). Any CPU (arithmetic_lanes.h).
 void fovea_add(const float *a, const float *b, float *out, size_t count);
 
+/// `rows` rows of `width` floats, contiguous in `source`, to rows `target_stride` floats apart in
+/// `target` (a plane into a padded copy's interior).
+void fovea_copy_rows(const float *source, size_t rows, size_t width, float *target, size_t target_stride);
+
 /// The activation fused into a layer, whose backward pass masks the gradient by the layer's output.
 enum { FOVEA_ACTIVATION_NONE = 0, FOVEA_ACTIVATION_RELU = 1, FOVEA_ACTIVATION_RELU6 = 2 };
 
