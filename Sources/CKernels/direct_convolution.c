@@ -63,7 +63,7 @@ void direct_tile_columns(const int R, int columns, int depth, const int *offsets
                      first_row, output, plane, e);
 }
 
-/// The AVX-512 tile: output channels [R] × 16 pixels of V ≤ 2 output rows (`row_step` floats
+/// The AVX-512 tile: output channels [R] × 16 pixels of V ≤ 3 output rows (`row_step` floats
 /// apart in the padded input, `output_step` in the output), one 512-bit vector each, R · V ≤ 28
 /// accumulators of 32 registers; the last `columns` < 16 lanes stored under a mask (AVX-512's
 /// masked stores cost what plain ones do). Loads read whole vectors, as above. Two rows share
@@ -74,7 +74,7 @@ static inline __attribute__((always_inline, target("avx512f")))
 void direct_tile_wide(const int R, const int V, int columns, int depth, const int *offsets, const float *weights,
                       const float *pixels, size_t row_step, int first_row, float *output, size_t output_step, size_t plane,
                       const fovea_epilogue *e) {
-    __m512 acc[2][FOVEA_DIRECT_WIDE_ROWS];
+    __m512 acc[3][FOVEA_DIRECT_WIDE_ROWS];
     #pragma unroll
     for (int v = 0; v < V; v++)
         #pragma unroll
@@ -82,7 +82,7 @@ void direct_tile_wide(const int R, const int V, int columns, int depth, const in
     const float *w = weights + (size_t)first_row * depth;
     for (int d = 0; d < depth; d++) {
         const float *at = pixels + offsets[d];
-        __m512 b[2];
+        __m512 b[3];
         #pragma unroll
         for (int v = 0; v < V; v++) b[v] = _mm512_loadu_ps(at + v * row_step);
         #pragma unroll
@@ -110,7 +110,7 @@ void direct_tile_wide(const int R, const int V, int columns, int depth, const in
     }
 }
 
-/// A strip of 9–16 pixels of V rows through every output channel in AVX-512 tiles of at most
+/// A strip of 9–16 pixels of V ≤ 3 rows through every output channel in AVX-512 tiles of at most
 /// FOVEA_DIRECT_WIDE_ROWS channels, the channels shared evenly between the tiles (as `pack_tiles`
 /// packs them: 16 channels two tiles of 8, 32 three of 11, 11 and 10).
 static __attribute__((target("avx512f")))
@@ -120,8 +120,10 @@ void direct_strip_wide(int V, int columns, int out_channels, int depth, const in
     const int tiles = (out_channels + FOVEA_DIRECT_WIDE_ROWS - 1) / FOVEA_DIRECT_WIDE_ROWS;
     for (int t = 0, o = 0; t < tiles; t++) {
         const int rows = fovea_even_share(out_channels - o, tiles - t);
-#define FOVEA_TILE(R) if (V == 2) direct_tile_wide(R, 2, columns, depth, offsets, weights, pixels, row_step, o, output, output_step, plane, e); \
-                      else direct_tile_wide(R, 1, columns, depth, offsets, weights, pixels, row_step, o, output, output_step, plane, e);
+#define FOVEA_TILE_ROWS(R, V) direct_tile_wide(R, V, columns, depth, offsets, weights, pixels, row_step, o, output, output_step, plane, e)
+// Three rows come only with tiles of at most 9 channels (the caller's choice); the bound keeps the
+// larger tiles from being compiled for three.
+#define FOVEA_TILE(R) if (V == 3 && 3 * R <= 28) FOVEA_TILE_ROWS(R, 3); else if (V >= 2) FOVEA_TILE_ROWS(R, 2); else FOVEA_TILE_ROWS(R, 1);
 #define FOVEA_WIDE_CASE(R) case R: FOVEA_TILE(R) break;
         switch (rows) {
         FOVEA_WIDE_CASE(14) FOVEA_WIDE_CASE(13) FOVEA_WIDE_CASE(12)
@@ -131,6 +133,7 @@ void direct_strip_wide(int V, int columns, int out_channels, int depth, const in
         }
 #undef FOVEA_WIDE_CASE
 #undef FOVEA_TILE
+#undef FOVEA_TILE_ROWS
         o += rows;
     }
 }
@@ -189,9 +192,13 @@ FOVEA_AVX2 void fovea_direct_convolution(const fovea_window *g, const float *pad
             }
     const size_t plane = (size_t)g->output_height * g->output_width;
     const int wide = takes_wide_strips(g);
+    const int widest_tile = fovea_even_share(out_channels, (out_channels + FOVEA_DIRECT_WIDE_ROWS - 1) / FOVEA_DIRECT_WIDE_ROWS);
+    const int most_rows = !wide ? 1 : (widest_tile <= 9 ? 3 : 2);
     for (int y = first_y; y < end_y;) {
-        // AVX-512 strips take two output rows at once where two are left.
-        const int V = wide && end_y - y >= 2 ? 2 : 1;
+        // AVX-512 strips take two output rows at once where two are left, three where the tiles
+        // have at most 9 channels (16 channels: 8 × 3 rows, 24 sums for 12 loads, where 8 × 2 took
+        // 11 loads for 16).
+        const int V = end_y - y < most_rows ? end_y - y : most_rows;
         const size_t row_step = (size_t)g->stride_height * padded_width;
         const float *row = padded + (size_t)y * row_step;
         float *target = output + (size_t)y * g->output_width;
