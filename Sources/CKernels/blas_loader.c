@@ -45,14 +45,22 @@ static void load(void) {
         setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
         named = 1;
     }
+    // FOVEA_OPENBLAS names another OpenBLAS build (a path or a library name) to load instead.
+    const char *chosen = getenv("FOVEA_OPENBLAS");
+    if (chosen && !*chosen) chosen = NULL;
     void *library = NULL;
-    for (size_t i = 0; i < sizeof names / sizeof *names && !library; i++) library = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    if (chosen) library = dlopen(chosen, RTLD_NOW | RTLD_LOCAL);
+    for (size_t i = 0; !chosen && i < sizeof names / sizeof *names && !library; i++) library = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
     if (named) unsetenv("OPENBLAS_CORETYPE");
     if (!library) {
         const char *reason = dlerror();
-        snprintf(load_error, sizeof load_error,
-                 "Fovea needs OpenBLAS and could not load libopenblas.so.0 (%s); on Debian or Ubuntu: "
-                 "apt-get install libopenblas0", reason ? reason : "not found");
+        if (chosen)
+            snprintf(load_error, sizeof load_error, "Fovea could not load the OpenBLAS that FOVEA_OPENBLAS names, %s (%s)",
+                     chosen, reason ? reason : "not found");
+        else
+            snprintf(load_error, sizeof load_error,
+                     "Fovea needs OpenBLAS and could not load libopenblas.so.0 (%s); on Debian or Ubuntu: "
+                     "apt-get install libopenblas0", reason ? reason : "not found");
         return;
     }
     loaded_sgemm = (sgemm_function)dlsym(library, "cblas_sgemm");
@@ -60,7 +68,8 @@ static void load(void) {
     loaded_set_threads = (set_threads_function)dlsym(library, "openblas_set_num_threads");
     loaded_corename = (corename_function)dlsym(library, "openblas_get_corename");
     if (!loaded_sgemm || !loaded_sgemv) {
-        snprintf(load_error, sizeof load_error, "the loaded OpenBLAS lacks cblas_sgemm or cblas_sgemv");
+        snprintf(load_error, sizeof load_error, "Fovea loaded %s, which lacks cblas_sgemm or cblas_sgemv",
+                 chosen ? chosen : "libopenblas");
         loaded_sgemm = NULL;
         return;
     }

@@ -127,6 +127,17 @@ public enum BLASLibrary {
         #endif
     }()
 
+    /// Why the BLAS cannot be used (OpenBLAS missing, or FOVEA_OPENBLAS naming a file that is not
+    /// one), or nil where it can: programs check it first, to stop with that one line instead of
+    /// the fatal error at the first product.
+    public static var loadError: String? {
+        #if canImport(Accelerate)
+        return nil
+        #else
+        return fovea_blas_load().map { String(cString: $0) }
+        #endif
+    }
+
     /// The kernel family the BLAS runs (OpenBLAS's name for it; "Accelerate" on Apple).
     public static var core: String {
         #if canImport(Accelerate)

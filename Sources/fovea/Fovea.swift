@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FoveaCore
 import FoveaTrain
 
 @main
@@ -13,6 +14,9 @@ struct Fovea: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
+            // A missing or wrong OpenBLAS is one line before any work (help needs none).
+            let isSubcommand = configuration.subcommands.contains { ObjectIdentifier($0) == ObjectIdentifier(type(of: command)) }
+            if isSubcommand, let problem = BLASLibrary.loadError { throw FoveaError.io(problem) }
             try command.run()
         } catch {
             let code = exitCode(for: error)

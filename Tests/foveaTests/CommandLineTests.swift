@@ -22,8 +22,11 @@ import Testing
         return process
     }
 
-    func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String, error: String) {
         let process = process(arguments)
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -42,6 +45,22 @@ import Testing
         #expect(json["params"] as? Int == model.params)
         #expect(json["trainable"] as? Int == model.params)
         #expect((json["layers"] as? [[String: Any]])?.isEmpty == false)
+    }
+
+    /// Without a usable OpenBLAS (here: FOVEA_OPENBLAS naming a file that is missing, or a library
+    /// that is not a BLAS) every command stops before any work with one line that says which file
+    /// and why, and a non-zero exit; help still answers.
+    @Test(arguments: ["/nonexistent/libopenblas.so.0", "libm.so.6"])
+    func missingOpenBLASIsAOneLineError(library: String) throws {
+        let result = try run(["bench", "lenet5", "--batch", "2", "--repeats", "1", "--seconds", "0.01"],
+                             environment: ["FOVEA_OPENBLAS": library])
+        #expect(result.status != 0)
+        #expect(result.output.isEmpty)
+        let lines = result.error.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].hasPrefix("error: Fovea ") && lines[0].contains(library), "\(result.error)")
+        #expect(!result.error.contains("Fatal error") && !result.error.contains("crashed"))
+        let help = try run(["train", "--help"], environment: ["FOVEA_OPENBLAS": library])
+        #expect(help.status == 0 && help.output.contains("OVERVIEW"))
     }
 
     @Test(arguments: [
