@@ -74,13 +74,12 @@ struct DirectWeightGradient {
                         for b in 0..<count {
                             let image = input + (first + b) * channels * g.height * g.width
                             for c in 0..<channels {
-                                let target = padded.pointer + c * channelStride + b * plane + g.padTop * wp + g.padLeft
-                                for h in 0..<g.height { (target + h * wp).update(from: image + (c * g.height + h) * g.width, count: g.width) }
+                                fovea_copy_rows(image + c * g.height * g.width, g.height, g.width,
+                                                padded.pointer + c * channelStride + b * plane + g.padTop * wp + g.padLeft, wp)
                             }
                             let dy = outputGrad + (first + b) * outChannels * outPlane
                             for o in 0..<outChannels {
-                                let target = gradient.pointer + o * channelStride + b * plane
-                                for y in 0..<outH { (target + y * wp).update(from: dy + o * outPlane + y * outW, count: outW) }
+                                fovea_copy_rows(dy + o * outPlane, outH, outW, gradient.pointer + o * channelStride + b * plane, wp)
                             }
                         }
                         // The last image's rows past Hout are zero in D: they are left out.
