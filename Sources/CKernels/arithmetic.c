@@ -9,3 +9,8 @@ void fovea_add(const float *a, const float *b, float *out, size_t count) { FOVEA
 void fovea_copy_rows(const float *source, size_t rows, size_t width, float *target, size_t target_stride) {
     FOVEA_BY_LANES(, copy_rows, source, rows, width, target, target_stride);
 }
+
+void fovea_sgd_step(float *theta, const float *grad, float *velocity, size_t count, float lr, float wd, float mu,
+                    int nesterov) {
+    FOVEA_BY_LANES(, sgd_step, theta, grad, velocity, count, lr, wd, mu, nesterov);
+}

@@ -21,3 +21,36 @@ static LANES_TARGET void LANES_NAME(copy_rows)(const float *source, size_t rows,
         if (whole < width) v_store_first(target + whole, v_load_first(source + whole, m), m);
     }
 }
+
+/// One SGD step over `count` parameters (PyTorch's rule): g = grad + wd·θ; with momentum
+/// v = μ·v + g and the step v (Nesterov: g + μ·v), else g; θ −= lr·step. Multiplies and adds
+/// kept apart (no FMA), so every width gives the same floats as the scalar rule.
+static inline LANES_TARGET V LANES_NAME(sgd_new_theta)(V th, V grad, float *velocity, V old_velocity, V *new_velocity,
+                                                        float lr, float wd, float mu, int nesterov) {
+    const V g = v_add(grad, v_mul(v_set(wd), th));
+    V step = g;
+    if (velocity) {
+        *new_velocity = v_add(v_mul(v_set(mu), old_velocity), g);
+        step = nesterov ? v_add(g, v_mul(v_set(mu), *new_velocity)) : *new_velocity;
+    }
+    return v_sub(th, v_mul(v_set(lr), step));
+}
+
+static LANES_TARGET void LANES_NAME(sgd_step)(float *theta, const float *grad, float *velocity, size_t count,
+                                              float lr, float wd, float mu, int nesterov) {
+    size_t i = 0;
+    V v = v_zero();
+    for (; i + FOVEA_LANES <= count; i += FOVEA_LANES) {
+        const V th = LANES_NAME(sgd_new_theta)(v_load(theta + i), v_load(grad + i), velocity,
+                                                velocity ? v_load(velocity + i) : v_zero(), &v, lr, wd, mu, nesterov);
+        if (velocity) v_store(velocity + i, v);
+        v_store(theta + i, th);
+    }
+    if (i < count) {
+        const v_mask m = v_first((int)(count - i));
+        const V th = LANES_NAME(sgd_new_theta)(v_load_first(theta + i, m), v_load_first(grad + i, m), velocity,
+                                                velocity ? v_load_first(velocity + i, m) : v_zero(), &v, lr, wd, mu, nesterov);
+        if (velocity) v_store_first(velocity + i, v, m);
+        v_store_first(theta + i, th, m);
+    }
+}

@@ -22,15 +22,8 @@ public final class SGD: Optimizer {
             let g = grad.pointer, n = grad.count
             let v = mu == 0 ? nil : store.slot("\(name)/momentum", shape: parameter.shape).pointer
             parameter.updateInPlace { theta in
-                guard let v else {
-                    for i in 0..<n { theta[i] -= lr * (g[i] + wd * theta[i]) }
-                    return
-                }
-                for i in 0..<n {
-                    let gi = g[i] + wd * theta[i]
-                    v[i] = mu * v[i] + gi
-                    theta[i] -= lr * (nesterov ? gi + mu * v[i] : v[i])
-                }
+                OptimizerUpdates.sgd(theta: theta, grad: g, velocity: v, count: n, learningRate: lr, weightDecay: wd,
+                                     momentum: mu, nesterov: nesterov)
             }
         }
     }

@@ -70,6 +70,11 @@ void fovea_add(const float *a, const float *b, float *out, size_t count);
 /// `target` (a plane into a padded copy's interior).
 void fovea_copy_rows(const float *source, size_t rows, size_t width, float *target, size_t target_stride);
 
+/// One SGD step over `count` parameters, PyTorch's rule: g = grad + wd·θ; with `velocity` (not
+/// NULL) v = μ·v + g and the step v (`nesterov`: g + μ·v), else g; θ −= lr·step.
+void fovea_sgd_step(float *theta, const float *grad, float *velocity, size_t count, float lr, float wd, float mu,
+                    int nesterov);
+
 /// The activation fused into a layer, whose backward pass masks the gradient by the layer's output.
 enum { FOVEA_ACTIVATION_NONE = 0, FOVEA_ACTIVATION_RELU = 1, FOVEA_ACTIVATION_RELU6 = 2 };
 
