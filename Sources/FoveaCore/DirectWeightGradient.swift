@@ -63,10 +63,15 @@ struct DirectWeightGradient {
         let slack = (g.kernelWidth - 1) * g.dilationWidth + Int(FOVEA_DIRECT_SLACK)
         let (shareCount, share) = k.shares(perThread: 4)   // as DirectConvolution's
         let partials = (0..<shareCount).map { _ in TensorStorage(repeating: 0, count: weightCount) }
+        // One P and one D per thread, zeroed once: every block writes the same interiors, so the
+        // zeros around them stay. (A slot past a short last block keeps an earlier image; what the
+        // shifted rows read there meets D's zeros, as a block's next image always did.)
+        let threads = ThreadPool.shared.threadCount
+        let paddedPlanes = (0..<threads).map { _ in TensorStorage(repeating: 0, count: channels * channelStride + slack) }
+        let gradientPlanes = (0..<threads).map { _ in TensorStorage(repeating: 0, count: outChannels * channelStride) }
         offsets.withUnsafeBufferPointer { offsets in
-            ThreadPool.shared.parallelFor(shareCount) { s in
-                let padded = TensorStorage(repeating: 0, count: channels * channelStride + slack)
-                let gradient = TensorStorage(repeating: 0, count: outChannels * channelStride)
+            ThreadPool.shared.parallelFor(shareCount) { s, thread in
+                let padded = paddedPlanes[thread], gradient = gradientPlanes[thread]
                 withExtendedLifetime((padded, gradient)) {
                     let images = share(s)
                     for first in stride(from: images.lowerBound, to: images.upperBound, by: block) {
