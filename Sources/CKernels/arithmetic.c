@@ -1,6 +1,10 @@
 // Element-wise arithmetic (arithmetic_lanes.h), compiled for each vector width and chosen at run time.
 #include "kernels_internal.h"
 
+// The optimiser steps below must give the floats of their scalar rules at every width: no fused
+// multiply-adds where the source has a multiply and an add.
+#pragma STDC FP_CONTRACT OFF
+
 #define FOVEA_LANES_TEMPLATE "arithmetic_lanes.h"
 #include "lanes_instances.h"
 
@@ -13,4 +17,9 @@ void fovea_copy_rows(const float *source, size_t rows, size_t width, float *targ
 void fovea_sgd_step(float *theta, const float *grad, float *velocity, size_t count, float lr, float wd, float mu,
                     int nesterov) {
     FOVEA_BY_LANES(, sgd_step, theta, grad, velocity, count, lr, wd, mu, nesterov);
+}
+
+void fovea_adam_step(float *theta, const float *grad, float *m, float *v, size_t count, float l2, float shrink, float beta1,
+                     float beta2, float step_size, float root_correction2, float epsilon) {
+    FOVEA_BY_LANES(, adam_step, theta, grad, m, v, count, l2, shrink, beta1, beta2, step_size, root_correction2, epsilon);
 }

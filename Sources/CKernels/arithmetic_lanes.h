@@ -54,3 +54,39 @@ static LANES_TARGET void LANES_NAME(sgd_step)(float *theta, const float *grad, f
         v_store_first(theta + i, th, m);
     }
 }
+
+/// One Adam step over `count` parameters (PyTorch's rule, operation for operation): g = grad +
+/// l2·θ; θ ·= shrink (AdamW's decoupled decay); m = β1·m + (1 − β1)·g; v = β2·v + (1 − β2)·g·g;
+/// θ −= step_size · m / (√v / root_correction2 + ε).
+static inline LANES_TARGET V LANES_NAME(adam_new_theta)(V th, V grad, V *m, V *v, float l2, float shrink, float beta1,
+                                                  float beta2, float step_size, float root_correction2, float epsilon) {
+    const V g = v_add(grad, v_mul(v_set(l2), th));
+    th = v_mul(th, v_set(shrink));
+    *m = v_add(v_mul(v_set(beta1), *m), v_mul(v_set(1 - beta1), g));
+    *v = v_add(v_mul(v_set(beta2), *v), v_mul(v_mul(v_set(1 - beta2), g), g));
+    const V denominator = v_add(v_div(v_sqrt(*v), v_set(root_correction2)), v_set(epsilon));
+    return v_sub(th, v_div(v_mul(v_set(step_size), *m), denominator));
+}
+
+static LANES_TARGET void LANES_NAME(adam_step)(float *theta, const float *grad, float *m, float *v, size_t count, float l2,
+                                               float shrink, float beta1, float beta2, float step_size,
+                                               float root_correction2, float epsilon) {
+    size_t i = 0;
+    for (; i + FOVEA_LANES <= count; i += FOVEA_LANES) {
+        V mi = v_load(m + i), vi = v_load(v + i);
+        const V th = LANES_NAME(adam_new_theta)(v_load(theta + i), v_load(grad + i), &mi, &vi, l2, shrink, beta1, beta2,
+                                                 step_size, root_correction2, epsilon);
+        v_store(m + i, mi);
+        v_store(v + i, vi);
+        v_store(theta + i, th);
+    }
+    if (i < count) {
+        const v_mask k = v_first((int)(count - i));
+        V mi = v_load_first(m + i, k), vi = v_load_first(v + i, k);
+        const V th = LANES_NAME(adam_new_theta)(v_load_first(theta + i, k), v_load_first(grad + i, k), &mi, &vi, l2, shrink,
+                                                 beta1, beta2, step_size, root_correction2, epsilon);
+        v_store_first(m + i, mi, k);
+        v_store_first(v + i, vi, k);
+        v_store_first(theta + i, th, k);
+    }
+}

@@ -10,7 +10,7 @@
 //   v_first(n)         the mask of the first n lanes (n ≤ FOVEA_LANES); v_load_first, v_store_first
 //                      read and write only those (the others read as zero and are not touched)
 //   v_range(lo, hi)    the mask of lanes lo ≤ i < hi (any ints: clipped to the vector)
-//   v_add, v_sub, v_mul, v_fma (a·b + c), v_min, v_max (x86 order: the second operand when NaN)
+//   v_add, v_sub, v_mul, v_div, v_sqrt, v_fma (a·b + c), v_min, v_max (x86 order: the second operand when NaN)
 //   v_greater, v_less  lane masks of a > b, a < b (false where NaN); v_and; v_keep(m, v): v where m, else 0
 //   v_sum              the sum of the lanes
 //   v_even, v_odd      of 2·FOVEA_LANES floats in two vectors a, b: the even-numbered ones, the odd ones
@@ -35,6 +35,8 @@
 #undef v_add
 #undef v_sub
 #undef v_mul
+#undef v_div
+#undef v_sqrt
 #undef v_fma
 #undef v_min
 #undef v_max
@@ -81,6 +83,8 @@ static inline __attribute__((always_inline)) __mmask16 fovea_lane_range16(int lo
 #define v_add(a, b) _mm512_add_ps(a, b)
 #define v_sub(a, b) _mm512_sub_ps(a, b)
 #define v_mul(a, b) _mm512_mul_ps(a, b)
+#define v_div(a, b) _mm512_div_ps(a, b)
+#define v_sqrt(a) _mm512_sqrt_ps(a)
 #define v_fma(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define v_min(a, b) _mm512_min_ps(a, b)
 #define v_max(a, b) _mm512_max_ps(a, b)
@@ -135,6 +139,8 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float fovea_sum
 #define v_add(a, b) _mm256_add_ps(a, b)
 #define v_sub(a, b) _mm256_sub_ps(a, b)
 #define v_mul(a, b) _mm256_mul_ps(a, b)
+#define v_div(a, b) _mm256_div_ps(a, b)
+#define v_sqrt(a) _mm256_sqrt_ps(a)
 #define v_fma(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define v_min(a, b) _mm256_min_ps(a, b)
 #define v_max(a, b) _mm256_max_ps(a, b)
@@ -159,6 +165,8 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float fovea_sum
 
 #elif FOVEA_LANES == 1
 
+#include <math.h>
+
 #define V float
 #define v_mask int
 #define LANES_TARGET
@@ -174,6 +182,8 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float fovea_sum
 #define v_add(a, b) ((a) + (b))
 #define v_sub(a, b) ((a) - (b))
 #define v_mul(a, b) ((a) * (b))
+#define v_div(a, b) ((a) / (b))
+#define v_sqrt(a) sqrtf(a)
 #define v_fma(a, b, c) ((a) * (b) + (c))
 // As x86's min/max: the second operand unless the comparison holds (so a NaN second operand passes).
 #define v_min(a, b) ((a) < (b) ? (a) : (b))

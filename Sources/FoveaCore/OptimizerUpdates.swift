@@ -17,4 +17,16 @@ public enum OptimizerUpdates {
                            range.count, learningRate, weightDecay, momentum, nesterov ? 1 : 0)
         }
     }
+
+    /// `torch.optim.Adam`'s update, operation for operation: g = grad + l2·θ; θ ← shrink·θ (AdamW's
+    /// decoupled decay: 1 − lr·λ, else 1); m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g·g;
+    /// θ ← θ − stepSize·m / (√v / rootCorrection2 + ε).
+    public static func adam(theta: UnsafeMutablePointer<Float>, grad: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
+                            v: UnsafeMutablePointer<Float>, count: Int, l2: Float, shrink: Float, beta1: Float, beta2: Float,
+                            stepSize: Float, rootCorrection2: Float, epsilon: Float) {
+        ThreadPool.shared.parallelRanges(count, minimumPerChunk: elementsPerShare) { r in
+            let i = r.lowerBound
+            fovea_adam_step(theta + i, grad + i, m + i, v + i, r.count, l2, shrink, beta1, beta2, stepSize, rootCorrection2, epsilon)
+        }
+    }
 }

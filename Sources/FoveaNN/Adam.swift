@@ -43,13 +43,8 @@ public class Adam: Optimizer {
             let m = store.slot("\(name)/exp_avg", shape: parameter.shape).pointer
             let v = store.slot("\(name)/exp_avg_sq", shape: parameter.shape).pointer
             parameter.updateInPlace { theta in
-                for i in 0..<grad.count {
-                    let gi = g[i] + l2 * theta[i]
-                    theta[i] *= shrink
-                    m[i] = b1 * m[i] + (1 - b1) * gi
-                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                    theta[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
-                }
+                OptimizerUpdates.adam(theta: theta, grad: g, m: m, v: v, count: grad.count, l2: l2, shrink: shrink, beta1: b1,
+                                      beta2: b2, stepSize: stepSize, rootCorrection2: rootCorrection2, epsilon: eps)
             }
         }
     }

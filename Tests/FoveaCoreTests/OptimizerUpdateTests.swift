@@ -2,7 +2,7 @@ import FoveaCore
 import FoveaTestSupport
 import Testing
 
-/// The SGD update kernel against the scalar rule (torch.optim.SGD's), float for float: tensors
+/// The SGD and Adam update kernels against the scalar rules (torch.optim's), float for float: tensors
 /// shorter than a vector, with a tail, and long enough to be split between the threads; plain,
 /// momentum, and Nesterov with weight decay. CI reruns it at 8 and 1 lanes.
 @Suite struct OptimizerUpdateTests {
@@ -33,5 +33,39 @@ import Testing
         }
         #expect(theta == expectedTheta)
         #expect(velocity == expectedVelocity)   // untouched without momentum
+    }
+
+    /// Adam's and AdamW's update against the scalar rule, float for float, at the same sizes.
+    @Test(arguments: [(5, false), (37, true), (100_003, false), (70_001, true)])
+    func adamMatchesTheScalarRule(c: (count: Int, decoupled: Bool)) {
+        let n = c.count, (b1, b2, eps): (Float, Float, Float) = (0.9, 0.999, 1e-8)
+        let rate: Float = 0.002, wd: Float = 0.05
+        let correction1 = 1 - b1 * b1 * b1, rootCorrection2 = (1 - b2 * b2 * b2).squareRoot()   // step 3
+        let stepSize = rate / correction1, shrink = c.decoupled ? 1 - rate * wd : 1, l2 = c.decoupled ? 0 : wd
+        var theta = randomTensor([n], seed: 51).scalars, m = randomTensor([n], seed: 52).scalars
+        var v = randomTensor([n], seed: 53).scalars.map { $0 * $0 }
+        let grad = randomTensor([n], seed: 54).scalars
+        var (et, em, ev) = (theta, m, v)
+        for i in 0..<n {
+            let gi = grad[i] + l2 * et[i]
+            et[i] *= shrink
+            em[i] = b1 * em[i] + (1 - b1) * gi
+            ev[i] = b2 * ev[i] + (1 - b2) * gi * gi
+            et[i] -= stepSize * em[i] / (ev[i].squareRoot() / rootCorrection2 + eps)
+        }
+        theta.withUnsafeMutableBufferPointer { t in
+            m.withUnsafeMutableBufferPointer { mp in
+                v.withUnsafeMutableBufferPointer { vp in
+                    grad.withUnsafeBufferPointer { g in
+                        OptimizerUpdates.adam(theta: t.baseAddress!, grad: g.baseAddress!, m: mp.baseAddress!, v: vp.baseAddress!,
+                                              count: n, l2: l2, shrink: shrink, beta1: b1, beta2: b2, stepSize: stepSize,
+                                              rootCorrection2: rootCorrection2, epsilon: eps)
+                    }
+                }
+            }
+        }
+        #expect(theta == et)
+        #expect(m == em)
+        #expect(v == ev)
     }
 }

@@ -75,6 +75,11 @@ void fovea_copy_rows(const float *source, size_t rows, size_t width, float *targ
 void fovea_sgd_step(float *theta, const float *grad, float *velocity, size_t count, float lr, float wd, float mu,
                     int nesterov);
 
+/// One Adam step over `count` parameters, PyTorch's rule: g = grad + l2·θ; θ ·= shrink; m = β1·m +
+/// (1 − β1)·g; v = β2·v + (1 − β2)·g·g; θ −= step_size · m / (√v / root_correction2 + ε).
+void fovea_adam_step(float *theta, const float *grad, float *m, float *v, size_t count, float l2, float shrink, float beta1,
+                     float beta2, float step_size, float root_correction2, float epsilon);
+
 /// The activation fused into a layer, whose backward pass masks the gradient by the layer's output.
 enum { FOVEA_ACTIVATION_NONE = 0, FOVEA_ACTIVATION_RELU = 1, FOVEA_ACTIVATION_RELU6 = 2 };
 
