@@ -23,3 +23,9 @@ void fovea_adam_step(float *theta, const float *grad, float *m, float *v, size_t
                      float beta2, float step_size, float root_correction2, float epsilon) {
     FOVEA_BY_LANES(, adam_step, theta, grad, m, v, count, l2, shrink, beta1, beta2, step_size, root_correction2, epsilon);
 }
+
+void fovea_relu(const float *x, float *y, size_t count) { FOVEA_BY_LANES(, relu, x, y, count); }
+
+void fovea_relu_gradient(const float *dy, const float *x, float *dx, size_t count) {
+    FOVEA_BY_LANES(, relu_gradient, dy, x, dx, count);
+}

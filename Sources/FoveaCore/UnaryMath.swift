@@ -1,3 +1,4 @@
+import CKernels
 
 /// Elementwise functions and their derivatives.
 extension Tensor {
@@ -37,7 +38,27 @@ extension Tensor {
     public func sigmoid() -> Tensor {
         mapped("sigmoid", { 1 / (1 + libmExp(-$0)) }, derivative: { _, y in y * (1 - y) })
     }
-    public func relu() -> Tensor { mapped("relu", { Swift.max($0, 0) }, derivative: { x, _ in x > 0 ? 1 : 0 }) }
+    /// max(x, 0), NaN passing through; the gradient dy · (x > 0 ? 1 : 0). In C over vector lanes
+    /// (`mapped`'s closure per element: 0.7 % of LeNet-5's training step, on one thread; now 0.2 %).
+    public func relu() -> Tensor {
+        let result = Tensor(uninitializedShape: shape)
+        Tensor.splitElementwise(count) { i, n in fovea_relu(pointer + i, result.pointer + i, n) }
+        let input = detached()
+        return Tensor.record(result, op: "relu", inputs: [self]) { g, _ in
+            let grad = Tensor(uninitializedShape: g.shape)
+            Tensor.splitElementwise(g.count) { i, n in fovea_relu_gradient(g.pointer + i, input.pointer + i, grad.pointer + i, n) }
+            return [grad]
+        }
+    }
+
+    /// Runs `body(first, count)` over 0..<count, split between the threads from 2¹⁶ elements (as `mapValues`).
+    static func splitElementwise(_ count: Int, _ body: (Int, Int) -> Void) {
+        if count >= 1 << 16 {
+            ThreadPool.shared.parallelRanges(count, minimumPerChunk: 1 << 15) { body($0.lowerBound, $0.count) }
+        } else if count > 0 {
+            body(0, count)
+        }
+    }
     public func squared() -> Tensor { mapped("square", { $0 * $0 }, derivative: { x, _ in 2 * x }) }
     public func abs() -> Tensor {
         mapped("abs", { Swift.abs($0) }, derivative: { x, _ in x > 0 ? 1 : (x < 0 ? -1 : 0) })
