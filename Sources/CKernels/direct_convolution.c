@@ -6,6 +6,10 @@
 /// Output channels per AVX-512 tile: two rows of 14 are 28 accumulators, with two pixel vectors 30 registers.
 enum { FOVEA_DIRECT_WIDE_ROWS = 14 };
 
+/// AVX-512 tiles for `out_channels`, which share the channels evenly (`fovea_even_share`): the
+/// packing, the strips and the choice of rows per strip all split them this way.
+static inline int wide_tiles(int out_channels) { return (out_channels + FOVEA_DIRECT_WIDE_ROWS - 1) / FOVEA_DIRECT_WIDE_ROWS; }
+
 /// Output channels [R] × 8V pixels of one output row, accumulated over the whole patch: the
 /// value for patch element d is read at `pixels + offsets[d]` (a row of the padded input), so the
 /// column matrix of im2col never exists. `weights` are packed by `pack_tiles`: the tile's R
@@ -117,7 +121,7 @@ static __attribute__((target("avx512f")))
 void direct_strip_wide(int V, int columns, int out_channels, int depth, const int *offsets, const float *weights,
                        const float *pixels, size_t row_step, float *output, size_t output_step, size_t plane,
                        const fovea_epilogue *e) {
-    const int tiles = (out_channels + FOVEA_DIRECT_WIDE_ROWS - 1) / FOVEA_DIRECT_WIDE_ROWS;
+    const int tiles = wide_tiles(out_channels);
     for (int t = 0, o = 0; t < tiles; t++) {
         const int rows = fovea_even_share(out_channels - o, tiles - t);
 #define FOVEA_TILE_ROWS(R, V) direct_tile_wide(R, V, columns, depth, offsets, weights, pixels, row_step, o, output, output_step, plane, e)
@@ -152,7 +156,7 @@ static int tile_height(int remaining) {
 /// chain of dependent address additions per patch element: perf showed the AVX-512 strip at about
 /// one FMA per cycle.)
 static void pack_tiles(const float *weights, int out_channels, int depth, int wide, float *packed) {
-    const int tiles = (out_channels + FOVEA_DIRECT_WIDE_ROWS - 1) / FOVEA_DIRECT_WIDE_ROWS;
+    const int tiles = wide_tiles(out_channels);
     for (int t = 0, o = 0; o < out_channels; t++) {
         const int rows = wide ? fovea_even_share(out_channels - o, tiles - t) : tile_height(out_channels - o);
         float *target = packed + (size_t)o * depth;
@@ -192,7 +196,7 @@ FOVEA_AVX2 void fovea_direct_convolution(const fovea_window *g, const float *pad
             }
     const size_t plane = (size_t)g->output_height * g->output_width;
     const int wide = takes_wide_strips(g);
-    const int widest_tile = fovea_even_share(out_channels, (out_channels + FOVEA_DIRECT_WIDE_ROWS - 1) / FOVEA_DIRECT_WIDE_ROWS);
+    const int widest_tile = fovea_even_share(out_channels, wide_tiles(out_channels));
     const int most_rows = !wide ? 1 : (widest_tile <= 9 ? 3 : 2);
     for (int y = first_y; y < end_y;) {
         // AVX-512 strips take two output rows at once where two are left, three where the tiles

@@ -2,31 +2,26 @@ import CKernels
 
 /// Elementwise arithmetic with broadcasting, and its gradients.
 extension Tensor {
-    /// Shared forward for the four binary ops: same-shape fast path, otherwise broadcasting.
-    @inline(__always)
     /// a + b for tensors of one shape, in C's vector lanes (`fovea_add`): `binary` calls its
     /// closure once per element, and gradient accumulation (autograd adds the gradients of a
     /// tensor used twice, as every residual block's input) spent 4 % of ResNet-20's step there.
     static func sum(_ a: Tensor, _ b: Tensor) -> Tensor {
         let result = Tensor(uninitializedShape: a.shape)
         let pa = a.pointer, pb = b.pointer, pr = result.pointer
-        ThreadPool.shared.parallelRanges(a.count, minimumPerChunk: 1 << 15) { range in
+        ThreadPool.shared.parallelElements(a.count) { range in
             fovea_add(pa + range.lowerBound, pb + range.lowerBound, pr + range.lowerBound, range.count)
         }
         return result
     }
 
+    /// Shared forward for the four binary ops: same-shape fast path, otherwise broadcasting.
+    @inline(__always)
     static func binary(_ a: Tensor, _ b: Tensor, _ name: String, _ f: (Float, Float) -> Float) -> Tensor {
         if a.shape == b.shape {
             let result = Tensor(uninitializedShape: a.shape)
             let pa = a.pointer, pb = b.pointer, pr = result.pointer
-            let n = a.count
-            if n >= 1 << 16 {
-                ThreadPool.shared.parallelRanges(n, minimumPerChunk: 1 << 15) { range in
-                    for i in range { pr[i] = f(pa[i], pb[i]) }
-                }
-            } else {
-                for i in 0..<n { pr[i] = f(pa[i], pb[i]) }
+            ThreadPool.shared.parallelElements(a.count) { range in
+                for i in range { pr[i] = f(pa[i], pb[i]) }
             }
             return result
         }

@@ -255,9 +255,10 @@ public struct ConvolutionKernel: Sendable {
             }
         }
         if let weightGrad, let inputGrad, let direct = DirectWeightGradient(self), WinogradKernel(weightGradientOf: self) == nil {
-            // dW straight from the input's windows, dX by Wᵀ · dY and col2im: no im2col at all
-            // (LeNet-5's second convolution spent 10 % of the training step in im2col for dW alone).
-            // dY is masked once; the unfolding pass takes it as it is (no activation of its own).
+            // A convolution whose dX is no transposed convolution (a valid one without AVX-512, see
+            // `inputGradientAsConvolution`): dW straight from the input's windows, dX by Wᵀ · dY and
+            // col2im, no im2col at all (LeNet-5's second convolution spent 10 % of the training step
+            // in im2col for dW alone). dY is masked once; the unfolding pass takes it as it is.
             let unmasked = ConvolutionKernel(geometry: geometry, batch: batch, outChannels: outChannels, groups: groups)
             return backwardMaskingOnce(output: output, outputGrad: outputGrad, weight: weight, inputGrad: nil, biasGrad: biasGrad) {
                 direct.weightGradient(input: input, outputGrad: $0, into: weightGrad)

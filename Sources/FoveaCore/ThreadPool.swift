@@ -125,6 +125,12 @@ public final class ThreadPool: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
+    /// An element-wise pass over 0..<count: split between the threads in runs of at least 32 K
+    /// elements (a pass bound by memory gains nothing from smaller ones); shorter passes run on the caller.
+    public func parallelElements(_ count: Int, _ body: (Range<Int>) -> Void) {
+        parallelRanges(count, minimumPerChunk: 1 << 15, body)
+    }
+
     /// Splits 0..<count into at most `threadCount × chunksPerThread` contiguous ranges and runs
     /// them in parallel.
     public func parallelRanges(_ count: Int, minimumPerChunk: Int = 1, chunksPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
