@@ -51,7 +51,18 @@ struct ChannelVectorConvolution {
 
     func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
                  output: UnsafeMutablePointer<Float>) {
-        let k = kernel, g = k.geometry, depth = k.patch, plane = k.outPlane, group = Int(FOVEA_CHANNEL_GROUP)
+        let g = kernel.geometry
+        forward(input: input, weight: weight, epilogue: epilogue,
+                outputs: ConvolutionImageOutputs(output, channels: kernel.outChannels, height: g.outputHeight, width: g.outputWidth))
+    }
+
+    /// Whether `forward` takes whole images, one per thread at a time (and so can pool each image's output).
+    var runsImageByImage: Bool { kernel.batch >= 2 * ThreadPool.shared.threadCount }
+
+    func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
+                 outputs: ConvolutionImageOutputs) {
+        precondition(!outputs.pooled || runsImageByImage, "ChannelVectorConvolution: pooled outputs need one image per thread")
+        let k = kernel, g = k.geometry, depth = k.patch, output = outputs.output, plane = k.outPlane, group = Int(FOVEA_CHANNEL_GROUP)
         let padding = PaddedImage(g)
         let inputSize = g.channels * k.inPlane, outputSize = k.outChannels * plane
         let groups = (k.outChannels + group - 1) / group
@@ -59,7 +70,8 @@ struct ChannelVectorConvolution {
         defer { withExtendedLifetime(packed) {} }
         fovea_channel_vector_pack_weights(weight, Int32(k.outChannels), Int32(depth), packed.pointer)
         let window = fovea_window(g)
-        func run(image n: Int, groups groupRange: Range<Int>, pixels: Range<Int>, padded: UnsafePointer<Float>) {
+        func run(image n: Int, groups groupRange: Range<Int>, pixels: Range<Int>, padded: UnsafePointer<Float>,
+                 into target: UnsafeMutablePointer<Float>) {
             var window = window
             var imageEpilogue = fovea_epilogue(
                 bias: epilogue.bias, scale: epilogue.scale, shift: epilogue.shift,
@@ -67,18 +79,21 @@ struct ChannelVectorConvolution {
                 floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
             fovea_channel_vector_convolution(&window, padded, Int32(padding.height), Int32(padding.width), packed.pointer,
                                              Int32(k.outChannels), Int32(groupRange.lowerBound), Int32(groupRange.upperBound),
-                                             Int32(pixels.lowerBound), Int32(pixels.upperBound), output + n * outputSize,
-                                             &imageEpilogue)
+                                             Int32(pixels.lowerBound), Int32(pixels.upperBound), target, &imageEpilogue)
         }
 
         let threads = ThreadPool.shared.threadCount
         // Every load lands inside the padded planes (no vector runs past a row): without padding
         // the input itself is the padded copy.
         let unpadded = g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
-        if unpadded && k.batch >= 2 * threads {
+        if unpadded && runsImageByImage {
             // Whole images, so that the AVX-512 tile takes four channel groups at once.
-            return ThreadPool.shared.parallelFor(k.batch) { n in
-                run(image: n, groups: 0..<groups, pixels: 0..<plane, padded: input + n * inputSize)
+            return outputs.keepAlive {
+                ThreadPool.shared.parallelFor(k.batch) { n, thread in
+                    run(image: n, groups: 0..<groups, pixels: 0..<plane, padded: input + n * inputSize,
+                        into: outputs.target(image: n, thread: thread))
+                    outputs.finish(image: n, thread: thread)
+                }
             }
         }
         // Few images are shared out by runs of 6-pixel tiles and, with AVX2, by channel groups too;
@@ -94,17 +109,20 @@ struct ChannelVectorConvolution {
         if unpadded {
             return ThreadPool.shared.parallelFor(k.batch * shareGroups * runs) { item in
                 let n = item / (shareGroups * runs), group = item / runs % shareGroups, r = item % runs
-                run(image: n, groups: groupRange(group), pixels: pixelRun(r), padded: input + n * inputSize)
+                run(image: n, groups: groupRange(group), pixels: pixelRun(r), padded: input + n * inputSize, into: output + n * outputSize)
             }
         }
-        if k.batch >= 2 * threads {
+        if runsImageByImage {
             // Images taken in turn, each padded into its thread's buffer.
             let buffers = (0..<threads).map { _ in TensorStorage(repeating: 0, count: padding.count) }
             defer { withExtendedLifetime(buffers) {} }
-            ThreadPool.shared.parallelFor(k.batch) { n, thread in
-                let buffer = buffers[thread].pointer
-                padding.copy(input + n * inputSize, into: buffer)
-                run(image: n, groups: 0..<groups, pixels: 0..<plane, padded: buffer)
+            outputs.keepAlive {
+                ThreadPool.shared.parallelFor(k.batch) { n, thread in
+                    let buffer = buffers[thread].pointer
+                    padding.copy(input + n * inputSize, into: buffer)
+                    run(image: n, groups: 0..<groups, pixels: 0..<plane, padded: buffer, into: outputs.target(image: n, thread: thread))
+                    outputs.finish(image: n, thread: thread)
+                }
             }
         } else {
             let buffer = TensorStorage(repeating: 0, count: padding.count)
@@ -112,7 +130,8 @@ struct ChannelVectorConvolution {
             for n in 0..<k.batch {
                 padding.copy(input + n * inputSize, into: buffer.pointer)
                 ThreadPool.shared.parallelFor(shareGroups * runs) { item in
-                    run(image: n, groups: groupRange(item / runs), pixels: pixelRun(item % runs), padded: buffer.pointer)
+                    run(image: n, groups: groupRange(item / runs), pixels: pixelRun(item % runs), padded: buffer.pointer,
+                        into: output + n * outputSize)
                 }
             }
         }

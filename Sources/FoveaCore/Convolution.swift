@@ -110,31 +110,82 @@ public struct ConvolutionKernel: Sendable {
         forward(input: input, weight: weight, epilogue: ConvolutionEpilogue(bias: bias, activation: activation), output: output)
     }
 
+    /// The kernels `forward` can pick, in the order it tries them.
+    enum ForwardPath {
+        case depthwise(DepthwiseKernel), winograd(WinogradKernel), rowProducts(RowProductConvolution)
+        case channelVectors(ChannelVectorConvolution), direct(DirectConvolution), panels(PanelConvolution), unfolding
+    }
+
+    var forwardPath: ForwardPath {
+        if let depthwise { return .depthwise(depthwise) }
+        if let winograd = WinogradKernel(self) { return .winograd(winograd) }
+        if let rowProducts = RowProductConvolution(self) { return .rowProducts(rowProducts) }
+        if let channelVectors = ChannelVectorConvolution(self) { return .channelVectors(channelVectors) }
+        if let direct = DirectConvolution(self) { return .direct(direct) }
+        if let panels = PanelConvolution(self) { return .panels(panels) }
+        return .unfolding
+    }
+
     /// The GEMM, then `epilogue` in the same pass that moves the product into NCHW.
     public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
                         output: UnsafeMutablePointer<Float>) {
-        if let depthwise { return depthwise.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
-        if let winograd = WinogradKernel(self) { return winograd.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
-        if let rowProducts = RowProductConvolution(self) {
-            return rowProducts.forward(input: input, weight: weight, epilogue: epilogue, output: output)
+        switch forwardPath {
+        case let .depthwise(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
+        case let .winograd(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
+        case let .rowProducts(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
+        case let .channelVectors(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
+        case let .direct(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
+        case let .panels(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
+        case .unfolding: forwardByUnfolding(input: input, weight: weight, epilogue: epilogue, output: output)
         }
-        if let channelVectors = ChannelVectorConvolution(self) {
-            return channelVectors.forward(input: input, weight: weight, epilogue: epilogue, output: output)
+    }
+
+    /// `forward`, then a 2×2 stride-2 max pool (floor; no winners kept, so for inference):
+    /// `output` is [N, O, Hout / 2, Wout / 2]. Where the kernel takes whole images one per thread
+    /// (direct, channel vectors), each image is pooled by its thread straight after, from cache
+    /// (see `ConvolutionImageOutputs`); elsewhere the two run one after the other.
+    public func forwardMaxPooled(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
+                                 output: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        precondition(g.outputHeight >= 2 && g.outputWidth >= 2, "forwardMaxPooled: output \(g.outputHeight)×\(g.outputWidth) is under 2×2")
+        let outputs = ConvolutionImageOutputs(pooledInto: output, channels: outChannels, height: g.outputHeight, width: g.outputWidth)
+        switch forwardPath {
+        case let .channelVectors(kernel) where poolsImageByImage:
+            kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs)
+        case let .direct(kernel) where poolsImageByImage:
+            kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs)
+        default:
+            let whole = TensorStorage(uninitializedCount: batch * outChannels * outPlane)
+            withExtendedLifetime(whole) {
+                forward(input: input, weight: weight, epilogue: epilogue, output: whole.pointer)
+                ThreadPool.shared.parallelRanges(batch * outChannels, chunksPerThread: poolingChunksPerThread) { range in
+                    fovea_max_pool_halving(whole.pointer, Int32(g.outputHeight), Int32(g.outputWidth), Int32(range.lowerBound),
+                                           Int32(range.upperBound), output, nil)
+                }
+            }
         }
-        if let direct = DirectConvolution(self) { return direct.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
-        if let panels = PanelConvolution(self) { return panels.forward(input: input, weight: weight, epilogue: epilogue, output: output) }
-        forwardByUnfolding(input: input, weight: weight, epilogue: epilogue, output: output)
+    }
+
+    /// Whether `forwardMaxPooled` pools each image straight after its convolution.
+    public var poolsImageByImage: Bool {
+        switch forwardPath {
+        case let .channelVectors(kernel): kernel.runsImageByImage
+        case let .direct(kernel): kernel.runsImageByImage
+        default: false
+        }
     }
 
     /// The kernel `forward` picks, in its order (benchmarks print it beside their timings).
     public var forwardKernelName: String {
-        if depthwise != nil { return "depthwise" }
-        if let winograd = WinogradKernel(self) { return winograd.outputTile == 4 ? "Winograd 4×4" : "Winograd" }
-        if RowProductConvolution(self) != nil { return "row products" }
-        if ChannelVectorConvolution(self) != nil { return "channel vectors" }
-        if DirectConvolution(self) != nil { return "direct" }
-        if PanelConvolution(self) != nil { return "panels" }
-        return "im2col + GEMM"
+        switch forwardPath {
+        case .depthwise: "depthwise"
+        case let .winograd(winograd): winograd.outputTile == 4 ? "Winograd 4×4" : "Winograd"
+        case .rowProducts: "row products"
+        case .channelVectors: "channel vectors"
+        case .direct: "direct"
+        case .panels: "panels"
+        case .unfolding: "im2col + GEMM"
+        }
     }
 
     /// Whether `forward` runs Winograd, F(2×2, 3×3) or F(4×4, 3×3) (see `WinogradKernel`).

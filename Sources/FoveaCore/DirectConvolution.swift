@@ -43,7 +43,18 @@ struct DirectConvolution {
 
     func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
                  output: UnsafeMutablePointer<Float>) {
-        let k = kernel, g = k.geometry
+        let g = kernel.geometry
+        forward(input: input, weight: weight, epilogue: epilogue,
+                outputs: ConvolutionImageOutputs(output, channels: kernel.outChannels, height: g.outputHeight, width: g.outputWidth))
+    }
+
+    /// Whether `forward` takes whole images, one per thread at a time (and so can pool each image's output).
+    var runsImageByImage: Bool { kernel.batch >= ThreadPool.shared.threadCount }
+
+    func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
+                 outputs: ConvolutionImageOutputs) {
+        precondition(!outputs.pooled || runsImageByImage, "DirectConvolution: pooled outputs need one image per thread")
+        let k = kernel, g = k.geometry, output = outputs.output
         let padding = PaddedImage(g, columnPhases: g.strideWidth)
         let paddedHeight = padding.height, paddedWidth = padding.width, paddedSize = padding.count
         let inputSize = g.channels * k.inPlane, outputSize = k.outChannels * k.outPlane
@@ -53,28 +64,31 @@ struct DirectConvolution {
         fovea_direct_pack_weights(&window, weight, Int32(k.outChannels), packed.pointer)
         let weight = UnsafePointer(packed.pointer)
         func pad(image n: Int, into buffer: UnsafeMutablePointer<Float>) { padding.copy(input + n * inputSize, into: buffer) }
-        func run(image n: Int, rows: Range<Int>, padded: UnsafePointer<Float>) {
+        func run(image n: Int, rows: Range<Int>, padded: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>) {
             var window = window
             var imageEpilogue = fovea_epilogue(
                 bias: epilogue.bias, scale: epilogue.scale, shift: epilogue.shift,
                 residual: epilogue.residual.map { $0 + n * outputSize },
                 floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
             fovea_direct_convolution(&window, padded, Int32(paddedHeight), Int32(paddedWidth), weight, Int32(k.outChannels),
-                                     Int32(rows.lowerBound), Int32(rows.upperBound), output + n * outputSize, &imageEpilogue)
+                                     Int32(rows.lowerBound), Int32(rows.upperBound), target, &imageEpilogue)
         }
 
         let threads = ThreadPool.shared.threadCount
-        if k.batch >= threads {
+        if runsImageByImage {
             // Images taken one at a time from the shared counter, each padded into its thread's
             // buffer: the threads finish within one image of each other. (One share of images per
             // thread left ResNet-20's inference waiting 14 % of its time; four per thread, each with
             // its own zeroed buffer, still 12 % in the workers' and 3.6 % in the caller's wait.)
             let buffers = (0..<threads).map { _ in TensorStorage(repeating: 0, count: paddedSize) }
             withExtendedLifetime(buffers) {
-                ThreadPool.shared.parallelFor(k.batch) { n, thread in
-                    let buffer = buffers[thread].pointer
-                    pad(image: n, into: buffer)
-                    run(image: n, rows: 0..<g.outputHeight, padded: buffer)
+                outputs.keepAlive {
+                    ThreadPool.shared.parallelFor(k.batch) { n, thread in
+                        let buffer = buffers[thread].pointer
+                        pad(image: n, into: buffer)
+                        run(image: n, rows: 0..<g.outputHeight, padded: buffer, into: outputs.target(image: n, thread: thread))
+                        outputs.finish(image: n, thread: thread)
+                    }
                 }
             }
         } else {
@@ -83,7 +97,9 @@ struct DirectConvolution {
             withExtendedLifetime(buffer) {
                 for n in 0..<k.batch {
                     pad(image: n, into: buffer.pointer)
-                    ThreadPool.shared.parallelRanges(g.outputHeight) { run(image: n, rows: $0, padded: buffer.pointer) }
+                    ThreadPool.shared.parallelRanges(g.outputHeight) {
+                        run(image: n, rows: $0, padded: buffer.pointer, into: output + n * outputSize)
+                    }
                 }
             }
         }

@@ -184,4 +184,4 @@ public func ceilModeExtra(_ size: Int, _ kernel: Int, _ stride: Int, _ pad: Int)
 
 /// Runs of planes per thread for the pooling passes, taken in turn: with one run each, a thread
 /// the VM stalled left the other spinning (3.5 % of LeNet-5's main thread waited in max pooling).
-private let poolingChunksPerThread = 4
+let poolingChunksPerThread = 4

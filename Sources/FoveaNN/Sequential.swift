@@ -25,6 +25,13 @@ public final class Sequential: Module {
                 i += activation == nil ? 2 : 3
                 continue
             }
+            // Conv2D → 2×2 max pool at inference runs as one op (see `runConvolution(_:named:pooledBy:_:)`).
+            if i + 1 < layers.count, let conv = layers[i].module as? Conv2D, let pool = layers[i + 1].module as? MaxPool2D,
+               let pooled = try context.runConvolution(conv, named: layers[i].name, pooledBy: pool, x) {
+                x = pooled
+                i += 2
+                continue
+            }
             // BatchNorm2D → ReLU (pre-activation blocks, DenseNet's transitions) runs as one op.
             if !context.observesLayers, i + 1 < layers.count, let norm = layers[i].module as? BatchNorm2D,
                Sequential.activation(of: layers[i + 1].module) == .relu {

@@ -1,0 +1,45 @@
+import CKernels
+
+/// Where a convolution kernel that works image by image (one image per thread at a time) writes
+/// each image's output: straight into the output tensor, or, at inference where a 2×2 stride-2 max
+/// pool follows, into its thread's buffer, pooled into the output as soon as the image is done.
+/// The pool then reads the activation from L2 instead of memory, and the full-size activation is
+/// never written out (keras-cifar-cnn's first convolution writes 7.4 MB per batch of 64 that its
+/// pool read back: 13 % of inference at batch 64 went to the pool alone).
+struct ConvolutionImageOutputs {
+    /// The tensor the caller gets: the convolution's output, or the pooled one.
+    let output: UnsafeMutablePointer<Float>
+    let channels: Int, height: Int, width: Int
+    let pooled: Bool
+    /// One image's convolution output per thread when pooled.
+    private let buffers: [TensorStorage]
+
+    /// Convolution output [N, channels, height, width] written in place.
+    init(_ output: UnsafeMutablePointer<Float>, channels: Int, height: Int, width: Int) {
+        self.output = output; self.channels = channels; self.height = height; self.width = width
+        pooled = false; buffers = []
+    }
+
+    /// Convolution output of `channels` × `height` × `width` per image, max-pooled 2×2 with stride 2
+    /// (floor) into `pooledOutput` [N, channels, height / 2, width / 2].
+    init(pooledInto pooledOutput: UnsafeMutablePointer<Float>, channels: Int, height: Int, width: Int) {
+        self.output = pooledOutput; self.channels = channels; self.height = height; self.width = width
+        pooled = true
+        buffers = (0..<ThreadPool.shared.threadCount).map { _ in TensorStorage(uninitializedCount: channels * height * width) }
+    }
+
+    /// Where image `n`'s convolution output goes when thread `thread` computes it.
+    func target(image n: Int, thread: Int) -> UnsafeMutablePointer<Float> {
+        pooled ? buffers[thread].pointer : output + n * channels * height * width
+    }
+
+    /// Called by the thread that wrote image `n` once its output is complete.
+    func finish(image n: Int, thread: Int) {
+        guard pooled else { return }
+        fovea_max_pool_halving(buffers[thread].pointer, Int32(height), Int32(width), 0, Int32(channels),
+                               output + n * channels * (height / 2) * (width / 2), nil)
+    }
+
+    /// Keeps the buffers alive while a kernel writes through their pointers.
+    func keepAlive<R>(_ body: () throws -> R) rethrows -> R { try withExtendedLifetime(buffers, body) }
+}

@@ -1,0 +1,55 @@
+import FoveaCore
+import FoveaTestSupport
+import Testing
+
+/// Convolution → 2×2 max pool as one inference op, against `conv2d` then `maxPool2d`, float for
+/// float (the same convolution kernel and the same pool run in both): the direct and
+/// channel-vector kernels pooling each image from their threads' buffers (valid and padded
+/// inputs, odd output sizes whose last row and column the pool drops), and the kernels that run
+/// the two one after the other (Winograd, the panels, one image shared out by rows).
+@Suite struct PooledConvolutionTests {
+    typealias Case = PanelConvolutionTests.Case
+
+    static let cases: [Case] = [
+        Case(batch: 4, channels: 3, out: 32, height: 32, width: 32, kernel: (3, 3)),                          // keras-cifar-cnn conv2d
+        Case(batch: 5, channels: 32, out: 64, height: 15, width: 15, kernel: (3, 3)),                         // conv2d_1: 13 → 6
+        Case(batch: 4, channels: 1, out: 6, height: 28, width: 28, kernel: (5, 5), padding: (2, 2, 2, 2)),    // LeNet-5
+        Case(batch: 4, channels: 6, out: 16, height: 14, width: 14, kernel: (5, 5)),
+        Case(batch: 4, channels: 32, out: 64, height: 13, width: 13, kernel: (3, 3), padding: (1, 1, 1, 1)),  // padded, 13 → 6
+        Case(batch: 2, channels: 64, out: 64, height: 16, width: 16, kernel: (3, 3), padding: (1, 1, 1, 1)),  // Winograd
+        Case(batch: 4, channels: 64, out: 64, height: 9, width: 9, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        Case(batch: 1, channels: 3, out: 8, height: 11, width: 10, kernel: (3, 3), padding: (1, 1, 1, 1)),    // one image
+        Case(batch: 2, channels: 4, out: 6, height: 9, width: 11, kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1)),
+    ]
+
+    @Test(arguments: cases) func pooledEqualsConvolutionThenPool(c: Case) {
+        let x = randomTensor([c.batch, c.channels, c.height, c.width], seed: 1)
+        let w = randomTensor([c.out, c.channels, c.kernel.0, c.kernel.1], seed: 2, scale: 0.3)
+        let b = randomTensor([c.out], seed: 3)
+        for activation in [FusedActivation.none, .relu] {
+            let separate = x.conv2d(weight: w, bias: b, stride: c.stride, padding: c.padding, activation: activation)
+                .maxPool2d(kernel: (2, 2))
+            let pooled = x.conv2dMaxPooledInference(weight: w, bias: b, stride: c.stride, padding: c.padding, activation: activation)
+            #expect(pooled.shape == separate.shape)
+            #expect(pooled.scalars == separate.scalars, "\(c.testDescription), \(activation)")
+        }
+    }
+
+    /// Which cases pool image by image (so the test above covers both ways).
+    @Test func directAndChannelVectorKernelsPoolImageByImage() {
+        let threads = ThreadPool.shared.threadCount
+        func kernel(_ index: Int, batch: Int) -> ConvolutionKernel {
+            let c = PooledConvolutionTests.cases[index]
+            let g = WindowGeometry(channels: c.channels, height: c.height, width: c.width, kernel: c.kernel, stride: c.stride,
+                                   padding: c.padding)
+            return ConvolutionKernel(geometry: g, batch: batch, outChannels: c.out, groups: 1)
+        }
+        guard kernel(0, batch: 4).canRunDirectly else { return }   // no AVX2 + FMA: every case runs unfused
+        #expect(kernel(0, batch: 2 * threads).forwardKernelName == "direct")
+        #expect(kernel(0, batch: 2 * threads).poolsImageByImage)
+        #expect(kernel(1, batch: 2 * threads).forwardKernelName == "channel vectors")
+        #expect(kernel(1, batch: 2 * threads).poolsImageByImage)
+        #expect(!kernel(1, batch: 1).poolsImageByImage)
+        #expect(kernel(5, batch: 2).usesWinograd && !kernel(5, batch: 2).poolsImageByImage)
+    }
+}
