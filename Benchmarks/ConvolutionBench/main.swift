@@ -229,6 +229,11 @@ func directTable() {
         (1, 64, 64, 16, 3, 1, "SimpleCNN block 2, one image"), (1, 128, 128, 8, 3, 1, "SimpleCNN block 3, one image"),
         (1, 64, 64, 32, 3, 1, "seed ResNet stage 1, one image"), (1, 256, 256, 8, 3, 1, "seed ResNet stage 3, one image"),
         (1, 32, 32, 32, 3, 1, "SimpleCNN block 1, one image"), (1, 128, 128, 16, 3, 1, "seed ResNet stage 2, one image"),
+        (1, 1, 6, 28, 5, 2, "LeNet-5 conv 1, one image"), (1, 6, 16, 14, 5, 0, "LeNet-5 conv 2, one image"),
+        (1, 16, 16, 16, 3, 1, "16 channels at 16×16, one image"), (1, 32, 32, 24, 3, 1, "32 channels at 24×24, one image"),
+        (1, 16, 16, 24, 3, 1, "16 channels at 24×24, one image"), (1, 32, 32, 12, 3, 1, "32 channels at 12×12, one image"),
+        (1, 16, 16, 12, 3, 1, "16 channels at 12×12, one image"), (1, 8, 8, 16, 3, 1, "8 channels at 16×16, one image"),
+        (1, 32, 48, 20, 3, 1, "32 → 48 at 20×20, one image"),
     ]
     for (batch, channels, out, size, window, pad, name) in directLayers {
         let layer = ForwardCase(batch: batch, channels: channels, out: out, size: size, window: window, pad: pad, seed: 5)

@@ -143,16 +143,17 @@ public struct ConvolutionKernel: Sendable {
     /// `forward`, then a 2×2 stride-2 max pool (floor; no winners kept, so for inference):
     /// `output` is [N, O, Hout / 2, Wout / 2]. Where the kernel takes whole images one per thread
     /// (direct, channel vectors), each image is pooled by its thread straight after, from cache
-    /// (see `ConvolutionImageOutputs`); elsewhere the two run one after the other.
+    /// (see `ConvolutionImageOutputs`), and where the direct kernel's threads share an image's
+    /// rows, each pools its own; elsewhere the two run one after the other.
     public func forwardMaxPooled(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
                                  output: UnsafeMutablePointer<Float>) {
         let g = geometry
         precondition(g.outputHeight >= 2 && g.outputWidth >= 2, "forwardMaxPooled: output \(g.outputHeight)×\(g.outputWidth) is under 2×2")
         let outputs = ConvolutionImageOutputs(pooledInto: output, channels: outChannels, height: g.outputHeight, width: g.outputWidth)
         switch forwardPath {
-        case let .channelVectors(kernel) where poolsImageByImage:
+        case let .channelVectors(kernel) where kernel.runsImageByImage:
             kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs)
-        case let .direct(kernel) where poolsImageByImage:
+        case let .direct(kernel):
             kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs)
         default:
             let whole = TensorStorage(uninitializedCount: batch * outChannels * outPlane)
@@ -166,11 +167,12 @@ public struct ConvolutionKernel: Sendable {
         }
     }
 
-    /// Whether `forwardMaxPooled` pools each image straight after its convolution.
-    public var poolsImageByImage: Bool {
+    /// Whether `forwardMaxPooled` pools each image (or each thread's rows of it) straight after
+    /// its convolution, from cache.
+    public var poolsWhileInCache: Bool {
         switch forwardPath {
         case let .channelVectors(kernel): kernel.runsImageByImage
-        case let .direct(kernel): kernel.runsImageByImage
+        case .direct: true
         default: false
         }
     }

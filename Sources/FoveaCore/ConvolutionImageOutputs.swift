@@ -1,8 +1,9 @@
 import CKernels
 
-/// Where a convolution kernel that works image by image (one image per thread at a time) writes
-/// each image's output: straight into the output tensor, or, at inference where a 2×2 stride-2 max
-/// pool follows, into its thread's buffer, pooled into the output as soon as the image is done.
+/// Where a convolution kernel that works image by image (one image per thread at a time, or one
+/// image at a time with its rows shared) writes each image's output: straight into the output
+/// tensor, or, at inference where a 2×2 stride-2 max pool follows, into a buffer, pooled into the
+/// output by the thread that wrote it as soon as its image (or its rows) are done.
 /// The pool then reads the activation from L2 instead of memory, and the full-size activation is
 /// never written out (keras-cifar-cnn's first convolution writes 7.4 MB per batch of 64 that its
 /// pool read back: 13 % of inference at batch 64 went to the pool alone).
@@ -38,6 +39,26 @@ struct ConvolutionImageOutputs {
         guard pooled else { return }
         fovea_max_pool_halving(buffers[thread].pointer, Int32(height), Int32(width), 0, Int32(channels),
                                output + n * channels * (height / 2) * (width / 2), nil)
+    }
+
+    /// Where image `n`'s convolution output goes when the threads share its rows.
+    func sharedTarget(image n: Int) -> UnsafeMutablePointer<Float> {
+        pooled ? buffers[0].pointer : output + n * channels * height * width
+    }
+
+    /// The output rows a thread of a shared image computes for its share `pairs` of pooled rows
+    /// (each pooled row is two output rows): when pooled, only the rows the pool reads.
+    func rows(forPooledRows pairs: Range<Int>) -> Range<Int> { (2 * pairs.lowerBound)..<(2 * pairs.upperBound) }
+
+    /// Called by the thread that wrote rows `rows(forPooledRows: pairs)` of image `n` (from
+    /// `sharedTarget`), in every channel: pools them into pooled rows `pairs`.
+    func finish(image n: Int, pooledRows pairs: Range<Int>) {
+        guard pooled, !pairs.isEmpty else { return }
+        let source = buffers[0].pointer, pooledPlane = (height / 2) * (width / 2)
+        for c in 0..<channels {
+            fovea_max_pool_halving(source + (c * height + 2 * pairs.lowerBound) * width, Int32(2 * pairs.count), Int32(width), 0, 1,
+                                   output + (n * channels + c) * pooledPlane + pairs.lowerBound * (width / 2), nil)
+        }
     }
 
     /// Keeps the buffers alive while a kernel writes through their pointers.

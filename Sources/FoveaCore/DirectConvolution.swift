@@ -24,9 +24,16 @@ struct DirectConvolution {
         // wherever output rows are 16 pixels or more (whole strips; the stems of ResNet-18,
         // MobileNetV2 and AlexNet, ResNet-20's stage 2 entry, 1.2–1.7×) whatever the channels,
         // against the panels' gathered unfold; on 8×8 outputs and less the panels win.
+        // Fewer images than threads share each image's rows: on planes of 12×12 to 16×16 outputs the
+        // panels, which share pixels, won (convolution-bench direct, one image, 2 threads, two runs:
+        // ResNet-20's stage 2 0.030–0.041 against 0.042–0.045 ms, 16 channels at 16×16 0.011 against
+        // 0.015–0.017, 32 at 12×12 0.019–0.045 against 0.034–0.037); LeNet-5's 10×10 tied, and from
+        // 20×20 up they split (16 channels at 24×24 0.030 against 0.025, 32 at 32×32 0.12 against 0.10).
         let g = kernel.geometry
         let wins = g.strideWidth == 1 ? kernel.outChannels < PanelConvolution.minimumOutputChannels : g.outputWidth >= 16
-        guard DirectConvolution.isAvailable, wins else { return nil }
+        let sharesSmallPlanes = kernel.batch < ThreadPool.shared.threadCount && (101...256).contains(kernel.outPlane)
+            && PanelConvolution(kernel) != nil
+        guard DirectConvolution.isAvailable, wins, !sharesSmallPlanes else { return nil }
         self.init(anyShape: kernel)
     }
 
@@ -48,12 +55,11 @@ struct DirectConvolution {
                 outputs: ConvolutionImageOutputs(output, channels: kernel.outChannels, height: g.outputHeight, width: g.outputWidth))
     }
 
-    /// Whether `forward` takes whole images, one per thread at a time (and so can pool each image's output).
+    /// Whether `forward` takes whole images, one per thread at a time (else the threads share each image's rows).
     var runsImageByImage: Bool { kernel.batch >= ThreadPool.shared.threadCount }
 
     func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
                  outputs: ConvolutionImageOutputs) {
-        precondition(!outputs.pooled || runsImageByImage, "DirectConvolution: pooled outputs need one image per thread")
         let k = kernel, g = k.geometry, output = outputs.output
         let padding = PaddedImage(g, columnPhases: g.strideWidth)
         let paddedHeight = padding.height, paddedWidth = padding.width, paddedSize = padding.count
@@ -92,13 +98,24 @@ struct DirectConvolution {
                 }
             }
         } else {
-            // Fewer images than threads: the threads share each image's output rows.
+            // Fewer images than threads: the threads share each image's output rows (when pooled,
+            // pairs of rows, each thread pooling its own).
             let buffer = TensorStorage(repeating: 0, count: paddedSize)
             withExtendedLifetime(buffer) {
-                for n in 0..<k.batch {
-                    pad(image: n, into: buffer.pointer)
-                    ThreadPool.shared.parallelRanges(g.outputHeight) {
-                        run(image: n, rows: $0, padded: buffer.pointer, into: output + n * outputSize)
+                outputs.keepAlive {
+                    for n in 0..<k.batch {
+                        pad(image: n, into: buffer.pointer)
+                        if outputs.pooled {
+                            ThreadPool.shared.parallelRanges(g.outputHeight / 2) { pairs in
+                                run(image: n, rows: outputs.rows(forPooledRows: pairs), padded: buffer.pointer,
+                                    into: outputs.sharedTarget(image: n))
+                                outputs.finish(image: n, pooledRows: pairs)
+                            }
+                        } else {
+                            ThreadPool.shared.parallelRanges(g.outputHeight) {
+                                run(image: n, rows: $0, padded: buffer.pointer, into: outputs.sharedTarget(image: n))
+                            }
+                        }
                     }
                 }
             }
