@@ -140,20 +140,22 @@ public struct ConvolutionKernel: Sendable {
         }
     }
 
-    /// `forward`, then a 2×2 stride-2 max pool (floor; no winners kept, so for inference):
-    /// `output` is [N, O, Hout / 2, Wout / 2]. Where the kernel takes whole images one per thread
-    /// (direct, channel vectors), each image is pooled by its thread straight after, from cache
-    /// (see `ConvolutionImageOutputs`), and where the direct kernel's threads share an image's
-    /// rows, each pools its own; elsewhere the two run one after the other.
+    /// `forward`, then a 2×2 stride-2 max pool (floor): `output` is [N, O, Hout / 2, Wout / 2], and
+    /// each window's winner (its offset within its plane) goes to `winners` (same layout) where
+    /// given, for the gradient. Where the kernel takes whole images one per thread (direct,
+    /// channel vectors), each image is pooled by its thread straight after, from cache (see
+    /// `ConvolutionImageOutputs`), and where the direct kernel's threads share an image's rows
+    /// (no winners kept), each pools its own; elsewhere the two run one after the other.
     public func forwardMaxPooled(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
-                                 output: UnsafeMutablePointer<Float>) {
+                                 output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>? = nil) {
         let g = geometry
         precondition(g.outputHeight >= 2 && g.outputWidth >= 2, "forwardMaxPooled: output \(g.outputHeight)×\(g.outputWidth) is under 2×2")
-        let outputs = ConvolutionImageOutputs(pooledInto: output, channels: outChannels, height: g.outputHeight, width: g.outputWidth)
+        let outputs = ConvolutionImageOutputs(pooledInto: output, winners: winners, channels: outChannels,
+                                              height: g.outputHeight, width: g.outputWidth)
         switch forwardPath {
         case let .channelVectors(kernel) where kernel.runsImageByImage:
             kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs)
-        case let .direct(kernel):
+        case let .direct(kernel) where winners == nil || kernel.runsImageByImage:
             kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs)
         default:
             let whole = TensorStorage(uninitializedCount: batch * outChannels * outPlane)
@@ -161,7 +163,7 @@ public struct ConvolutionKernel: Sendable {
                 forward(input: input, weight: weight, epilogue: epilogue, output: whole.pointer)
                 ThreadPool.shared.parallelRanges(batch * outChannels, chunksPerThread: poolingChunksPerThread) { range in
                     fovea_max_pool_halving(whole.pointer, Int32(g.outputHeight), Int32(g.outputWidth), Int32(range.lowerBound),
-                                           Int32(range.upperBound), output, nil)
+                                           Int32(range.upperBound), output, winners)
                 }
             }
         }

@@ -12,20 +12,25 @@ struct ConvolutionImageOutputs {
     let output: UnsafeMutablePointer<Float>
     let channels: Int, height: Int, width: Int
     let pooled: Bool
+    /// Where the pool writes each window's winner (its offset within its plane), for the
+    /// gradient; nil at inference.
+    let winners: UnsafeMutablePointer<Int32>?
     /// One image's convolution output per thread when pooled.
     private let buffers: [TensorStorage]
 
     /// Convolution output [N, channels, height, width] written in place.
     init(_ output: UnsafeMutablePointer<Float>, channels: Int, height: Int, width: Int) {
         self.output = output; self.channels = channels; self.height = height; self.width = width
-        pooled = false; buffers = []
+        pooled = false; winners = nil; buffers = []
     }
 
     /// Convolution output of `channels` × `height` × `width` per image, max-pooled 2×2 with stride 2
-    /// (floor) into `pooledOutput` [N, channels, height / 2, width / 2].
-    init(pooledInto pooledOutput: UnsafeMutablePointer<Float>, channels: Int, height: Int, width: Int) {
+    /// (floor) into `pooledOutput` [N, channels, height / 2, width / 2], each window's winner to
+    /// `winners` (same layout) where given.
+    init(pooledInto pooledOutput: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>? = nil,
+         channels: Int, height: Int, width: Int) {
         self.output = pooledOutput; self.channels = channels; self.height = height; self.width = width
-        pooled = true
+        pooled = true; self.winners = winners
         buffers = (0..<ThreadPool.shared.threadCount).map { _ in TensorStorage(uninitializedCount: channels * height * width) }
     }
 
@@ -37,8 +42,9 @@ struct ConvolutionImageOutputs {
     /// Called by the thread that wrote image `n` once its output is complete.
     func finish(image n: Int, thread: Int) {
         guard pooled else { return }
+        let pooledSize = channels * (height / 2) * (width / 2)
         fovea_max_pool_halving(buffers[thread].pointer, Int32(height), Int32(width), 0, Int32(channels),
-                               output + n * channels * (height / 2) * (width / 2), nil)
+                               output + n * pooledSize, winners.map { $0 + n * pooledSize })
     }
 
     /// Where image `n`'s convolution output goes when the threads share its rows.
@@ -51,8 +57,10 @@ struct ConvolutionImageOutputs {
     func rows(forPooledRows pairs: Range<Int>) -> Range<Int> { (2 * pairs.lowerBound)..<(2 * pairs.upperBound) }
 
     /// Called by the thread that wrote rows `rows(forPooledRows: pairs)` of image `n` (from
-    /// `sharedTarget`), in every channel: pools them into pooled rows `pairs`.
+    /// `sharedTarget`), in every channel: pools them into pooled rows `pairs`. Not with `winners`
+    /// (the pool would give offsets within the rows, not the plane).
     func finish(image n: Int, pooledRows pairs: Range<Int>) {
+        precondition(winners == nil, "ConvolutionImageOutputs: rows shared between threads keep no winners")
         guard pooled, !pairs.isEmpty else { return }
         let source = buffers[0].pointer, pooledPlane = (height / 2) * (width / 2)
         for c in 0..<channels {

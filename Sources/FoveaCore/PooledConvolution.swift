@@ -1,34 +1,79 @@
-/// Convolution (+ bias, + ReLU) → 2×2 max pool with stride 2, for inference: LeNet-5's, the Keras
-/// CNNs' and VGG's unit. Kernels that take whole images pool each image as soon as it is done,
-/// from cache (`ConvolutionKernel.forwardMaxPooled`); the full-size activation is never kept.
-/// Records no gradient: callers use it only where none is being recorded.
+import CKernels
+
+/// Convolution (+ bias, + ReLU or ReLU6) → 2×2 max pool with stride 2 as one op: LeNet-5's, the
+/// Keras CNNs' and VGG's unit.
+///
+/// Forward, kernels that take whole images pool each image as soon as it is done, from cache
+/// (`ConvolutionKernel.forwardMaxPooled`); the full-size activation is never kept. Backward, the
+/// activation's mask is applied to the pooled gradient (a quarter of the size): the pooled value
+/// is the winner's activation output, so masking there is masking the winner, and every other
+/// cell of a window gets no gradient anyway. The convolution's backward then takes dY as it is,
+/// without reading the activation (keras-cifar-cnn spent 9 % of its training step masking dY).
 extension Tensor {
-    public func conv2dMaxPooledInference(weight: Tensor, bias: Tensor?, stride: (Int, Int) = (1, 1),
-                                         padding: (top: Int, left: Int, bottom: Int, right: Int) = (0, 0, 0, 0),
-                                         dilation: (Int, Int) = (1, 1), groups: Int = 1,
-                                         activation: FusedActivation = .none) -> Tensor {
+    public func conv2dMaxPooled(weight: Tensor, bias: Tensor?, stride: (Int, Int) = (1, 1),
+                                padding: (top: Int, left: Int, bottom: Int, right: Int) = (0, 0, 0, 0),
+                                dilation: (Int, Int) = (1, 1), groups: Int = 1,
+                                activation: FusedActivation = .none) -> Tensor {
         precondition(rank == 4 && weight.rank == 4 && groups > 0 && shape[1] == weight.shape[1] * groups
                      && weight.shape[0] % groups == 0,
-                     "conv2dMaxPooledInference: input \(describe(shape: shape)) does not fit weight \(describe(shape: weight.shape))")
-        precondition(!GradientRecording.isEnabled || !(requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false)),
-                     "conv2dMaxPooledInference records no gradient; use conv2d and maxPool2d when one is needed")
+                     "conv2dMaxPooled: input \(describe(shape: shape)) does not fit weight \(describe(shape: weight.shape))")
         let geometry = WindowGeometry(channels: shape[1] / groups, height: shape[2], width: shape[3],
                                       kernel: (weight.shape[2], weight.shape[3]), stride: stride,
                                       padding: padding, dilation: dilation)
         precondition(geometry.isValid && geometry.outputHeight >= 2 && geometry.outputWidth >= 2,
-                     "conv2dMaxPooledInference: kernel \(weight.shape[2])×\(weight.shape[3]) leaves no 2×2 window on input \(describe(shape: shape))")
-        if let live = LiveTaps.crop(geometry, batch: shape[0], backward: false) {
+                     "conv2dMaxPooled: kernel \(weight.shape[2])×\(weight.shape[3]) leaves no 2×2 window on input \(describe(shape: shape))")
+        let recordsGradient = GradientRecording.isEnabled && (requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false))
+        if let live = LiveTaps.crop(geometry, batch: shape[0], backward: recordsGradient) {
+            guard !recordsGradient else {
+                // conv2d crops the taps and takes their gradient back to the whole weight.
+                return conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
+                              activation: activation).maxPool2d(kernel: (2, 2))
+            }
             let g = live.geometry
-            return conv2dMaxPooledInference(weight: weight.croppedKernel(rows: live.rows, columns: live.columns), bias: bias,
-                                            stride: stride, padding: (g.padTop, g.padLeft, g.padBottom, g.padRight),
-                                            dilation: dilation, groups: groups, activation: activation)
+            return conv2dMaxPooled(weight: weight.croppedKernel(rows: live.rows, columns: live.columns), bias: bias,
+                                   stride: stride, padding: (g.padTop, g.padLeft, g.padBottom, g.padRight),
+                                   dilation: dilation, groups: groups, activation: activation)
         }
-        let outChannels = weight.shape[0]
-        let kernel = ConvolutionKernel(geometry: geometry, batch: shape[0], outChannels: outChannels, groups: groups,
+        let batch = shape[0], outChannels = weight.shape[0]
+        let kernel = ConvolutionKernel(geometry: geometry, batch: batch, outChannels: outChannels, groups: groups,
                                        activation: activation)
-        let result = Tensor(uninitializedShape: [shape[0], outChannels, geometry.outputHeight / 2, geometry.outputWidth / 2])
-        kernel.forwardMaxPooled(input: pointer, weight: weight.pointer,
-                                epilogue: ConvolutionEpilogue(bias: bias?.pointer, activation: activation), output: result.pointer)
-        return result
+        let pooledShape = [batch, outChannels, geometry.outputHeight / 2, geometry.outputWidth / 2]
+        let result = Tensor(uninitializedShape: pooledShape)
+        let winners = recordsGradient ? PoolingIndices(pointer: .allocate(capacity: result.count)) : nil
+        kernel.forwardMaxPooled(input: pointer, weight: weight.pointer, epilogue: ConvolutionEpilogue(bias: bias?.pointer, activation: activation),
+                                output: result.pointer, winners: winners?.pointer)
+        guard let winners else { return result }
+
+        let input = detached(), w = weight.detached(), pooled = result.detached()
+        var inputs = [self, weight]
+        if let bias { inputs.append(bias) }
+        return Tensor.record(result, op: "conv2dMaxPooled", inputs: inputs) { g, needs in
+            let planes = batch * outChannels, pooledPlane = pooledShape[2] * pooledShape[3]
+            let height = geometry.outputHeight, width = geometry.outputWidth
+            // The pooled gradient where the winner's activation let it through, then each window's
+            // share back to its winner: dY, every cell written.
+            let masked = TensorStorage(uninitializedCount: g.count)
+            let outputGrad = TensorStorage(uninitializedCount: planes * height * width)
+            withExtendedLifetime((masked, outputGrad, winners)) {
+                ThreadPool.shared.parallelRanges(planes, chunksPerThread: poolingChunksPerThread) { range in
+                    let offset = range.lowerBound * pooledPlane, count = range.count * pooledPlane
+                    _ = activation.maskGradient(g.pointer + offset, output: pooled.pointer + offset, into: masked.pointer + offset, count: count)
+                    fovea_max_pool_halving_backward(masked.pointer, winners.pointer, Int32(height), Int32(width), Int32(range.lowerBound),
+                                                    Int32(range.upperBound), outputGrad.pointer)
+                }
+            }
+            // The mask is applied: the convolution's backward takes dY as it is.
+            let unmasked = ConvolutionKernel(geometry: geometry, batch: batch, outChannels: outChannels, groups: groups)
+            let gradInput = needs[0]
+                ? (unmasked.writesWholeInputGradient ? Tensor(uninitializedShape: input.shape) : Tensor(zeros: input.shape)) : nil
+            let gradWeight = needs[1] ? Tensor(uninitializedShape: w.shape) : nil
+            let gradBias = needs.count > 2 && needs[2] ? Tensor(uninitializedShape: [outChannels]) : nil
+            withExtendedLifetime(outputGrad) {
+                // `output` is read only for a fused activation's mask, which `unmasked` has none of.
+                unmasked.backward(input: input.pointer, weight: w.pointer, output: outputGrad.pointer, outputGrad: outputGrad.pointer,
+                                  inputGrad: gradInput?.pointer, weightGrad: gradWeight?.pointer, biasGrad: gradBias?.pointer)
+            }
+            return [gradInput, gradWeight, gradBias]
+        }
     }
 }

@@ -25,7 +25,7 @@ public final class Sequential: Module {
                 i += activation == nil ? 2 : 3
                 continue
             }
-            // Conv2D → 2×2 max pool at inference runs as one op (see `runConvolution(_:named:pooledBy:_:)`).
+            // Conv2D → 2×2 max pool runs as one op (see `runConvolution(_:named:pooledBy:_:)`).
             if i + 1 < layers.count, let conv = layers[i].module as? Conv2D, let pool = layers[i + 1].module as? MaxPool2D,
                let pooled = try context.runConvolution(conv, named: layers[i].name, pooledBy: pool, x) {
                 x = pooled

@@ -112,6 +112,18 @@ import Testing
         }
     }
 
+    /// Convolution → 2×2 max pool as one op: the activation's mask taken on the pooled gradient;
+    /// an odd output (5×7) whose last row and column no window reads.
+    @Test func pooledConvolution() {
+        let x = randomTensor([2, 3, 5, 7], seed: 90)
+        let w = randomTensor([4, 3, 3, 3], seed: 91, scale: 0.5), b = randomTensor([4], seed: 92)
+        for activation in [FusedActivation.none, .relu] {
+            expectGradients([x, w, b]) {
+                $0[0].conv2dMaxPooled(weight: $0[1], bias: $0[2], padding: (1, 1, 1, 1), activation: activation)
+            }
+        }
+    }
+
     @Test func pooling() {
         let x = wellSeparated([2, 2, 6, 6], seed: 26)
         expectGradients([x]) { $0[0].maxPool2d(kernel: (2, 2)) }
