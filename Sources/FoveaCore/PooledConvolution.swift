@@ -52,14 +52,29 @@ extension Tensor {
             let height = geometry.outputHeight, width = geometry.outputWidth
             // The pooled gradient where the winner's activation let it through, then each window's
             // share back to its winner: dY, every cell written.
+            // The bias gradient is the masked pooled gradient's sum per channel (dY holds the same
+            // values and zeros), taken here from a quarter of the floats.
             let masked = TensorStorage(uninitializedCount: g.count)
             let outputGrad = TensorStorage(uninitializedCount: planes * height * width)
-            withExtendedLifetime((masked, outputGrad, winners)) {
+            let needsBias = needs.count > 2 && needs[2]
+            let planeSums = TensorStorage(uninitializedCount: planes)
+            withExtendedLifetime((masked, outputGrad, winners, planeSums)) {
                 ThreadPool.shared.parallelRanges(planes, chunksPerThread: poolingChunksPerThread) { range in
-                    let offset = range.lowerBound * pooledPlane, count = range.count * pooledPlane
-                    _ = activation.maskGradient(g.pointer + offset, output: pooled.pointer + offset, into: masked.pointer + offset, count: count)
+                    for plane in range {
+                        let offset = plane * pooledPlane
+                        planeSums.pointer[plane] = activation.maskGradient(g.pointer + offset, output: pooled.pointer + offset,
+                                                                           into: masked.pointer + offset, count: pooledPlane)
+                    }
                     fovea_max_pool_halving_backward(masked.pointer, winners.pointer, Int32(height), Int32(width), Int32(range.lowerBound),
                                                     Int32(range.upperBound), outputGrad.pointer)
+                }
+            }
+            let gradBias = needsBias ? Tensor(uninitializedShape: [outChannels]) : nil
+            if let gradBias {
+                for o in 0..<outChannels {
+                    var sum: Float = 0
+                    for n in 0..<batch { sum += planeSums.pointer[n * outChannels + o] }
+                    gradBias.pointer[o] = sum
                 }
             }
             // The mask is applied: the convolution's backward takes dY as it is.
@@ -67,11 +82,10 @@ extension Tensor {
             let gradInput = needs[0]
                 ? (unmasked.writesWholeInputGradient ? Tensor(uninitializedShape: input.shape) : Tensor(zeros: input.shape)) : nil
             let gradWeight = needs[1] ? Tensor(uninitializedShape: w.shape) : nil
-            let gradBias = needs.count > 2 && needs[2] ? Tensor(uninitializedShape: [outChannels]) : nil
             withExtendedLifetime(outputGrad) {
                 // `output` is read only for a fused activation's mask, which `unmasked` has none of.
                 unmasked.backward(input: input.pointer, weight: w.pointer, output: outputGrad.pointer, outputGrad: outputGrad.pointer,
-                                  inputGrad: gradInput?.pointer, weightGrad: gradWeight?.pointer, biasGrad: gradBias?.pointer)
+                                  inputGrad: gradInput?.pointer, weightGrad: gradWeight?.pointer, biasGrad: nil)
             }
             return [gradInput, gradWeight, gradBias]
         }

@@ -43,7 +43,7 @@ import Testing
         }
         let (fused, separate) = (try run(fused: true), try run(fused: false))
         #expect(fused.count == separate.count)
-        for (a, e) in zip(fused, separate) { #expect(relativeError(a, e.map(Double.init)) < 1e-5) }
+        for (a, e) in zip(fused, separate) { #expect(peakRelativeError(a, e.map(Double.init)) < 1e-5) }
     }
 
     @Test(arguments: [([2, 4, 32, 32], "layer '0' (Conv2D)"),
