@@ -17,48 +17,60 @@ static inline __attribute__((always_inline)) void LANES_NAME(max_pool_window)(co
     if (index) *index = best;
 }
 
+/// n ≤ FOVEA_LANES outputs of one output row from its two input rows (`upper`, `lower`): m1 and m2
+/// take the first and second vector's lanes of the 2n input floats, `out_mask` the n outputs.
+static inline __attribute__((always_inline)) LANES_TARGET void LANES_NAME(max_pool_vector)(
+    const float *x, int top, int width, int ow, int n, v_mask m1, v_mask m2, v_mask out_mask, float *y, int32_t *w) {
+    const float *upper = x + top + 2 * ow, *lower = upper + width;
+    const V u0 = v_load_first(upper, m1), u1 = v_load_first(upper + FOVEA_LANES, m2);
+    const V l0 = v_load_first(lower, m1), l1 = v_load_first(lower + FOVEA_LANES, m2);
+    const V a = v_even(u0, u1), b = v_odd(u0, u1), c = v_even(l0, l1), d = v_odd(l0, l1);
+    const V total = v_add(v_add(a, b), v_add(c, d));
+    // The sum is NaN where a NaN (or infinities of both signs) is in the window: the rule, one by one.
+    if (v_any(v_and(out_mask, v_is_nan(total)))) {
+        for (int j = 0; j < n; j++) LANES_NAME(max_pool_window)(x, top, width, ow + j, y + j, w ? w + j : NULL);
+        return;
+    }
+    const V upper_best = v_select(v_greater(b, a), b, a), lower_best = v_select(v_greater(d, c), d, c);
+    const V best = v_select(v_greater(lower_best, upper_best), lower_best, upper_best);
+    v_store_first(y, best, out_mask);
+    if (w) {
+        // Offsets of the four cells; the earliest that holds the best value wins.
+        const V base = v_add(v_set((float)(top + 2 * ow)), v_add(v_lane_numbers(), v_lane_numbers()));
+        const V down = v_set((float)width), one = v_set(1.0f);
+        V index = v_add(v_add(base, down), one);
+        index = v_select(v_equal(c, best), v_add(base, down), index);
+        index = v_select(v_equal(b, best), v_add(base, one), index);
+        index = v_select(v_equal(a, best), base, index);
+        v_store_ints_first(w, index, out_mask);
+    }
+}
+
 /// Planes [first, end) of `planes` H × W planes → floor(H/2) × floor(W/2) outputs each; the
-/// winners' offsets within their plane to `indices` when given.
+/// winners' offsets within their plane to `indices` when given. Whole vectors of outputs first,
+/// then the row's rest, with its masks made once per call (keras-cifar-cnn's rows of 15 outputs
+/// are all rest: made per row, the masks and their spills cost more than the maxima).
 static LANES_TARGET void LANES_NAME(max_pool_halving)(const float *input, int height, int width, int first, int end,
                                                       float *output, int32_t *indices) {
     const int out_h = height / 2, out_w = width / 2;
     const size_t in_plane = (size_t)height * width, out_plane = (size_t)out_h * out_w;
+    const int whole = out_w - out_w % FOVEA_LANES, rest = out_w - whole;
+    const v_mask all = v_first(FOVEA_LANES);
+    const int rest_first = 2 * rest < FOVEA_LANES ? 2 * rest : FOVEA_LANES;
+    const v_mask rest_m1 = v_first(rest_first), rest_m2 = v_first(2 * rest - rest_first), rest_out = v_first(rest);
     for (int p = first; p < end; p++) {
         const float *x = input + (size_t)p * in_plane;
         float *y = output + (size_t)p * out_plane;
         int32_t *w = indices ? indices + (size_t)p * out_plane : NULL;
         for (int oh = 0; oh < out_h; oh++) {
             const int top = 2 * oh * width;
-            const float *upper = x + top, *lower = x + top + width;
-            for (int ow = 0; ow < out_w; ow += FOVEA_LANES) {
-                const int n = out_w - ow < FOVEA_LANES ? out_w - ow : FOVEA_LANES;
-                // 2n floats of each row: the first vector's lanes, then the second's.
-                const int in_first = 2 * n < FOVEA_LANES ? 2 * n : FOVEA_LANES, in_second = 2 * n - in_first;
-                const v_mask m1 = v_first(in_first), m2 = v_first(in_second), out_mask = v_first(n);
-                const V u0 = v_load_first(upper + 2 * ow, m1), u1 = v_load_first(upper + 2 * ow + FOVEA_LANES, m2);
-                const V l0 = v_load_first(lower + 2 * ow, m1), l1 = v_load_first(lower + 2 * ow + FOVEA_LANES, m2);
-                const V a = v_even(u0, u1), b = v_odd(u0, u1), c = v_even(l0, l1), d = v_odd(l0, l1);
-                const V total = v_add(v_add(a, b), v_add(c, d));
-                // The sum is NaN where a NaN (or infinities of both signs) is in the window: the rule, one by one.
-                if (v_any(v_and(out_mask, v_is_nan(total)))) {
-                    for (int j = 0; j < n; j++)
-                        LANES_NAME(max_pool_window)(x, top, width, ow + j, y + oh * out_w + ow + j, w ? w + oh * out_w + ow + j : NULL);
-                    continue;
-                }
-                const V upper_best = v_select(v_greater(b, a), b, a), lower_best = v_select(v_greater(d, c), d, c);
-                const V best = v_select(v_greater(lower_best, upper_best), lower_best, upper_best);
-                v_store_first(y + oh * out_w + ow, best, out_mask);
-                if (w) {
-                    // Offsets of the four cells; the earliest that holds the best value wins.
-                    const V base = v_add(v_set((float)(top + 2 * ow)), v_add(v_lane_numbers(), v_lane_numbers()));
-                    const V down = v_set((float)width), one = v_set(1.0f);
-                    V index = v_add(v_add(base, down), one);
-                    index = v_select(v_equal(c, best), v_add(base, down), index);
-                    index = v_select(v_equal(b, best), v_add(base, one), index);
-                    index = v_select(v_equal(a, best), base, index);
-                    v_store_ints_first(w + oh * out_w + ow, index, out_mask);
-                }
-            }
+            float *y_row = y + (size_t)oh * out_w;
+            int32_t *w_row = w ? w + (size_t)oh * out_w : NULL;
+            for (int ow = 0; ow < whole; ow += FOVEA_LANES)
+                LANES_NAME(max_pool_vector)(x, top, width, ow, FOVEA_LANES, all, all, all, y_row + ow, w_row ? w_row + ow : NULL);
+            if (rest)
+                LANES_NAME(max_pool_vector)(x, top, width, whole, rest, rest_m1, rest_m2, rest_out, y_row + whole,
+                                            w_row ? w_row + whole : NULL);
         }
     }
 }

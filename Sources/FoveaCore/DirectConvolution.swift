@@ -60,7 +60,7 @@ struct DirectConvolution {
 
     func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
                  outputs: ConvolutionImageOutputs) {
-        let k = kernel, g = k.geometry, output = outputs.output
+        let k = kernel, g = k.geometry
         let padding = PaddedImage(g, columnPhases: g.strideWidth)
         let paddedHeight = padding.height, paddedWidth = padding.width, paddedSize = padding.count
         let inputSize = g.channels * k.inPlane, outputSize = k.outChannels * k.outPlane

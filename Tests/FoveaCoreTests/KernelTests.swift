@@ -496,9 +496,9 @@ import Testing
     }
 
     /// The vectorised 2×2 path, forward and backward, with many ties and a few NaNs, against the
-    /// rule: rows of 19 (9 outputs: one short vector; the 19th column unused) and 45 (22: a whole
-    /// 16-output vector and a short one).
-    @Test(arguments: [19, 45]) func halvingMaxPoolMatchesTheRuleOnWideRows(width: Int) {
+    /// rule: rows of 19 (9 outputs: one short vector; the 19th column unused), 45 (22: a whole
+    /// 16-output vector and a short one) and 32 (16: whole vectors only, at 16 and at 8 lanes).
+    @Test(arguments: [19, 45, 32]) func halvingMaxPoolMatchesTheRuleOnWideRows(width: Int) {
         let (height, outW) = (7, width / 2), plane = 7 * width   // the 7th row, like the last column, in no window
         var values = randomTensor([2, 3, height, width], seed: 70, scale: 2).scalars.map { Float(Int($0)) }   // small integers: ties
         values[5] = .nan; values[width * 2 + 8] = .nan; values[300] = -.infinity; values[plane + 40] = .infinity
