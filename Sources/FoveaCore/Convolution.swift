@@ -150,13 +150,15 @@ public struct ConvolutionKernel: Sendable {
                                  output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>? = nil) {
         let g = geometry
         precondition(g.outputHeight >= 2 && g.outputWidth >= 2, "forwardMaxPooled: output \(g.outputHeight)×\(g.outputWidth) is under 2×2")
-        let outputs = ConvolutionImageOutputs(pooledInto: output, winners: winners, channels: outChannels,
-                                              height: g.outputHeight, width: g.outputWidth)
+        // Made where a kernel takes them (their per-thread buffers sized as the kernel is called).
+        func outputs() -> ConvolutionImageOutputs {
+            ConvolutionImageOutputs(pooledInto: output, winners: winners, channels: outChannels, height: g.outputHeight, width: g.outputWidth)
+        }
         switch forwardPath {
         case let .channelVectors(kernel) where kernel.runsImageByImage:
-            kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs)
+            kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs())
         case let .direct(kernel) where winners == nil || kernel.runsImageByImage:
-            kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs)
+            kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs())
         default:
             let whole = TensorStorage(uninitializedCount: batch * outChannels * outPlane)
             withExtendedLifetime(whole) {
@@ -169,8 +171,8 @@ public struct ConvolutionKernel: Sendable {
         }
     }
 
-    /// Whether `forwardMaxPooled` pools each image (or each thread's rows of it) straight after
-    /// its convolution, from cache.
+    /// Whether `forwardMaxPooled` without winners (inference) pools each image, or each thread's
+    /// rows of it, straight after its convolution, from cache.
     public var poolsWhileInCache: Bool {
         switch forwardPath {
         case let .channelVectors(kernel): kernel.runsImageByImage

@@ -24,8 +24,8 @@ struct DirectConvolution {
         // wherever output rows are 16 pixels or more (whole strips; the stems of ResNet-18,
         // MobileNetV2 and AlexNet, ResNet-20's stage 2 entry, 1.2–1.7×) whatever the channels,
         // against the panels' gathered unfold; on 8×8 outputs and less the panels win.
-        // Fewer images than threads share each image's rows: on planes of 12×12 to 16×16 outputs the
-        // panels, which share pixels, won (convolution-bench direct, one image, 2 threads, two runs:
+        // Fewer images than threads share each image's rows: on planes of 101–256 outputs (12×12 to
+        // 16×16 measured) the panels, which share pixels, won (convolution-bench direct, one image, 2 threads, two runs:
         // ResNet-20's stage 2 0.030–0.041 against 0.042–0.045 ms, 16 channels at 16×16 0.011 against
         // 0.015–0.017, 32 at 12×12 0.019–0.045 against 0.034–0.037); LeNet-5's 10×10 tied, and from
         // 20×20 up they split (16 channels at 24×24 0.030 against 0.025, 32 at 32×32 0.12 against 0.10).
