@@ -114,7 +114,7 @@ struct ChannelVectorConvolution {
         }
         if runsImageByImage {
             // Images taken in turn, each padded into its thread's buffer.
-            let buffers = (0..<threads).map { _ in TensorStorage(repeating: 0, count: padding.count) }
+            let buffers = (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(repeating: 0, count: padding.count) }
             defer { withExtendedLifetime(buffers) {} }
             outputs.keepAlive {
                 ThreadPool.shared.parallelFor(k.batch) { n, thread in

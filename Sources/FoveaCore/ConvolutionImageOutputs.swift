@@ -31,7 +31,7 @@ struct ConvolutionImageOutputs {
          channels: Int, height: Int, width: Int) {
         self.output = pooledOutput; self.channels = channels; self.height = height; self.width = width
         pooled = true; self.winners = winners
-        buffers = (0..<ThreadPool.shared.threadCount).map { _ in TensorStorage(uninitializedCount: channels * height * width) }
+        buffers = (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(uninitializedCount: channels * height * width) }
     }
 
     /// Where image `n`'s convolution output goes when thread `thread` computes it.

@@ -80,13 +80,12 @@ struct DirectConvolution {
                                      Int32(rows.lowerBound), Int32(rows.upperBound), target, &imageEpilogue)
         }
 
-        let threads = ThreadPool.shared.threadCount
         if runsImageByImage {
             // Images taken one at a time from the shared counter, each padded into its thread's
             // buffer: the threads finish within one image of each other. (One share of images per
             // thread left ResNet-20's inference waiting 14 % of its time; four per thread, each with
             // its own zeroed buffer, still 12 % in the workers' and 3.6 % in the caller's wait.)
-            let buffers = (0..<threads).map { _ in TensorStorage(repeating: 0, count: paddedSize) }
+            let buffers = (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(repeating: 0, count: paddedSize) }
             withExtendedLifetime(buffers) {
                 outputs.keepAlive {
                     ThreadPool.shared.parallelFor(k.batch) { n, thread in

@@ -66,9 +66,9 @@ struct DirectWeightGradient {
         // One P and one D per thread, zeroed once: every block writes the same interiors, so the
         // zeros around them stay. (A slot past a short last block keeps an earlier image; what the
         // shifted rows read there meets D's zeros, as a block's next image always did.)
-        let threads = ThreadPool.shared.threadCount
-        let paddedPlanes = (0..<threads).map { _ in TensorStorage(repeating: 0, count: channels * channelStride + slack) }
-        let gradientPlanes = (0..<threads).map { _ in TensorStorage(repeating: 0, count: outChannels * channelStride) }
+        let slots = ThreadPool.shared.threadSlots
+        let paddedPlanes = (0..<slots).map { _ in TensorStorage(repeating: 0, count: channels * channelStride + slack) }
+        let gradientPlanes = (0..<slots).map { _ in TensorStorage(repeating: 0, count: outChannels * channelStride) }
         offsets.withUnsafeBufferPointer { offsets in
             ThreadPool.shared.parallelFor(shareCount) { s, thread in
                 let padded = paddedPlanes[thread], gradient = gradientPlanes[thread]

@@ -34,6 +34,13 @@ public final class ThreadPool: @unchecked Sendable {
     /// Threads used by `parallelFor`, the caller included.
     public private(set) var threadCount: Int
 
+    /// How many `thread` indices a `parallelFor` can pass: the threads ever started, the caller
+    /// included (workers never stop). Per-thread buffers are sized by this, not `threadCount`:
+    /// another thread may raise `threadCount` between a kernel's sizing and its `parallelFor`
+    /// (two tests set it to 1 and back while others run), and the indices then reach the old count.
+    public var threadSlots: Int { startedWorkers.load(ordering: .acquiring) + 1 }
+    private let startedWorkers = Atomic<Int>(0)
+
     public init(threads: Int) {
         threadCount = Swift.max(1, threads)
         pthread_mutex_init(&mutex, nil)
@@ -64,6 +71,7 @@ public final class ThreadPool: @unchecked Sendable {
             }, context)
             precondition(status == 0, "could not start a worker thread")
             workers.append(thread)
+            startedWorkers.store(workers.count, ordering: .releasing)
         }
     }
 

@@ -128,7 +128,7 @@ public struct WinogradKernel: Sendable {
         let u = UnsafePointer(transformed.pointer)
         // Each thread's transformed inputs, products and transform scratch, reused from block to block.
         let scratchFloats = wide ? fovea_winograd4_scratch_floats(Int32(tileColumns)) : WinogradKernel.scratchFloats(tileColumns)
-        let perThread = (0..<Swift.min(threads, blocks)).map { _ in
+        let perThread = (0..<Swift.min(ThreadPool.shared.threadSlots, blocks)).map { _ in
             (v: TensorStorage(uninitializedCount: positions * channels * capacity),
              // The output transforms read up to 3 (F(2×2)) or 7 (F(4×4)) floats past a run (lanes they then drop).
              m: TensorStorage(uninitializedCount: positions * outChannels * capacity + 8),

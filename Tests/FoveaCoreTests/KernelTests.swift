@@ -417,6 +417,22 @@ import Testing
         #expect((0..<count).allSatisfy { hits[$0] == 1 && owners[$0] == 1 })
         for p in [hits, owners, inUse, scratch] { p.deallocate() }
     }
+
+    /// `threadSlots` bounds every thread index, whatever the thread count is set to after the
+    /// threads started (per-thread buffers are sized by it: a concurrent raise of the count
+    /// would otherwise index past buffers sized at the lower count).
+    @Test func threadSlotsBoundTheThreadIndicesAfterTheCountIsLowered() {
+        let pool = ThreadPool(threads: 3)
+        pool.setThreadCount(1)
+        #expect(pool.threadCount == 1 && pool.threadSlots == 3)
+        pool.setThreadCount(3)
+        let seen = UnsafeMutablePointer<Int>.allocate(capacity: 64)
+        seen.initialize(repeating: -1, count: 64)
+        pool.parallelFor(64) { i, thread in seen[i] = thread }
+        #expect((0..<64).allSatisfy { (0..<pool.threadSlots).contains(seen[$0]) })
+        #expect(pool.threadSlots == 3)
+        seen.deallocate()
+    }
 }
 
 @Suite struct FusedActivationTests {
