@@ -25,7 +25,3 @@ void fovea_adam_step(float *theta, const float *grad, float *m, float *v, size_t
 }
 
 void fovea_relu(const float *x, float *y, size_t count) { FOVEA_BY_LANES(, relu, x, y, count); }
-
-void fovea_relu_gradient(const float *dy, const float *x, float *dx, size_t count) {
-    FOVEA_BY_LANES(, relu_gradient, dy, x, dx, count);
-}

@@ -100,15 +100,3 @@ static LANES_TARGET void LANES_NAME(relu)(const float *x, float *y, size_t count
         v_store_first(y + i, v_max(v_zero(), v_load_first(x + i, m)), m);
     }
 }
-
-/// dx = dy · (x > 0 ? 1 : 0): a product, as the scalar rule, so an infinite or NaN dy where x ≤ 0 gives NaN.
-static LANES_TARGET void LANES_NAME(relu_gradient)(const float *dy, const float *x, float *dx, size_t count) {
-    const V one = v_set(1);
-    size_t i = 0;
-    for (; i + FOVEA_LANES <= count; i += FOVEA_LANES)
-        v_store(dx + i, v_mul(v_load(dy + i), v_keep(v_greater(v_load(x + i), v_zero()), one)));
-    if (i < count) {
-        const v_mask m = v_first((int)(count - i));
-        v_store_first(dx + i, v_mul(v_load_first(dy + i, m), v_keep(v_greater(v_load_first(x + i, m), v_zero()), one)), m);
-    }
-}

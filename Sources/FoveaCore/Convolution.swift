@@ -49,14 +49,7 @@ extension Tensor {
         var inputs = [self, weight]
         if let bias { inputs.append(bias) }
         return Tensor.record(result, op: "conv2d", inputs: inputs) { g, needs in
-            // Zeroed only when the kernel accumulates into it (col2im); the transposed form writes every element.
-            let gradInput = needs[0]
-                ? (kernel.writesWholeInputGradient ? Tensor(uninitializedShape: input.shape) : Tensor(zeros: input.shape)) : nil
-            let gradWeight = needs[1] ? Tensor(uninitializedShape: w.shape) : nil
-            let gradBias = needs.count > 2 && needs[2] ? Tensor(uninitializedShape: [outChannels]) : nil
-            kernel.backward(input: input.pointer, weight: w.pointer, output: output.pointer, outputGrad: g.pointer,
-                            inputGrad: gradInput?.pointer, weightGrad: gradWeight?.pointer, biasGrad: gradBias?.pointer)
-            return [gradInput, gradWeight, gradBias]
+            kernel.gradients(input: input, weight: w, output: output.pointer, outputGrad: g.pointer, needs: needs)
         }
     }
 }
@@ -291,6 +284,20 @@ public struct ConvolutionKernel: Sendable {
 
     /// Any of the three gradients may be nil (not needed). `inputGrad` must start at zero unless
     /// `writesWholeInputGradient`.
+    /// The gradients `needs` asks for — input, weight and, where it has a third entry, bias — as
+    /// new tensors, by `backward`. dX is zeroed only where the kernel accumulates into it (col2im);
+    /// the transposed form writes every element.
+    func gradients(input: Tensor, weight: Tensor, output: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
+                   needs: [Bool]) -> [Tensor?] {
+        let gradInput = needs[0]
+            ? (writesWholeInputGradient ? Tensor(uninitializedShape: input.shape) : Tensor(zeros: input.shape)) : nil
+        let gradWeight = needs[1] ? Tensor(uninitializedShape: weight.shape) : nil
+        let gradBias = needs.count > 2 && needs[2] ? Tensor(uninitializedShape: [outChannels]) : nil
+        backward(input: input.pointer, weight: weight.pointer, output: output, outputGrad: outputGrad,
+                 inputGrad: gradInput?.pointer, weightGrad: gradWeight?.pointer, biasGrad: gradBias?.pointer)
+        return [gradInput, gradWeight, gradBias]
+    }
+
     /// `output` is the forward result, read for the fused activation's mask.
     public func backward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, output: UnsafePointer<Float>,
                          outputGrad: UnsafePointer<Float>, inputGrad: UnsafeMutablePointer<Float>?,

@@ -56,7 +56,6 @@ extension Tensor {
             // values and zeros), taken here from a quarter of the floats.
             let masked = TensorStorage(uninitializedCount: g.count)
             let outputGrad = TensorStorage(uninitializedCount: planes * height * width)
-            let needsBias = needs.count > 2 && needs[2]
             let planeSums = TensorStorage(uninitializedCount: planes)
             withExtendedLifetime((masked, outputGrad, winners, planeSums)) {
                 ThreadPool.shared.parallelRanges(planes, chunksPerThread: poolingChunksPerThread) { range in
@@ -69,7 +68,7 @@ extension Tensor {
                                                     Int32(range.upperBound), outputGrad.pointer)
                 }
             }
-            let gradBias = needsBias ? Tensor(uninitializedShape: [outChannels]) : nil
+            let gradBias = needs.count > 2 && needs[2] ? Tensor(uninitializedShape: [outChannels]) : nil
             if let gradBias {
                 for o in 0..<outChannels {
                     var sum: Float = 0
@@ -77,17 +76,14 @@ extension Tensor {
                     gradBias.pointer[o] = sum
                 }
             }
-            // The mask is applied: the convolution's backward takes dY as it is.
+            // The mask is applied: the convolution's backward takes dY as it is, and the bias is done.
+            // (`output` is read only for a fused activation's mask, which `unmasked` has none of.)
             let unmasked = ConvolutionKernel(geometry: geometry, batch: batch, outChannels: outChannels, groups: groups)
-            let gradInput = needs[0]
-                ? (unmasked.writesWholeInputGradient ? Tensor(uninitializedShape: input.shape) : Tensor(zeros: input.shape)) : nil
-            let gradWeight = needs[1] ? Tensor(uninitializedShape: w.shape) : nil
-            withExtendedLifetime(outputGrad) {
-                // `output` is read only for a fused activation's mask, which `unmasked` has none of.
-                unmasked.backward(input: input.pointer, weight: w.pointer, output: outputGrad.pointer, outputGrad: outputGrad.pointer,
-                                  inputGrad: gradInput?.pointer, weightGrad: gradWeight?.pointer, biasGrad: nil)
+            let gradients = withExtendedLifetime(outputGrad) {
+                unmasked.gradients(input: input, weight: w, output: outputGrad.pointer, outputGrad: outputGrad.pointer,
+                                   needs: Array(needs.prefix(2)))
             }
-            return [gradInput, gradWeight, gradBias]
+            return [gradients[0], gradients[1], gradBias]
         }
     }
 }

@@ -34,17 +34,19 @@ extension Tensor {
     public func sigmoid() -> Tensor {
         mapped("sigmoid", { 1 / (1 + libmExp(-$0)) }, derivative: { _, y in y * (1 - y) })
     }
-    /// max(x, 0), NaN passing through; the gradient dy · (x > 0 ? 1 : 0). In C over vector lanes
-    /// (`mapped`'s closure per element: 0.7 % of LeNet-5's training step, on one thread; now 0.2 %).
+    /// max(x, 0), NaN passing through; the gradient dy where the output is > 0, else 0 (as the
+    /// fused ReLUs' mask, `FusedActivation.maskGradient`, and PyTorch's threshold_backward: a NaN or
+    /// infinite dy where x ≤ 0 gives 0). In C over vector lanes (`mapped`'s closure per element:
+    /// 0.7 % of LeNet-5's training step, on one thread; now 0.2 %).
     public func relu() -> Tensor {
         let result = Tensor(uninitializedShape: shape)
         ThreadPool.shared.parallelElements(count) { r in fovea_relu(pointer + r.lowerBound, result.pointer + r.lowerBound, r.count) }
-        let input = detached()
+        let output = result.detached()
         return Tensor.record(result, op: "relu", inputs: [self]) { g, _ in
             let grad = Tensor(uninitializedShape: g.shape)
             ThreadPool.shared.parallelElements(g.count) { r in
                 let i = r.lowerBound
-                fovea_relu_gradient(g.pointer + i, input.pointer + i, grad.pointer + i, r.count)
+                FusedActivation.relu.maskGradient(g.pointer + i, output: output.pointer + i, into: grad.pointer + i, count: r.count)
             }
             return [grad]
         }

@@ -54,19 +54,20 @@ import Testing
     /// The element-wise kernels run the widest vectors the CPU has (AVX-512 unless FOVEA_AVX512=0,
     /// then AVX2 + FMA, else plain C), capped by FOVEA_VECTOR_LANES.
     /// ReLU's C kernels against the scalar rule, float for float, over a length with a tail and one
-    /// split between the threads: NaN passes forward; the gradient is dy · (x > 0 ? 1 : 0), so an
-    /// infinite dy where x ≤ 0 gives NaN, and −0 and 0 inputs pass nothing.
+    /// split between the threads: NaN passes forward; the gradient is dy where x > 0, else 0 (as
+    /// PyTorch's threshold_backward and the fused ReLUs), so an infinite dy where x ≤ 0 gives 0,
+    /// and −0, 0 and NaN inputs pass nothing.
     @Test(arguments: [37, 70_001]) func reluMatchesTheScalarRule(count: Int) throws {
         var xs = randomTensor([count], seed: 61).scalars, dys = randomTensor([count], seed: 62).scalars
         xs[0] = .nan; xs[1] = -0.0; xs[2] = 0; xs[3] = .infinity; xs[4] = -.infinity; xs[count - 1] = .nan
-        dys[5] = .infinity; xs[5] = -1; dys[6] = .nan; xs[6] = 2
+        dys[5] = .infinity; xs[5] = -1; dys[6] = .nan; xs[6] = 2; dys[7] = .nan; xs[7] = -3
         let x = try Tensor(xs, shape: [count]).requiringGrad()
         let y = x.relu()
         (y * (try Tensor(dys, shape: [count]))).sum().backward()
         for i in 0..<count {
             let expected = Swift.max(xs[i], 0), got = y.scalars[i]
             #expect(got == expected || (got.isNaN && expected.isNaN), "relu(\(xs[i]))")
-            let expectedGrad = dys[i] * (xs[i] > 0 ? 1 : 0), grad = x.grad!.scalars[i]
+            let expectedGrad: Float = xs[i] > 0 ? dys[i] : 0, grad = x.grad!.scalars[i]
             #expect(grad == expectedGrad || (grad.isNaN && expectedGrad.isNaN), "gradient at \(xs[i]), dy \(dys[i])")
         }
     }

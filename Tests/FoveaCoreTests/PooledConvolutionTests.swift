@@ -7,7 +7,7 @@ import Testing
 /// channel-vector kernels pooling each image from their threads' buffers (valid and padded
 /// inputs, odd output sizes whose last row and column the pool drops), the direct kernel's
 /// threads each pooling their rows of one image, and the kernels that run the two one after the
-/// other (Winograd, the panels, channel vectors on one image).
+/// other (Winograd, the panels, channel vectors on one image, grouped and depthwise convolutions).
 @Suite struct PooledConvolutionTests {
     typealias Case = PanelConvolutionTests.Case
 
@@ -23,17 +23,20 @@ import Testing
         Case(batch: 1, channels: 3, out: 32, height: 32, width: 32, kernel: (3, 3)),                          // rows shared
         Case(batch: 1, channels: 3, out: 16, height: 29, width: 27, kernel: (3, 3), padding: (1, 1, 1, 1)),   // 14 pairs + 1
         Case(batch: 1, channels: 1, out: 6, height: 28, width: 28, kernel: (5, 5), padding: (2, 2, 2, 2)),
+        // Grouped and depthwise (conv then pool, and their own backward paths).
+        Case(batch: 3, channels: 4, out: 6, height: 9, width: 9, kernel: (3, 3), padding: (1, 1, 1, 1), groups: 2),
+        Case(batch: 3, channels: 8, out: 8, height: 10, width: 10, kernel: (3, 3), padding: (1, 1, 1, 1), groups: 8),
         Case(batch: 2, channels: 4, out: 6, height: 9, width: 11, kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1)),
     ]
 
     @Test(arguments: cases) func pooledEqualsConvolutionThenPool(c: Case) {
         let x = randomTensor([c.batch, c.channels, c.height, c.width], seed: 1)
-        let w = randomTensor([c.out, c.channels, c.kernel.0, c.kernel.1], seed: 2, scale: 0.3)
+        let w = randomTensor([c.out, c.channels / c.groups, c.kernel.0, c.kernel.1], seed: 2, scale: 0.3)
         let b = randomTensor([c.out], seed: 3)
         for activation in [FusedActivation.none, .relu] {
-            let separate = x.conv2d(weight: w, bias: b, stride: c.stride, padding: c.padding, activation: activation)
+            let separate = x.conv2d(weight: w, bias: b, stride: c.stride, padding: c.padding, groups: c.groups, activation: activation)
                 .maxPool2d(kernel: (2, 2))
-            let pooled = x.conv2dMaxPooled(weight: w, bias: b, stride: c.stride, padding: c.padding, activation: activation)
+            let pooled = x.conv2dMaxPooled(weight: w, bias: b, stride: c.stride, padding: c.padding, groups: c.groups, activation: activation)
             #expect(pooled.shape == separate.shape)
             // Float for float unless another test changes the thread count between the two (the
             // kernels then pick other paths); a wrong window or offset is off by far more.
@@ -46,15 +49,15 @@ import Testing
     /// weight-gradient paths, add in another order.
     @Test(arguments: cases) func gradientsEqualConvolutionThenPool(c: Case) {
         let x = randomTensor([c.batch, c.channels, c.height, c.width], seed: 4)
-        let w = randomTensor([c.out, c.channels, c.kernel.0, c.kernel.1], seed: 5, scale: 0.3)
+        let w = randomTensor([c.out, c.channels / c.groups, c.kernel.0, c.kernel.1], seed: 5, scale: 0.3)
         let b = randomTensor([c.out], seed: 6)
         let seed = randomTensor([c.batch, c.out, 1, 1], seed: 7)
         for activation in [FusedActivation.none, .relu, .relu6] {
             func gradients(fused: Bool) -> [[Float]] {
                 let (xv, wv, bv) = (x.detached().requiringGrad(), w.detached().requiringGrad(), b.detached().requiringGrad())
                 let y = fused
-                    ? xv.conv2dMaxPooled(weight: wv, bias: bv, stride: c.stride, padding: c.padding, activation: activation)
-                    : xv.conv2d(weight: wv, bias: bv, stride: c.stride, padding: c.padding, activation: activation).maxPool2d(kernel: (2, 2))
+                    ? xv.conv2dMaxPooled(weight: wv, bias: bv, stride: c.stride, padding: c.padding, groups: c.groups, activation: activation)
+                    : xv.conv2d(weight: wv, bias: bv, stride: c.stride, padding: c.padding, groups: c.groups, activation: activation).maxPool2d(kernel: (2, 2))
                 (y * seed).sum().backward()
                 return [y.scalars, xv.grad!.scalars, wv.grad!.scalars, bv.grad!.scalars]
             }

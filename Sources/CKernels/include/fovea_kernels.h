@@ -66,9 +66,8 @@ int fovea_vector_lanes(void);
 /// out[i] = a[i] + b[i] for i < count (out may be a or b). Any CPU (arithmetic_lanes.h).
 void fovea_add(const float *a, const float *b, float *out, size_t count);
 
-/// y = max(x, 0) (NaN passes), and dx = dy · (x > 0 ? 1 : 0), over `count` floats.
+/// y = max(x, 0) over `count` floats (NaN passes); its gradient is `fovea_mask_gradient`'s.
 void fovea_relu(const float *x, float *y, size_t count);
-void fovea_relu_gradient(const float *dy, const float *x, float *dx, size_t count);
 
 /// `rows` rows of `width` floats, contiguous in `source`, to rows `target_stride` floats apart in
 /// `target` (a plane into a padded copy's interior).
