@@ -133,6 +133,35 @@ import Testing
         #expect(ConvolutionKernel.cropPaysOff(entry, batch: 64, backward: true) && !ConvolutionKernel.cropPaysOff(entry, batch: 64, backward: false))
     }
 
+    /// The crop and its gradient on a weight big enough to be split between the threads and, in
+    /// the gradient, zeroed in several blocks: every tap checked, both for one kept tap and a 2×2 block.
+    @Test(arguments: [(1..<2, 1..<2), (0..<2, 1..<3)]) func croppedKernelCopiesTheTapsAndPutsTheGradientBack(
+        rows: Range<Int>, columns: Range<Int>) {
+        let w = randomTensor([256, 130, 3, 3], seed: 95).requiringGrad()
+        let cropped = w.croppedKernel(rows: rows, columns: columns)
+        #expect(cropped.shape == [256, 130, rows.count, columns.count])
+        let probe = randomTensor(cropped.shape, seed: 96)
+        (cropped * probe).sum().backward()
+        let (ws, cs, ps, grad) = (w.scalars, cropped.scalars, probe.scalars, w.grad!.scalars)
+        var copied = 0, gradientsRight = 0
+        for f in 0..<(256 * 130) {
+            for u in 0..<3 {
+                for v in 0..<3 {
+                    let index = f * 9 + u * 3 + v
+                    guard rows.contains(u), columns.contains(v) else {
+                        if grad[index] == 0 { gradientsRight += 1 }
+                        continue
+                    }
+                    let kept = (f * rows.count + u - rows.lowerBound) * columns.count + v - columns.lowerBound
+                    if cs[kept] == ws[index] { copied += 1 }
+                    if grad[index] == ps[kept] { gradientsRight += 1 }
+                }
+            }
+        }
+        #expect(copied == cropped.count)
+        #expect(gradientsRight == w.count)
+    }
+
     @Test func finiteDifferenceGradientsThroughTheCrop() {
         let x = randomTensor([20, 2, 1, 1], seed: 90), w = randomTensor([3, 2, 3, 3], seed: 91), b = randomTensor([3], seed: 92)
         let mismatch = gradientMismatch([x, w, b]) { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: (1, 1, 1, 1)) }

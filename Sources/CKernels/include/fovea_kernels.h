@@ -73,6 +73,14 @@ void fovea_relu(const float *x, float *y, size_t count);
 /// `target` (a plane into a padded copy's interior).
 void fovea_copy_rows(const float *source, size_t rows, size_t width, float *target, size_t target_stride);
 
+/// Of `filters` kernels of kernel_height × kernel_width taps, taps [first_row, +rows) ×
+/// [first_column, +columns) of each, contiguous, to `cropped` (LiveTaps.swift).
+void fovea_crop_taps(const float *full, size_t filters, int kernel_height, int kernel_width, int first_row, int rows,
+                     int first_column, int columns, float *cropped);
+/// fovea_crop_taps's adjoint: `full` gets the cropped taps back and zero in every other tap.
+void fovea_expand_taps(const float *cropped, size_t filters, int kernel_height, int kernel_width, int first_row,
+                       int rows, int first_column, int columns, float *full);
+
 /// One SGD step over `count` parameters, PyTorch's rule: g = grad + wd·θ; with `velocity` (not
 /// NULL) v = μ·v + g and the step v (`nesterov`: g + μ·v), else g; θ −= lr·step.
 void fovea_sgd_step(float *theta, const float *grad, float *velocity, size_t count, float lr, float wd, float mu,
