@@ -19,6 +19,9 @@
 //   v_load_ints_first(p, m)      int32s of the lanes of m, as floats (0 elsewhere)
 //   v_pairs(v)         lanes 0, 0, 1, 1, 2, 2, … of v (its first half, each lane twice)
 //   v_shift2(a, b)     lanes 2, 3, … of a followed by b's first two (not with one lane)
+//   v_floor(v)         each lane rounded down to an integer
+//   v_gather_first(p, i, m)  p[i] for each lane of m, i a vector of whole numbers as floats (0 elsewhere;
+//                      the others' addresses are not read)
 
 #undef V
 #undef v_mask
@@ -56,6 +59,8 @@
 #undef v_load_ints_first
 #undef v_pairs
 #undef v_shift2
+#undef v_floor
+#undef v_gather_first
 
 #if FOVEA_LANES == 16
 
@@ -104,6 +109,8 @@ static inline __attribute__((always_inline)) __mmask16 fovea_lane_range16(int lo
 #define v_load_ints_first(p, m) _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(m, p))
 #define v_pairs(v) _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7), v)
 #define v_shift2(a, b) _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(b), _mm512_castps_si512(a), 2))
+#define v_floor(v) _mm512_roundscale_ps(v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)
+#define v_gather_first(p, i, m) _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, _mm512_cvttps_epi32(i), p, 4)
 
 #elif FOVEA_LANES == 8
 
@@ -162,6 +169,8 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float fovea_sum
 #define v_pairs(v) _mm256_permutevar8x32_ps(v, _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3))
 #define v_shift2(a, b) _mm256_blend_ps(_mm256_permutevar8x32_ps(a, _mm256_setr_epi32(2, 3, 4, 5, 6, 7, 0, 1)), \
                                        _mm256_permutevar8x32_ps(b, _mm256_setr_epi32(2, 3, 4, 5, 6, 7, 0, 1)), 0xC0)
+#define v_floor(v) _mm256_floor_ps(v)
+#define v_gather_first(p, i, m) _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, _mm256_cvttps_epi32(i), _mm256_castsi256_ps(m), 4)
 
 #elif FOVEA_LANES == 1
 
@@ -203,6 +212,8 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float fovea_sum
 #define v_store_ints_first(p, v, m) ((m) ? (void)(*(p) = (int32_t)(v)) : (void)0)
 #define v_load_ints_first(p, m) ((m) ? (float)*(p) : 0.0f)
 #define v_pairs(v) (v)
+#define v_floor(v) floorf(v)
+#define v_gather_first(p, i, m) ((m) ? (p)[(int)(i)] : 0.0f)
 
 #else
 #error "FOVEA_LANES must be 16, 8 or 1"

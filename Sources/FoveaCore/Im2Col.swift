@@ -37,8 +37,20 @@ public struct WindowGeometry: Equatable, Sendable {
 public func im2col(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
     let outH = g.outputHeight, outW = g.outputWidth, plane = rowStride ?? outH * outW
     if g.strideHeight == 1 && g.strideWidth == 1 && outW == g.width {
-        return im2colShifted(g, input: input, columns: columns, rowStride: plane)
+        // "Same" padding, the common 3×3 case: each column row is the input plane shifted by one
+        // offset, with the cells whose window hits padding zeroed, in C with masked vector loads
+        // (a Swift copy, zeroing and edge loop per row was 5 % of ResNet-18's training step on its
+        // 4- and 16-pixel planes).
+        var window = fovea_window(g)
+        return fovea_im2col_shifted(&window, input, columns, plane)
     }
+    if g.strideWidth > 1 || outW <= 4 {
+        // Strided or very short rows: each output vector's cells gathered, in C (the loop below
+        // spent more per row than it copied on ResNet-18's stride-2 layers, 4 % of its step).
+        var window = fovea_window(g)
+        return fovea_im2col_gathered(&window, input, columns, plane)
+    }
+    // Horizontal stride 1 from here, rows of 5 floats or more.
     for c in 0..<g.channels {
         let channel = input + c * g.height * g.width
         for ki in 0..<g.kernelHeight {
@@ -46,9 +58,9 @@ public func im2col(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: Un
                 let row = columns + ((c * g.kernelHeight + ki) * g.kernelWidth + kj) * plane
                 let columnOffset = kj * g.dilationWidth - g.padLeft
                 // Output columns whose input column lies inside the image: ow in [first, last).
-                let first = min(outW, Swift.max(0, (-columnOffset + g.strideWidth - 1) / g.strideWidth))
-                let last = Swift.max(first, min(outW, (g.width - columnOffset + g.strideWidth - 1) / g.strideWidth))
-                if g.strideWidth == 1 && first == 0 && last == outW {
+                let first = min(outW, Swift.max(0, -columnOffset))
+                let last = Swift.max(first, min(outW, g.width - columnOffset))
+                if first == 0 && last == outW {
                     // Every output column reads inside the image (all taps of a "valid" convolution,
                     // the middle taps of a padded one): whole rows, no edge cells to zero.
                     let rowOffset = ki * g.dilationHeight - g.padTop
@@ -73,48 +85,10 @@ public func im2col(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: Un
                     }
                     let source = channel + ih * g.width + columnOffset
                     for ow in 0..<first { out[ow] = 0 }
-                    if g.strideWidth == 1 {
-                        // Rows are short (8–32 floats): a memmove call, or the vectoriser's alias checks,
-                        // cost more than the copy itself.
-                        copyRow(from: source + first, to: out + first, count: last - first)
-                    } else {
-                        for ow in first..<last { out[ow] = source[ow * g.strideWidth] }
-                    }
+                    // Rows are short (8–32 floats): a memmove call, or the vectoriser's alias checks,
+                    // cost more than the copy itself.
+                    copyRow(from: source + first, to: out + first, count: last - first)
                     for ow in last..<outW { out[ow] = 0 }
-                }
-            }
-        }
-    }
-}
-
-/// im2col for stride 1 when output rows are as wide as input rows ("same" padding, the common
-/// 3×3 case): each column row is then the input plane shifted by one offset, so it is one long
-/// copy plus zeroing of the cells whose window hits padding, instead of one short copy per row
-/// (which costs more in loop overhead than in bytes on 8- to 32-pixel rows).
-func im2colShifted(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>, rowStride plane: Int) {
-    let outH = g.outputHeight, width = g.width, inPlane = g.height * width, count = outH * width
-    for c in 0..<g.channels {
-        let channel = input + c * inPlane
-        for ki in 0..<g.kernelHeight {
-            let rowOffset = ki * g.dilationHeight - g.padTop
-            // Output rows whose input row lies inside the image: oh in [firstRow, lastRow).
-            let firstRow = Swift.min(outH, Swift.max(0, -rowOffset)), lastRow = Swift.max(firstRow, Swift.min(outH, g.height - rowOffset))
-            for kj in 0..<g.kernelWidth {
-                let row = columns + ((c * g.kernelHeight + ki) * g.kernelWidth + kj) * plane
-                let columnOffset = kj * g.dilationWidth - g.padLeft, shift = rowOffset * width + columnOffset
-                // The valid rows as one flat range, clipped so the source stays inside the plane.
-                let start = Swift.min(count, Swift.max(firstRow * width, -shift))
-                let end = Swift.max(start, Swift.min(lastRow * width, inPlane - shift))
-                row.update(repeating: 0, count: start)
-                row.advanced(by: start).update(from: channel + start + shift, count: end - start)
-                row.advanced(by: end).update(repeating: 0, count: count - end)
-                // Cells whose input column fell off the left or right edge were copied from the
-                // neighbouring row: zero them.
-                if columnOffset != 0 {
-                    let edge = columnOffset < 0 ? 0..<Swift.min(width, -columnOffset) : Swift.max(0, width - columnOffset)..<width
-                    for oh in firstRow..<lastRow {
-                        for ow in edge { row[oh * width + ow] = 0 }
-                    }
                 }
             }
         }
@@ -124,9 +98,9 @@ func im2colShifted(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: Un
 /// The adjoint of `im2col`: adds columns back into an image gradient [C, H, W] (which it accumulates
 /// into). In C (`fovea_col2im`): with a horizontal stride of 1 each image row's vectors are loaded
 /// once and every column row that reaches them added in registers (this Swift function scattered
-/// each column row into the image, 13 % of LeNet-5's training step). im2col stays in Swift: a C
-/// version with masked 16-float moves ran slower on LeNet-5's 8- and 24-float rows (perf: 7.9 % of
-/// the step → 13.2 %) than the overlapping 8-float moves of `copyRow`.
+/// each column row into the image, 13 % of LeNet-5's training step). im2col's general case stays in
+/// Swift: a C version with masked 16-float moves ran slower on LeNet-5's 8- and 24-float rows
+/// (perf: 7.9 % of the step → 13.2 %) than the overlapping 8-float moves of `copyRow`.
 public func col2im(_ g: WindowGeometry, columns: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
     var window = fovea_window(g)
     fovea_col2im(&window, columns, output, rowStride ?? g.outputHeight * g.outputWidth)

@@ -220,6 +220,9 @@ import Testing
                 }
             }
             #expect(mismatches == 0, "\(height)×\(width), kernel \(kernel), stride \(stride), padding \(padding), dilation \(dilation)")
+            // The cells between rows (another image's, when several are unfolded side by side) are not written.
+            let gapsWritten = (0..<(2 * kernel.0 * kernel.1)).filter { r in (plane..<rowStride).contains { !columns[flat: r * rowStride + $0].isNaN } }
+            #expect(gapsWritten.isEmpty, "\(height)×\(width), kernel \(kernel): rows \(gapsWritten) written past their plane")
             // col2im is im2col's adjoint: ⟨im2col(x), r⟩ = ⟨x, col2im(r)⟩ for any r (the cells between
             // rows, past each plane, are not read).
             let r = randomTensor([2 * kernel.0 * kernel.1 * rowStride], seed: 61), back = Tensor(zeros: [2, height, width])

@@ -129,6 +129,15 @@ void fovea_batch_norm_slice_normalise(const float *x, float *out, const float *r
 void fovea_batch_norm_slice_input_gradient(const float *d, const float *x, float *dx, size_t count, const float *scales,
                                            const float *mean_dys, const float *means, const float *ks);
 
+/// im2col where the stride is 1 and output rows are as wide as input rows (each column row is
+/// the input plane shifted, padding zeroed): the image [C × H × W] to C·kh·kw rows of H_out·W
+/// floats, row r at columns + r·row_stride. Any CPU (im2col_lanes.h).
+void fovea_im2col_shifted(const fovea_window *window, const float *input, float *columns, size_t row_stride);
+
+/// im2col for any geometry, each output vector's cells gathered: for short or strided rows.
+/// Any CPU (im2col_lanes.h).
+void fovea_im2col_gathered(const fovea_window *window, const float *input, float *columns, size_t row_stride);
+
 /// im2col's adjoint: adds the columns [C·kh·kw rows × H_out·W_out, row r at columns + r·row_stride]
 /// back into the image gradient `output` [C × H × W]. Any CPU (col2im_lanes.h).
 void fovea_col2im(const fovea_window *window, const float *columns, float *output, size_t row_stride);
