@@ -1,5 +1,6 @@
 // 2×2 max pooling with stride 2 (max_pool_lanes.h), compiled for each vector width and chosen at run time.
 #include "kernels_internal.h"
+#include <math.h>
 #include <stdint.h>
 
 #define FOVEA_LANES_TEMPLATE "max_pool_lanes.h"
@@ -14,4 +15,9 @@ void fovea_max_pool_halving_backward(const float *output_gradient, const int32_t
                                      int first_plane, int end_plane, float *input_gradient) {
     FOVEA_BY_LANES(, max_pool_halving_backward, output_gradient, indices, height, width, first_plane, end_plane,
                    input_gradient);
+}
+
+void fovea_max_pool_gathered(const float *input, const fovea_window *window, int first_plane, int end_plane, float *output,
+                             int32_t *indices) {
+    FOVEA_BY_LANES(, max_pool_gathered, input, window, first_plane, end_plane, output, indices);
 }

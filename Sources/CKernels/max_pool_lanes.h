@@ -107,3 +107,45 @@ static LANES_TARGET void LANES_NAME(max_pool_halving_backward)(const float *outp
         }
     }
 }
+
+/// Any window, stride and padding (padding counts as −∞), by the same rule: planes [first, end)
+/// of H × W planes to out_h × out_w outputs each, a vector of outputs at a time, each tap of their
+/// windows gathered (masked where the tap lands in padding). Every window holds at least one cell
+/// (padding ≤ half the window, as PyTorch asks); its first cell is the winner until a greater
+/// value or a NaN comes.
+static LANES_TARGET void LANES_NAME(max_pool_gathered)(const float *input, const fovea_window *g, int first, int end,
+                                                       float *output, int32_t *indices) {
+    const int height = g->height, width = g->width, out_w = g->output_width, count = g->output_height * out_w;
+    const size_t in_plane = (size_t)height * width;
+    for (int p = first; p < end; p++) {
+        const float *x = input + (size_t)p * in_plane;
+        float *y = output + (size_t)p * count;
+        int32_t *w = indices ? indices + (size_t)p * count : NULL;
+        for (int q0 = 0; q0 < count; q0 += FOVEA_LANES) {
+            const int n = count - q0 < FOVEA_LANES ? count - q0 : FOVEA_LANES;
+            const v_mask outputs = v_first(n);
+            const V q = v_add(v_set((float)q0), v_lane_numbers());
+            const V oh = v_floor(v_div(v_add(q, v_set(0.5f)), v_set((float)out_w)));
+            const V ow = v_sub(q, v_mul(oh, v_set((float)out_w)));
+            V best = v_set(-INFINITY), winner = v_set(-1.0f);
+            for (int ki = 0; ki < g->kernel_height; ki++) {
+                const V ih = v_add(v_mul(oh, v_set((float)g->stride_height)), v_set((float)(ki * g->dilation_height - g->pad_top)));
+                const v_mask rows = v_and(outputs, v_and(v_greater(ih, v_set(-0.5f)), v_less(ih, v_set(height - 0.5f))));
+                for (int kj = 0; kj < g->kernel_width; kj++) {
+                    const V iw = v_add(v_mul(ow, v_set((float)g->stride_width)), v_set((float)(kj * g->dilation_width - g->pad_left)));
+                    const v_mask inside = v_and(rows, v_and(v_greater(iw, v_set(-0.5f)), v_less(iw, v_set(width - 0.5f))));
+                    const V cell = v_add(v_mul(ih, v_set((float)width)), iw);
+                    const V v = v_gather_first(x, cell, inside);
+                    // The window's first cell, then greater values and the first NaN (none after a NaN).
+                    const v_mask first_cell = v_and(inside, v_less(winner, v_zero()));
+                    const v_mask better = v_or(v_greater(v, best), v_and(v_is_nan(v), v_equal(best, best)));
+                    const v_mask take = v_or(first_cell, v_and(inside, better));
+                    best = v_select(take, v, best);
+                    winner = v_select(take, cell, winner);
+                }
+            }
+            v_store_first(y + q0, best, outputs);
+            if (w) v_store_ints_first(w + q0, winner, outputs);
+        }
+    }
+}

@@ -11,7 +11,7 @@
 //                      read and write only those (the others read as zero and are not touched)
 //   v_range(lo, hi)    the mask of lanes lo ≤ i < hi (any ints: clipped to the vector)
 //   v_add, v_sub, v_mul, v_div, v_sqrt, v_fma (a·b + c), v_min, v_max (x86 order: the second operand when NaN)
-//   v_greater, v_less  lane masks of a > b, a < b (false where NaN); v_and; v_keep(m, v): v where m, else 0
+//   v_greater, v_less  lane masks of a > b, a < b (false where NaN); v_and, v_or; v_keep(m, v): v where m, else 0
 //   v_sum              the sum of the lanes
 //   v_even, v_odd      of 2·FOVEA_LANES floats in two vectors a, b: the even-numbered ones, the odd ones
 //   v_equal, v_select(m, a, b) (a where m, else b), v_any(m), v_is_nan, v_lane_numbers() (0, 1, 2, … as floats)
@@ -46,6 +46,7 @@
 #undef v_greater
 #undef v_less
 #undef v_and
+#undef v_or
 #undef v_keep
 #undef v_sum
 #undef v_even
@@ -96,6 +97,7 @@ static inline __attribute__((always_inline)) __mmask16 fovea_lane_range16(int lo
 #define v_greater(a, b) _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ)
 #define v_less(a, b) _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ)
 #define v_and(m1, m2) ((__mmask16)((m1) & (m2)))
+#define v_or(m1, m2) ((__mmask16)((m1) | (m2)))
 #define v_keep(m, v) _mm512_maskz_mov_ps(m, v)
 #define v_sum(v) _mm512_reduce_add_ps(v)
 #define v_even(a, b) _mm512_permutex2var_ps(a, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b)
@@ -154,6 +156,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float fovea_sum
 #define v_greater(a, b) _mm256_castps_si256(_mm256_cmp_ps(a, b, _CMP_GT_OQ))
 #define v_less(a, b) _mm256_castps_si256(_mm256_cmp_ps(a, b, _CMP_LT_OQ))
 #define v_and(m1, m2) _mm256_and_si256(m1, m2)
+#define v_or(m1, m2) _mm256_or_si256(m1, m2)
 #define v_keep(m, v) _mm256_and_ps(_mm256_castsi256_ps(m), v)
 #define v_sum(v) fovea_sum_lanes8(v)
 // shuffle_ps takes lanes 0 and 2 (or 1 and 3) of each 128-bit half of a and b; the 64-bit permute puts a's before b's.
@@ -200,6 +203,7 @@ static inline __attribute__((always_inline, target("avx2,fma"))) float fovea_sum
 #define v_greater(a, b) ((a) > (b))
 #define v_less(a, b) ((a) < (b))
 #define v_and(m1, m2) ((m1) && (m2))
+#define v_or(m1, m2) ((m1) || (m2))
 #define v_keep(m, v) ((m) ? (v) : 0.0f)
 #define v_sum(v) (v)
 #define v_even(a, b) (a)

@@ -546,4 +546,44 @@ import Testing
         let inference = withoutGradients { x.maxPool2d(kernel: (2, 2)) }
         #expect(zip(inference.scalars, y.scalars).allSatisfy { $0 == $1 || $0.isNaN && $1.isNaN })
     }
+
+    /// Every other window (`fovea_max_pool_gathered`), forward and backward, with ties, NaNs and a
+    /// row of −∞ (a window of −∞ alone gives its first cell the gradient), against the rule over
+    /// each window's cells in order; 7 × 19 planes give whole and short vectors of outputs.
+    @Test(arguments: [((3, 3), (2, 2), (1, 1), false), ((3, 3), (1, 1), (1, 1), false), ((2, 3), (1, 2), (1, 1), false),
+                      ((3, 3), (2, 2), (0, 0), true), ((5, 5), (3, 3), (2, 2), false)])
+    func generalMaxPoolMatchesTheRule(kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), ceilMode: Bool) {
+        let (height, width) = (7, 19), plane = 7 * 19
+        var values = randomTensor([2, 3, height, width], seed: 71, scale: 2).scalars.map { Float(Int($0)) }   // small integers: ties
+        values[5] = .nan; values[width * 2 + 8] = .nan; values[plane + 40] = .infinity
+        for c in 0..<width { values[2 * plane + 3 * width + c] = -.infinity }
+        let x = try! Tensor(values, shape: [2, 3, height, width]).requiringGrad()
+        let y = x.maxPool2d(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
+        y.backward(seed: Tensor(ones: y.shape))
+        let (outH, outW) = (y.shape[2], y.shape[3])
+        var expectedGrad = [Float](repeating: 0, count: values.count), mismatches = 0
+        for p in 0..<6 {
+            for oh in 0..<outH {
+                for ow in 0..<outW {
+                    var best: Int? = nil
+                    for i in 0..<kernel.0 {
+                        for j in 0..<kernel.1 {
+                            let (h, w) = (oh * stride.0 - padding.0 + i, ow * stride.1 - padding.1 + j)
+                            guard (0..<height).contains(h), (0..<width).contains(w) else { continue }
+                            let cell = p * plane + h * width + w
+                            if let b = best, values[b].isNaN || !(values[cell] > values[b] || values[cell].isNaN) { continue }
+                            best = cell
+                        }
+                    }
+                    expectedGrad[best!] += 1
+                    let actual = y[flat: (p * outH + oh) * outW + ow]
+                    if !(actual == values[best!] || actual.isNaN && values[best!].isNaN) { mismatches += 1 }
+                }
+            }
+        }
+        #expect(mismatches == 0)
+        #expect(x.grad!.scalars == expectedGrad)
+        let inference = withoutGradients { x.maxPool2d(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode) }
+        #expect(zip(inference.scalars, y.scalars).allSatisfy { $0 == $1 || $0.isNaN && $1.isNaN })
+    }
 }

@@ -153,6 +153,12 @@ void fovea_max_pool_halving(const float *input, int height, int width, int first
 void fovea_max_pool_halving_backward(const float *output_gradient, const int32_t *indices, int height, int width,
                                      int first_plane, int end_plane, float *input_gradient);
 
+/// Max pooling of any window (one channel's geometry, dilation included), by the rule above:
+/// planes [first_plane, end_plane) of H × W planes to H_out × W_out outputs each, padding −∞; the
+/// winners' offsets within their plane to `indices` when not NULL. Any CPU (max_pool_lanes.h).
+void fovea_max_pool_gathered(const float *input, const fovea_window *window, int first_plane, int end_plane, float *output,
+                             int32_t *indices);
+
 // Depthwise convolution, channels-last within (any CPU; depthwise_convolution.c). The window's
 // `channels` is unused: `channels` here is how many planes one call takes. A scratch buffer of
 // fovea_depthwise_scratch_floats floats holds the packed weights, the epilogue and one image's
