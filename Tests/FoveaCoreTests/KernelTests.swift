@@ -586,4 +586,55 @@ import Testing
         let inference = withoutGradients { x.maxPool2d(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode) }
         #expect(zip(inference.scalars, y.scalars).allSatisfy { $0 == $1 || $0.isNaN && $1.isNaN })
     }
+
+    /// The im2col + GEMM backward against the float64 definition where each thread's share of the
+    /// batch takes several GEMMs (the first writes its partial dW, the next add to it): large
+    /// windows on a 20×20 plane (one image per GEMM, two groups), and 2×2 planes with many output
+    /// channels (more images per GEMM than the column budget alone gives, and still several).
+    @Test(arguments: [(batch: 5, channels: 32, out: 6, size: 20, kernel: 5, groups: 2),
+                      (batch: 40, channels: 128, out: 64, size: 2, kernel: 3, groups: 1)])
+    func unfoldingBackwardSumsSeveralProductsPerShare(c: (batch: Int, channels: Int, out: Int, size: Int, kernel: Int, groups: Int)) {
+        let pad = c.kernel / 2, inPerGroup = c.channels / c.groups, outPerGroup = c.out / c.groups
+        let g = WindowGeometry(channels: inPerGroup, height: c.size, width: c.size, kernel: (c.kernel, c.kernel),
+                               padding: (pad, pad, pad, pad))
+        let kernel = ConvolutionKernel(geometry: g, batch: c.batch, outChannels: c.out, groups: c.groups)
+        let patch = inPerGroup * c.kernel * c.kernel
+        // Images per GEMM: 64 K floats of columns / (patch · plane) = 0 → 1 in the first case (shares of 2
+        // and 3 images); 14 in the second, raised to 64 / 4 = 16 by the dW rule (shares of 20).
+        let x = randomTensor([c.batch, c.channels, c.size, c.size], seed: 74), w = randomTensor([c.out, inPerGroup, c.kernel, c.kernel], seed: 75)
+        let dy = randomTensor([c.batch, c.out, c.size, c.size], seed: 76)
+        let dx = Tensor(zeros: x.shape), dw = Tensor(repeating: .nan, shape: w.shape), db = Tensor(repeating: .nan, shape: [c.out])
+        kernel.backwardByUnfolding(input: x.pointer, weight: w.pointer, output: dy.pointer, outputGrad: dy.pointer,
+                                   inputGrad: dx.pointer, weightGrad: dw.pointer, biasGrad: db.pointer)
+        var expectedX = [Double](repeating: 0, count: x.count), expectedW = [Double](repeating: 0, count: w.count)
+        var expectedB = [Double](repeating: 0, count: c.out)
+        let (xs, ws, dys) = (x.scalars, w.scalars, dy.scalars)
+        for n in 0..<c.batch {
+            for o in 0..<c.out {
+                let group = o / outPerGroup
+                for i in 0..<c.size {
+                    for j in 0..<c.size {
+                        let d = Double(dys[((n * c.out + o) * c.size + i) * c.size + j])
+                        expectedB[o] += d
+                        for k in 0..<inPerGroup {
+                            for u in 0..<c.kernel {
+                                for v in 0..<c.kernel {
+                                    let (row, column) = (i + u - pad, j + v - pad)
+                                    guard (0..<c.size).contains(row), (0..<c.size).contains(column) else { continue }
+                                    let xIndex = ((n * c.channels + group * inPerGroup + k) * c.size + row) * c.size + column
+                                    let wIndex = ((o * inPerGroup + k) * c.kernel + u) * c.kernel + v
+                                    expectedW[wIndex] += d * Double(xs[xIndex])
+                                    expectedX[xIndex] += d * Double(ws[wIndex])
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(patch * c.out == w.count)
+        #expect(peakRelativeError(dw.scalars, expectedW) < 1e-5)
+        #expect(peakRelativeError(dx.scalars, expectedX) < 1e-5)
+        #expect(peakRelativeError(db.scalars, expectedB) < 1e-5)
+    }
 }
