@@ -407,25 +407,8 @@ public struct ConvolutionKernel: Sendable {
                 }
             }
         }
-        if let weightGrad {
-            // Summed by both threads, in C (a Swift loop on one thread was a serial 0.3 ms per layer
-            // on ResNet-18's 590 K-weight layers).
-            let partials = weightPartials.map { UnsafePointer($0.pointer) }
-            withExtendedLifetime(weightPartials) {
-                ThreadPool.shared.parallelRanges(weightCount, minimumPerChunk: 1 << 14) { range in
-                    let (first, count) = (range.lowerBound, range.count)
-                    if partials.count == 1 { return (weightGrad + first).update(from: partials[0] + first, count: count) }
-                    fovea_add(partials[0] + first, partials[1] + first, weightGrad + first, count)
-                    for partial in partials.dropFirst(2) { fovea_add(weightGrad + first, partial + first, weightGrad + first, count) }
-                }
-            }
-        }
-        if let biasGrad {
-            biasGrad.update(from: biasPartials[0].pointer, count: outChannels)
-            for partial in biasPartials.dropFirst() {
-                for i in 0..<outChannels { biasGrad[i] += partial.pointer[i] }
-            }
-        }
+        if let weightGrad { sumOfPartials(weightPartials, count: weightCount, into: weightGrad) }
+        if let biasGrad { sumOfPartials(biasPartials, count: outChannels, into: biasGrad) }
     }
 
     /// For stride 1 without groups, dX is itself a convolution: dY, padded by (k − 1)·d − pad,

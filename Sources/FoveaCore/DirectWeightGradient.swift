@@ -95,10 +95,7 @@ struct DirectWeightGradient {
                 }
             }
         }
-        weightGrad.update(from: partials[0].pointer, count: weightCount)
-        for partial in partials.dropFirst() {
-            for i in 0..<weightCount { weightGrad[i] += partial.pointer[i] }
-        }
+        sumOfPartials(partials, count: weightCount, into: weightGrad)
     }
 }
 

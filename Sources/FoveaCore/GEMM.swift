@@ -65,7 +65,9 @@ public func gemm(transposeA: Bool = false, transposeB: Bool = false,
         if !transposeB && alpha == 1 && beta == 0 && ProductKernels.takesSmallDepth(m: m, n: n, k: k) {
             return fovea_multiply_small_depth(Int32(m), n, Int32(k), a, transposeA ? 1 : lda, transposeA ? lda : 1, b, ldb, c, ldc)
         }
-        if !transposeA && transposeB && alpha == 1 && beta == 1 && ProductKernels.takesRowProducts(m: m, n: n, k: k) {
+        if !transposeA && transposeB && alpha == 1 && (beta == 1 || beta == 0) && ProductKernels.takesRowProducts(m: m, n: n, k: k) {
+            // The kernel accumulates: C (at most 16 K floats here) is cleared first for beta 0.
+            if beta == 0 { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
             return fovea_accumulate_row_products(Int32(m), a, lda, Int32(n), b, ldb, k, c, ldc)
         }
         sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,

@@ -87,16 +87,17 @@ import Testing
     /// C += A · Bᵀ (the weight gradient's product) on shapes that take the row products (where
     /// the CPU has AVX2; AVX-512 tiles where it has that) and sgemm: every remainder of the 4 × 3
     /// and 4 × 5 tiles, rows across the 512- and 1024-float width blocks and the 120-row blocks of
-    /// B, 1–15 float tails, strides wider than k.
-    @Test func productTransposedMatchesTripleLoop() {
+    /// B, 1–15 float tails, strides wider than k. With beta 1 (accumulate) and 0 (C's old values,
+    /// 0.5, gone; the row products clear C first).
+    @Test(arguments: [Float(1), 0]) func productTransposedMatchesTripleLoop(beta: Float) {
         for (m, n, k) in [(7, 5, 9), (5, 7, 131), (6, 125, 1037), (3, 2, 200), (1, 1, 129), (64, 256, 128), (65, 256, 130),
                           (5, 9, 45), (40, 203, 160)] {   // the last split by columns between threads
             let lda = k + 3, ldb = k + 5, ldc = n + 1
             let a = randomTensor([m * lda], seed: 3), b = randomTensor([n * ldb], seed: 4)
             let fast = Tensor(repeating: 0.5, shape: [m * ldc]), slow = Tensor(repeating: 0.5, shape: [m * ldc])
-            gemm(transposeB: true, m: m, n: n, k: k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb, beta: 1, c: fast.pointer, ldc: ldc)
+            gemm(transposeB: true, m: m, n: n, k: k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb, beta: beta, c: fast.pointer, ldc: ldc)
             referenceGEMM(transposeA: false, transposeB: true, m: m, n: n, k: k, alpha: 1, a: a.pointer, lda: lda,
-                          b: b.pointer, ldb: ldb, beta: 1, c: slow.pointer, ldc: ldc)
+                          b: b.pointer, ldb: ldb, beta: beta, c: slow.pointer, ldc: ldc)
             // Every element, padding columns included: those must keep their 0.5.
             #expect(relativeError((0..<m * ldc).map { fast[flat: $0] }, (0..<m * ldc).map { Double(slow[flat: $0]) }) < 1e-4,
                     "\(m)×\(n)×\(k)")
