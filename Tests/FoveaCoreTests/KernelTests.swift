@@ -98,8 +98,9 @@ import Testing
             gemm(transposeB: true, m: m, n: n, k: k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb, beta: beta, c: fast.pointer, ldc: ldc)
             referenceGEMM(transposeA: false, transposeB: true, m: m, n: n, k: k, alpha: 1, a: a.pointer, lda: lda,
                           b: b.pointer, ldb: ldb, beta: beta, c: slow.pointer, ldc: ldc)
-            // Every element, padding columns included: those must keep their 0.5.
-            #expect(relativeError((0..<m * ldc).map { fast[flat: $0] }, (0..<m * ldc).map { Double(slow[flat: $0]) }) < 1e-4,
+            // Every element, padding columns included: those must keep their 0.5. Against the peak:
+            // with beta 0 some sums land near zero, where the two summation orders differ relatively most.
+            #expect(peakRelativeError((0..<m * ldc).map { fast[flat: $0] }, (0..<m * ldc).map { Double(slow[flat: $0]) }) < 1e-5,
                     "\(m)×\(n)×\(k)")
         }
     }
