@@ -5,12 +5,12 @@
 // window hits padding zeroed: per vector of output pixels, one masked load and one store. The
 // mask depends on the pixels and the tap, not the channel, so it is made once for all channels.
 
-static LANES_TARGET void LANES_NAME(im2col_shifted)(const fovea_window *g, const float *input, float *columns,
-                                                    size_t row_stride) {
-    const int width = g->width, height = g->height, count = g->output_height * width;
+static LANES_TARGET void LANES_NAME(im2col_shifted)(const fovea_window *g, const float *input, int first_pixel,
+                                                    int end_pixel, float *columns, size_t row_stride) {
+    const int width = g->width, height = g->height, count = end_pixel;
     const int kernel_height = g->kernel_height, kernel_width = g->kernel_width, channels = g->channels;
     const size_t in_plane = (size_t)height * width, channel_rows = (size_t)kernel_height * kernel_width * row_stride;
-    for (int p = 0; p < count; p += FOVEA_LANES) {
+    for (int p = first_pixel; p < count; p += FOVEA_LANES) {
         const int n = count - p < FOVEA_LANES ? count - p : FOVEA_LANES;
         const v_mask pixels = v_first(n);
         // Each lane's output row and column (exact in float: count < 2^24, and the half keeps the
@@ -30,7 +30,7 @@ static LANES_TARGET void LANES_NAME(im2col_shifted)(const fovea_window *g, const
                 // Lanes outside `keep` are not read (masked loads do not fault), so the source may
                 // point before the plane or past it.
                 const float *source = input + p + (ptrdiff_t)row_offset * width + column_offset;
-                float *target = columns + (size_t)(ki * kernel_width + kj) * row_stride + p;
+                float *target = columns + (size_t)(ki * kernel_width + kj) * row_stride + (p - first_pixel);
                 if (n == FOVEA_LANES) {
                     for (int c = 0; c < channels; c++)
                         v_store(target + c * channel_rows, v_load_first(source + c * in_plane, keep));

@@ -36,13 +36,12 @@ public struct WindowGeometry: Equatable, Sendable {
 /// can be unfolded side by side into one wider matrix for a single GEMM.
 public func im2col(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
     let outH = g.outputHeight, outW = g.outputWidth, plane = rowStride ?? outH * outW
-    if g.strideHeight == 1 && g.strideWidth == 1 && outW == g.width {
+    if g.unfoldsByShifting {
         // "Same" padding, the common 3×3 case: each column row is the input plane shifted by one
         // offset, with the cells whose window hits padding zeroed, in C with masked vector loads
         // (a Swift copy, zeroing and edge loop per row was 5 % of ResNet-18's training step on its
         // 4- and 16-pixel planes).
-        var window = fovea_window(g)
-        return fovea_im2col_shifted(&window, input, columns, plane)
+        return im2colPixels(g, input: input, pixels: 0..<(outH * outW), columns: columns, rowStride: plane)
     }
     if g.strideWidth > 1 || outW <= 4 {
         // Strided or very short rows: each output vector's cells gathered, in C (the loop below
@@ -93,6 +92,22 @@ public func im2col(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: Un
             }
         }
     }
+}
+
+extension WindowGeometry {
+    /// Stride 1 with output rows as wide as input rows: each column row of im2col is the input
+    /// plane read at one offset (and im2col can unfold any run of output pixels).
+    public var unfoldsByShifting: Bool { strideHeight == 1 && strideWidth == 1 && outputWidth == width }
+}
+
+/// im2col of output pixels `pixels` only (row r of the result at `columns + r·rowStride`, pixel
+/// p at offset p − pixels.lowerBound), where `g.unfoldsByShifting`.
+public func im2colPixels(_ g: WindowGeometry, input: UnsafePointer<Float>, pixels: Range<Int>,
+                        columns: UnsafeMutablePointer<Float>, rowStride: Int) {
+    precondition(g.unfoldsByShifting && pixels.lowerBound >= 0 && pixels.upperBound <= g.outputHeight * g.outputWidth,
+                 "im2col of a pixel range needs a stride-1 window with output rows as wide as the input's")
+    var window = fovea_window(g)
+    fovea_im2col_shifted(&window, input, Int32(pixels.lowerBound), Int32(pixels.upperBound), columns, rowStride)
 }
 
 /// The adjoint of `im2col`: adds columns back into an image gradient [C, H, W] (which it accumulates

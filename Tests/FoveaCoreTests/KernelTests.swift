@@ -240,6 +240,26 @@ import Testing
         }
     }
 
+    /// im2col of a run of output pixels (where each column row is the plane shifted) against the
+    /// same pixels of the whole unfolding: runs that start and end inside a row and a 16-float vector.
+    @Test func im2colOfAPixelRunMatchesTheWholeUnfolding() {
+        let g = WindowGeometry(channels: 3, height: 9, width: 13, kernel: (3, 3), padding: (1, 1, 1, 1))
+        #expect(g.unfoldsByShifting)
+        let x = randomTensor([3, 9, 13], seed: 62), plane = 9 * 13, rows = 27
+        let whole = Tensor(zeros: [rows * plane])
+        im2col(g, input: x.pointer, columns: whole.pointer)
+        for pixels in [0..<plane, 5..<40, 17..<18, 100..<plane] {
+            let stride = pixels.count + 2, run = Tensor(repeating: .nan, shape: [rows * stride])
+            im2colPixels(g, input: x.pointer, pixels: pixels, columns: run.pointer, rowStride: stride)
+            var mismatches = 0, written = 0
+            for r in 0..<rows {
+                for (i, p) in pixels.enumerated() where run[flat: r * stride + i] != whole[flat: r * plane + p] { mismatches += 1 }
+                for i in pixels.count..<stride where !run[flat: r * stride + i].isNaN { written += 1 }
+            }
+            #expect(mismatches == 0 && written == 0, "pixels \(pixels)")
+        }
+    }
+
     /// Depthwise convolution's two forward paths: per plane (planes over 256 pixels) and
     /// channels-last (small planes), with stride, dilation and the fused ReLU6 clamp. 37 channels
     /// fill two 16-lane vectors and part of a third; 9×11 planes move between layouts in 8 × 8
@@ -638,5 +658,11 @@ import Testing
         #expect(peakRelativeError(dw.scalars, expectedW) < 1e-5)
         #expect(peakRelativeError(dx.scalars, expectedX) < 1e-5)
         #expect(peakRelativeError(db.scalars, expectedB) < 1e-5)
+        // dW alone: in the first case each image's 160 K floats of columns are unfolded and
+        // multiplied in runs of 160 output pixels (400 = 160 + 160 + 80), within the column budget.
+        let alone = Tensor(repeating: .nan, shape: w.shape)
+        kernel.backwardByUnfolding(input: x.pointer, weight: w.pointer, output: dy.pointer, outputGrad: dy.pointer,
+                                   inputGrad: nil, weightGrad: alone.pointer, biasGrad: nil)
+        #expect(peakRelativeError(alone.scalars, expectedW) < 1e-5)
     }
 }

@@ -130,9 +130,11 @@ void fovea_batch_norm_slice_input_gradient(const float *d, const float *x, float
                                            const float *mean_dys, const float *means, const float *ks);
 
 /// im2col where the stride is 1 and output rows are as wide as input rows (each column row is
-/// the input plane shifted, padding zeroed): the image [C × H × W] to C·kh·kw rows of H_out·W
-/// floats, row r at columns + r·row_stride. Any CPU (im2col_lanes.h).
-void fovea_im2col_shifted(const fovea_window *window, const float *input, float *columns, size_t row_stride);
+/// the input plane shifted, padding zeroed): output pixels [first_pixel, end_pixel) of the image
+/// [C × H × W] to C·kh·kw rows of end_pixel − first_pixel floats, row r at columns + r·row_stride.
+/// Any CPU (im2col_lanes.h).
+void fovea_im2col_shifted(const fovea_window *window, const float *input, int first_pixel, int end_pixel, float *columns,
+                          size_t row_stride);
 
 /// im2col for any geometry, each output vector's cells gathered: for short or strided rows.
 /// Any CPU (im2col_lanes.h).
