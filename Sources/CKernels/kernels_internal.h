@@ -46,8 +46,8 @@ static inline int fovea_even_share(int remaining, int tiles_left) { return (rema
 /// Rows of the AVX-512 tile: two of the AVX2 kernel's tiles, so the product buffer's layout is the same.
 enum { FOVEA_WIDE_TILE_ROWS = 2 * FOVEA_TILE_ROWS };
 
-/// fovea_tile_multiply for FOVEA_WIDE_TILE_ROWS rows, in 512-bit vectors.
-FOVEA_AVX512 void fovea_wide_tile_multiply(int depth, const float *a, size_t lda, const float *b, float *product,
+/// fovea_tile_multiply for 1 ≤ rows ≤ FOVEA_WIDE_TILE_ROWS rows, in 512-bit vectors.
+FOVEA_AVX512 void fovea_wide_tile_multiply(int rows, int depth, const float *a, size_t lda, const float *b, float *product,
                                            int accumulate);
 
 /// Writes the panel of output columns [first, first + count) as a depth-major [K × 16] matrix:

@@ -22,10 +22,14 @@ FOVEA_AVX2 void fovea_panel_convolution(const fovea_window *window, const float 
     float *panel = aligned_alloc(64, ((size_t)depth * FOVEA_PANEL_COLUMNS * sizeof(float) + 63) / 64 * 64);
     float *product = aligned_alloc(64, (size_t)tiles * FOVEA_TILE_ROWS * FOVEA_PANEL_COLUMNS * sizeof(float));
     // The rows past the last whole tile, padded with zero rows to a whole one.
-    float *tail = whole_tiles < tiles ? calloc((size_t)FOVEA_TILE_ROWS * depth, sizeof(float)) : NULL;
-    if (!panel || !product || (whole_tiles < tiles && !tail)) abort();   // as Swift's allocations: out of memory is fatal
-    const float *first_weights = weights + (size_t)first_row * depth;
     const int wide = fovea_wide_tiles_available();
+    float *tail = !wide && whole_tiles < tiles ? calloc((size_t)FOVEA_TILE_ROWS * depth, sizeof(float)) : NULL;
+    if (!panel || !product || (!wide && whole_tiles < tiles && !tail)) abort();   // as Swift's allocations: out of memory is fatal
+    const float *first_weights = weights + (size_t)first_row * depth;
+    // AVX-512: tiles of up to 12 rows, the rows shared evenly between them (16 rows: 8 and 8;
+    // 32: 11, 11 and 10). Pairs of 6-row tiles left the odd tile and the rows past the last
+    // whole one to the AVX2 tile at half the rate: 16 output channels took as long as 24.
+    const int wide_tiles = (rows + FOVEA_WIDE_TILE_ROWS - 1) / FOVEA_WIDE_TILE_ROWS;
     if (tail) memcpy(tail, first_weights + (size_t)whole_tiles * FOVEA_TILE_ROWS * depth,
                      (size_t)(rows - whole_tiles * FOVEA_TILE_ROWS) * depth * sizeof(float));
 
@@ -36,13 +40,17 @@ FOVEA_AVX2 void fovea_panel_convolution(const fovea_window *window, const float 
         fovea_unfold_panel(window, input, input_image_stride, first, count, panel);
         for (int k = 0; k < depth; k += FOVEA_DEPTH_BLOCK) {
             const int block = depth - k < FOVEA_DEPTH_BLOCK ? depth - k : FOVEA_DEPTH_BLOCK;
-            int t = 0;
-            // Pairs of whole tiles as one AVX-512 tile where the CPU has it.
-            if (wide) for (; t + 1 < whole_tiles; t += 2)
-                fovea_wide_tile_multiply(block, first_weights + (size_t)t * FOVEA_TILE_ROWS * depth + k, depth,
-                                         panel + (size_t)k * FOVEA_PANEL_COLUMNS,
-                                         product + (size_t)t * FOVEA_TILE_ROWS * FOVEA_PANEL_COLUMNS, k > 0);
-            for (; t < tiles; t++)
+            if (wide) {
+                for (int t = 0, r = 0; t < wide_tiles; t++) {
+                    const int n = fovea_even_share(rows - r, wide_tiles - t);
+                    fovea_wide_tile_multiply(n, block, first_weights + (size_t)r * depth + k, depth,
+                                             panel + (size_t)k * FOVEA_PANEL_COLUMNS, product + (size_t)r * FOVEA_PANEL_COLUMNS,
+                                             k > 0);
+                    r += n;
+                }
+                continue;
+            }
+            for (int t = 0; t < tiles; t++)
                 fovea_tile_multiply(block, (t < whole_tiles ? first_weights + (size_t)t * FOVEA_TILE_ROWS * depth : tail) + k, depth,
                                     panel + (size_t)k * FOVEA_PANEL_COLUMNS,
                                     product + (size_t)t * FOVEA_TILE_ROWS * FOVEA_PANEL_COLUMNS, k > 0);

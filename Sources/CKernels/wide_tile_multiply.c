@@ -18,30 +18,50 @@ int fovea_wide_tiles_available(void) {
     return available;
 }
 
-FOVEA_AVX512 void fovea_wide_tile_multiply(int depth, const float *a, size_t lda, const float *b, float *product,
-                                           int accumulate) {
+/// R ≤ FOVEA_WIDE_TILE_ROWS rows (a compile-time constant once inlined) × 16 columns.
+static inline __attribute__((always_inline, target("avx512f")))
+void wide_tile(const int R, int depth, const float *a, size_t lda, const float *b, float *product, int accumulate) {
     __m512 c[FOVEA_WIDE_TILE_ROWS];
-    for (int r = 0; r < FOVEA_WIDE_TILE_ROWS; r++) c[r] = _mm512_setzero_ps();
-    // Four row pointers, three rows each at 0, lda and 2·lda from them: written as a[r·lda + k],
-    // clang walked the twelve rows by a chain of dependent additions each step (perf: the adds
-    // held the tile to about one FMA per cycle).
-    // (The empty asm hides how the four pointers relate, or clang derives them from one again.)
-    const float *rows[4] = {a, a + 3 * lda, a + 6 * lda, a + 9 * lda};
-    for (int q = 0; q < 4; q++) __asm__("" : "+r"(rows[q]));
+    #pragma unroll
+    for (int r = 0; r < R; r++) c[r] = _mm512_setzero_ps();
+    // Row pointers three rows apart, rows at 0, lda and 2·lda from each: written as a[r·lda + k],
+    // clang walked the rows by a chain of dependent additions each step (perf: the adds held the
+    // tile to about one FMA per cycle). (The empty asm hides how the pointers relate, or clang
+    // derives them from one again.)
+    const int groups = (R + 2) / 3;
+    const float *rows[(FOVEA_WIDE_TILE_ROWS + 2) / 3];
+    #pragma unroll
+    for (int q = 0; q < groups; q++) {
+        rows[q] = a + 3 * q * lda;
+        __asm__("" : "+r"(rows[q]));
+    }
     for (int k = 0; k < depth; k++) {
         const __m512 panel = _mm512_load_ps(b);
-        for (int q = 0; q < 4; q++) {
+        #pragma unroll
+        for (int q = 0; q < groups; q++) {
             const float *row = rows[q] + k;
-            c[3 * q] = _mm512_fmadd_ps(_mm512_set1_ps(row[0]), panel, c[3 * q]);
-            c[3 * q + 1] = _mm512_fmadd_ps(_mm512_set1_ps(row[lda]), panel, c[3 * q + 1]);
-            c[3 * q + 2] = _mm512_fmadd_ps(_mm512_set1_ps(row[2 * lda]), panel, c[3 * q + 2]);
+            #pragma unroll
+            for (int j = 0; j < 3; j++)
+                if (3 * q + j < R) c[3 * q + j] = _mm512_fmadd_ps(_mm512_set1_ps(row[j * lda]), panel, c[3 * q + j]);
         }
         b += FOVEA_PANEL_COLUMNS;
     }
-    for (int r = 0; r < FOVEA_WIDE_TILE_ROWS; r++) {
+    #pragma unroll
+    for (int r = 0; r < R; r++) {
         if (accumulate) c[r] = _mm512_add_ps(c[r], _mm512_load_ps(product + r * FOVEA_PANEL_COLUMNS));
         _mm512_store_ps(product + r * FOVEA_PANEL_COLUMNS, c[r]);
     }
+}
+
+FOVEA_AVX512 void fovea_wide_tile_multiply(int rows, int depth, const float *a, size_t lda, const float *b, float *product,
+                                           int accumulate) {
+#define FOVEA_WIDE_CASE(R) case R: wide_tile(R, depth, a, lda, b, product, accumulate); break;
+    switch (rows) {
+    FOVEA_WIDE_CASE(12) FOVEA_WIDE_CASE(11) FOVEA_WIDE_CASE(10) FOVEA_WIDE_CASE(9) FOVEA_WIDE_CASE(8) FOVEA_WIDE_CASE(7)
+    FOVEA_WIDE_CASE(6) FOVEA_WIDE_CASE(5) FOVEA_WIDE_CASE(4) FOVEA_WIDE_CASE(3) FOVEA_WIDE_CASE(2)
+    default: wide_tile(1, depth, a, lda, b, product, accumulate); break;
+    }
+#undef FOVEA_WIDE_CASE
 }
 #else
 int fovea_wide_tiles_available(void) { return 0; }

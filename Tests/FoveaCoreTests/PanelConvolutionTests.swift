@@ -26,6 +26,7 @@ struct PanelConvolutionTests {
         Case(batch: 1, channels: 6, out: 12, height: 12, width: 12, kernel: (3, 3), padding: (2, 2, 2, 2), dilation: (2, 2)),
         Case(batch: 2, channels: 3, out: 4, height: 7, width: 9, kernel: (2, 3), stride: (1, 2), padding: (0, 2, 1, 0)),
         Case(batch: 1, channels: 8, out: 20, height: 4, width: 4, kernel: (1, 1)),                              // pointwise, 1 image
+        Case(batch: 2, channels: 5, out: 37, height: 6, width: 6, kernel: (3, 3), padding: (1, 1, 1, 1)),     // AVX-512 tiles of 10, 9, 9, 9 rows
         Case(batch: 2, channels: 6, out: 8, height: 7, width: 7, kernel: (3, 3), padding: (1, 1, 1, 1), groups: 2),
         Case(batch: 1, channels: 3, out: 9, height: 33, width: 35, kernel: (7, 7), stride: (2, 2), padding: (3, 3, 3, 3)),
     ]
