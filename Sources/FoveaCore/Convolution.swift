@@ -360,7 +360,8 @@ public struct ConvolutionKernel: Sendable {
         // One image's columns past the budget, weight gradient only: unfolded and multiplied in runs
         // of output pixels within the budget, so that they stay in cache between im2col and the
         // product (the seed ResNet's 64 channels at 32×32: 2.4 MB of columns per image, more than
-        // L2; convolution-bench weight-gradients, 3 rounds: 19.1–22.0 → 15.9–17.4 ms in runs of 128).
+        // L2; convolution-bench weight-gradients, 3 rounds: 19.1–22.0 → 15.9–17.4 ms in runs of 128
+        // pixels, the rule's 112 there; runs of 256 and 512 gained less).
         let pixelRun = weightGrad != nil && inputGrad == nil && !direct && perGEMM == 1 && g.unfoldsByShifting
             && patch * outPlane > ConvolutionKernel.columnBudget
             ? Swift.max(16, ConvolutionKernel.columnBudget / patch / 16 * 16) : outPlane
