@@ -7,13 +7,13 @@
 
 static LANES_TARGET void LANES_NAME(im2col_shifted)(const fovea_window *g, const float *input, int first_pixel,
                                                     int end_pixel, float *columns, size_t row_stride) {
-    const int width = g->width, height = g->height, count = end_pixel;
+    const int width = g->width, height = g->height;
     const int kernel_height = g->kernel_height, kernel_width = g->kernel_width, channels = g->channels;
     const size_t in_plane = (size_t)height * width, channel_rows = (size_t)kernel_height * kernel_width * row_stride;
-    for (int p = first_pixel; p < count; p += FOVEA_LANES) {
-        const int n = count - p < FOVEA_LANES ? count - p : FOVEA_LANES;
+    for (int p = first_pixel; p < end_pixel; p += FOVEA_LANES) {
+        const int n = end_pixel - p < FOVEA_LANES ? end_pixel - p : FOVEA_LANES;
         const v_mask pixels = v_first(n);
-        // Each lane's output row and column (exact in float: count < 2^24, and the half keeps the
+        // Each lane's output row and column (exact in float: pixels < 2^24, and the half keeps the
         // quotient off the integers).
         const V q = v_add(v_set((float)p), v_lane_numbers());
         const V oh = v_floor(v_div(v_add(q, v_set(0.5f)), v_set((float)width)));
