@@ -363,7 +363,7 @@ public struct ConvolutionKernel: Sendable {
         // L2; convolution-bench weight-gradients, 3 rounds: 19.1–22.0 → 15.9–17.4 ms in runs of 128
         // pixels, the rule's 112 there; runs of 256 and 512 gained less).
         let pixelRun = weightGrad != nil && inputGrad == nil && !direct && perGEMM == 1 && g.unfoldsByShifting
-            && patch * outPlane > ConvolutionKernel.columnBudget
+            && patch * outPlane > ConvolutionKernel.columnBudget && inPlane < 1 << 24
             ? Swift.max(16, ConvolutionKernel.columnBudget / patch / 16 * 16) : outPlane
         // Each share accumulates its own weight and bias gradients (its first GEMM writes them);
         // they are summed at the end.

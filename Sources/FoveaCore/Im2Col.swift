@@ -36,20 +36,21 @@ public struct WindowGeometry: Equatable, Sendable {
 /// can be unfolded side by side into one wider matrix for a single GEMM.
 public func im2col(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
     let outH = g.outputHeight, outW = g.outputWidth, plane = rowStride ?? outH * outW
-    if g.unfoldsByShifting {
+    // The C paths compute pixel positions in float lanes, exact below 2²⁴: larger planes take the rows below.
+    let fitsLanes = g.height * g.width < 1 << 24 && outH * outW < 1 << 24
+    if g.unfoldsByShifting && fitsLanes {
         // "Same" padding, the common 3×3 case: each column row is the input plane shifted by one
         // offset, with the cells whose window hits padding zeroed, in C with masked vector loads
         // (a Swift copy, zeroing and edge loop per row was 5 % of ResNet-18's training step on its
         // 4- and 16-pixel planes).
         return im2colPixels(g, input: input, pixels: 0..<(outH * outW), columns: columns, rowStride: plane)
     }
-    if g.strideWidth > 1 || outW <= 4 {
+    if (g.strideWidth > 1 || outW <= 4) && fitsLanes {
         // Strided or very short rows: each output vector's cells gathered, in C (the loop below
         // spent more per row than it copied on ResNet-18's stride-2 layers, 4 % of its step).
         var window = fovea_window(g)
         return fovea_im2col_gathered(&window, input, columns, plane)
     }
-    // Horizontal stride 1 from here, rows of 5 floats or more.
     for c in 0..<g.channels {
         let channel = input + c * g.height * g.width
         for ki in 0..<g.kernelHeight {
@@ -57,9 +58,9 @@ public func im2col(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: Un
                 let row = columns + ((c * g.kernelHeight + ki) * g.kernelWidth + kj) * plane
                 let columnOffset = kj * g.dilationWidth - g.padLeft
                 // Output columns whose input column lies inside the image: ow in [first, last).
-                let first = min(outW, Swift.max(0, -columnOffset))
-                let last = Swift.max(first, min(outW, g.width - columnOffset))
-                if first == 0 && last == outW {
+                let first = min(outW, Swift.max(0, (-columnOffset + g.strideWidth - 1) / g.strideWidth))
+                let last = Swift.max(first, min(outW, (g.width - columnOffset + g.strideWidth - 1) / g.strideWidth))
+                if g.strideWidth == 1 && first == 0 && last == outW {
                     // Every output column reads inside the image (all taps of a "valid" convolution,
                     // the middle taps of a padded one): whole rows, no edge cells to zero.
                     let rowOffset = ki * g.dilationHeight - g.padTop
@@ -84,9 +85,13 @@ public func im2col(_ g: WindowGeometry, input: UnsafePointer<Float>, columns: Un
                     }
                     let source = channel + ih * g.width + columnOffset
                     for ow in 0..<first { out[ow] = 0 }
-                    // Rows are short (8–32 floats): a memmove call, or the vectoriser's alias checks,
-                    // cost more than the copy itself.
-                    copyRow(from: source + first, to: out + first, count: last - first)
+                    if g.strideWidth == 1 {
+                        // Rows are short (8–32 floats): a memmove call, or the vectoriser's alias checks,
+                        // cost more than the copy itself.
+                        copyRow(from: source + first, to: out + first, count: last - first)
+                    } else {
+                        for ow in first..<last { out[ow] = source[ow * g.strideWidth] }
+                    }
                     for ow in last..<outW { out[ow] = 0 }
                 }
             }
@@ -104,8 +109,9 @@ extension WindowGeometry {
 /// p at offset p − pixels.lowerBound), where `g.unfoldsByShifting`.
 public func im2colPixels(_ g: WindowGeometry, input: UnsafePointer<Float>, pixels: Range<Int>,
                         columns: UnsafeMutablePointer<Float>, rowStride: Int) {
-    precondition(g.unfoldsByShifting && pixels.lowerBound >= 0 && pixels.upperBound <= g.outputHeight * g.outputWidth,
-                 "im2col of a pixel range needs a stride-1 window with output rows as wide as the input's")
+    precondition(g.unfoldsByShifting && pixels.lowerBound >= 0 && pixels.upperBound <= g.outputHeight * g.outputWidth
+                 && g.height * g.width < 1 << 24,
+                 "im2col of a pixel range needs a stride-1 window with output rows as wide as the input's, under 2²⁴ pixels")
     var window = fovea_window(g)
     fovea_im2col_shifted(&window, input, Int32(pixels.lowerBound), Int32(pixels.upperBound), columns, rowStride)
 }

@@ -23,6 +23,12 @@ extension Tensor {
         precondition(geometry.isValid && geometry.outputHeight >= 2 && geometry.outputWidth >= 2,
                      "conv2dMaxPooled: kernel \(weight.shape[2])×\(weight.shape[3]) leaves no 2×2 window on input \(describe(shape: shape))")
         let recordsGradient = GradientRecording.isEnabled && (requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false))
+        // The 2×2 pool's winners are plane offsets computed in float lanes, exact below 2²⁴ cells;
+        // larger planes go through maxPool2d, which takes them window by window.
+        if recordsGradient && geometry.outputHeight * geometry.outputWidth >= 1 << 24 {
+            return conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
+                          activation: activation).maxPool2d(kernel: (2, 2))
+        }
         if let live = LiveTaps.crop(geometry, batch: shape[0], backward: recordsGradient) {
             guard !recordsGradient else {
                 // conv2d crops the taps and takes their gradient back to the whole weight.

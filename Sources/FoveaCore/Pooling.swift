@@ -29,8 +29,9 @@ extension Tensor {
         let keepsIndices = GradientRecording.isEnabled && requiresGrad
         let winners = UnsafeMutablePointer<Int32>.allocate(capacity: keepsIndices ? Swift.max(1, planes * outPlane) : 1)
         let source = pointer, destination = result.pointer
+        // (The 2×2 kernel's winners are plane offsets computed in float lanes, exact below 2²⁴ cells.)
         let halving = g.kernelHeight == 2 && g.kernelWidth == 2 && g.strideHeight == 2 && g.strideWidth == 2
-            && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
+            && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0 && (inPlane < 1 << 24 || !keepsIndices)
         ThreadPool.shared.parallelRanges(planes, chunksPerThread: poolingChunksPerThread) { range in
             if halving {
                 // 2×2, stride 2 (LeNet, VGG, the CIFAR CNNs): no window loops, 16 or 8 outputs at a
@@ -41,7 +42,15 @@ extension Tensor {
             }
             // Any other window (ResNet's 3×3 with stride 2 and padding 1): a vector of outputs at a
             // time, each tap gathered, in C (`fovea_max_pool_gathered`; a Swift loop per window was
-            // 2 % of ResNet-18's training step).
+            // 2 % of ResNet-18's training step). Its lanes compute cell offsets in float, exact below
+            // 2²⁴ cells: larger planes take the windows one by one.
+            guard inPlane < 1 << 24, outPlane < 1 << 24 else {
+                for p in range {
+                    maxPoolWindows(g, input: source + p * inPlane, output: destination + p * outPlane,
+                                   winners: keepsIndices ? winners + p * outPlane : nil)
+                }
+                return
+            }
             var window = fovea_window(g)
             fovea_max_pool_gathered(source, &window, Int32(range.lowerBound), Int32(range.upperBound), destination,
                                     keepsIndices ? winners : nil)
@@ -170,3 +179,25 @@ public func ceilModeExtra(_ size: Int, _ kernel: Int, _ stride: Int, _ pad: Int)
 /// Runs of planes per thread for the pooling passes, taken in turn: with one run each, a thread
 /// the VM stalled left the other spinning (3.5 % of LeNet-5's main thread waited in max pooling).
 let poolingChunksPerThread = 4
+
+/// One plane's max pooling window by window, by the rule of `fovea_max_pool_gathered` (the first
+/// cell of each window, then greater values and the first NaN), for planes too large for its lanes.
+func maxPoolWindows(_ g: WindowGeometry, input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>,
+                    winners: UnsafeMutablePointer<Int32>?) {
+    let outH = g.outputHeight, outW = g.outputWidth
+    for oh in 0..<outH {
+        let h0 = oh * g.strideHeight - g.padTop, hs = Swift.max(h0, 0), he = Swift.min(h0 + g.kernelHeight, g.height)
+        for ow in 0..<outW {
+            let w0 = ow * g.strideWidth - g.padLeft, ws = Swift.max(w0, 0), we = Swift.min(w0 + g.kernelWidth, g.width)
+            var best = x[hs * g.width + ws], bestIndex = hs * g.width + ws
+            for h in hs..<he {
+                for c in ws..<we where !best.isNaN && (x[h * g.width + c] > best || x[h * g.width + c].isNaN) {
+                    best = x[h * g.width + c]
+                    bestIndex = h * g.width + c
+                }
+            }
+            y[oh * outW + ow] = best
+            winners?[oh * outW + ow] = Int32(bestIndex)
+        }
+    }
+}

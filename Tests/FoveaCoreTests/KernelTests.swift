@@ -240,6 +240,64 @@ import Testing
         }
     }
 
+    /// Planes of 2²⁴ cells and more, past what the C lanes' float offsets hold exactly, take the
+    /// Swift loops: im2col with stride 2 and a 3×3/2 max pool with padding on a 4100 × 4100 plane
+    /// (offsets up to 16.8 M), a sample of outputs against the definitions (ties and a NaN among
+    /// them), half of it from the last rows, where float offsets would be off.
+    @Test func planesPastTheLanesRangeTakeTheSwiftLoops() {
+        let side = 4100, plane = side * side
+        let x = Tensor(uninitializedShape: [1, 1, side, side])
+        for i in 0..<plane { x.pointer[i] = Float((i &* 2_654_435_761) % 1000) / 10 }
+        x.pointer[2 * side + 5] = .nan
+        let g = WindowGeometry(channels: 1, height: side, width: side, kernel: (1, 2), stride: (2, 2))
+        let outW = g.outputWidth, count = g.outputHeight * outW
+        let columns = Tensor(uninitializedShape: [2 * count])
+        im2col(g, input: x.pointer, columns: columns.pointer)
+        var generator = SeededGenerator(seed: 77)
+        var mismatches = 0
+        for k in 0..<2000 {
+            let o = Int.random(in: (k % 2 == 0 ? 0 : count - 4 * outW)..<count, using: &generator), j = Int.random(in: 0..<2, using: &generator)
+            let expected = x.pointer[(o / outW) * 2 * side + (o % outW) * 2 + j], actual = columns.pointer[j * count + o]
+            if !(actual == expected || actual.isNaN && expected.isNaN) { mismatches += 1 }
+        }
+        #expect(mismatches == 0, "im2col")
+        let pooled = x.maxPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1))
+        let pooledW = pooled.shape[3]
+        mismatches = 0
+        for k in 0..<2000 {
+            let rows = k % 2 == 0 ? 0..<pooled.shape[2] : (pooled.shape[2] - 4)..<pooled.shape[2]
+            let (oh, ow) = k == 0 ? (1, 2) : (Int.random(in: rows, using: &generator), Int.random(in: 0..<pooledW, using: &generator))
+            var best: Float? = nil
+            for h in (2 * oh - 1)...(2 * oh + 1) where (0..<side).contains(h) {
+                for w in (2 * ow - 1)...(2 * ow + 1) where (0..<side).contains(w) {
+                    let v = x.pointer[h * side + w]
+                    if let b = best, b.isNaN || !(v > b || v.isNaN) { continue }
+                    best = v
+                }
+            }
+            let actual = pooled.pointer[oh * pooledW + ow]
+            if !(actual == best! || actual.isNaN && best!.isNaN) { mismatches += 1 }
+        }
+        #expect(mismatches == 0, "max pool")
+        // The 2×2 pool's gradient too (its C kernel keeps float winners): each sampled window's
+        // first maximum gets the gradient, and only it.
+        let xg = x.detached().requiringGrad()
+        xg.maxPool2d(kernel: (2, 2)).sum().backward()
+        let grad = xg.grad!
+        mismatches = 0
+        for k in 0..<2000 {
+            let rows = k % 2 == 0 ? 0..<(side / 2) : (side / 2 - 4)..<(side / 2)
+            let (oh, ow) = k == 0 ? (1, 2) : (Int.random(in: rows, using: &generator), Int.random(in: 0..<(side / 2), using: &generator))
+            let cells = [(0, 0), (0, 1), (1, 0), (1, 1)].map { (2 * oh + $0.0) * side + 2 * ow + $0.1 }
+            var best = cells[0]
+            for cell in cells.dropFirst() where !x.pointer[best].isNaN && (x.pointer[cell] > x.pointer[best] || x.pointer[cell].isNaN) {
+                best = cell
+            }
+            if cells.contains(where: { grad.pointer[$0] != ($0 == best ? 1 : 0) }) { mismatches += 1 }
+        }
+        #expect(mismatches == 0, "2×2 max pool's gradient")
+    }
+
     /// im2col of a run of output pixels (where each column row is the plane shifted) against the
     /// same pixels of the whole unfolding: runs that start and end inside a row and a 16-float vector.
     @Test func im2colOfAPixelRunMatchesTheWholeUnfolding() {
