@@ -36,8 +36,13 @@ struct RowProductConvolution {
         let patches = TensorStorage(uninitializedCount: inPlace ? 1 : k.groups * pixels * patch)
         defer { withExtendedLifetime(patches) {} }
         if !inPlace {
+            // Split between the threads by input channels (on the caller alone it was 5 % of
+            // ResNet-18's batch-1 forward, with the other thread waiting).
             for group in 0..<k.groups {
-                gatherPatches(g, input: input + group * g.channels * k.inPlane, into: patches.pointer + group * pixels * patch)
+                let image = input + group * g.channels * k.inPlane, target = patches.pointer + group * pixels * patch
+                ThreadPool.shared.parallelRanges(g.channels, minimumPerChunk: 32) { channels in
+                    gatherPatches(g, input: image, channels: channels, into: target)
+                }
             }
         }
         let patchRows = inPlace ? input : UnsafePointer(patches.pointer)
@@ -60,32 +65,13 @@ struct RowProductConvolution {
     }
 
     /// Row p of `patches` is output pixel p's window over the image [C, H, W], in the weights'
-    /// (c, i, j) order, with zeros where it reads padding.
-    private func gatherPatches(_ g: WindowGeometry, input: UnsafePointer<Float>, into patches: UnsafeMutablePointer<Float>) {
-        let plane = g.height * g.width, patch = g.channels * g.kernelHeight * g.kernelWidth
-        if g.isPointwise {
-            // Pixel p's patch is column p of the image [C, H·W]: a transpose.
-            for c in 0..<g.channels {
-                for p in 0..<plane { patches[p * patch + c] = input[c * plane + p] }
-            }
-            return
-        }
-        for oy in 0..<g.outputHeight {
-            for ox in 0..<g.outputWidth {
-                var target = patches + (oy * g.outputWidth + ox) * patch
-                for c in 0..<g.channels {
-                    let channel = input + c * plane
-                    for i in 0..<g.kernelHeight {
-                        let y = oy * g.strideHeight + i * g.dilationHeight - g.padTop
-                        for j in 0..<g.kernelWidth {
-                            let x = ox * g.strideWidth + j * g.dilationWidth - g.padLeft
-                            target.pointee = y >= 0 && y < g.height && x >= 0 && x < g.width ? channel[y * g.width + x] : 0
-                            target += 1
-                        }
-                    }
-                }
-            }
-        }
+    /// (c, i, j) order, with zeros where it reads padding: the part of each row for `channels`.
+    /// In C (`fovea_gather_patches`): Swift loops, bounds checked per element, cost 5 % of
+    /// ResNet-18's batch-1 forward.
+    private func gatherPatches(_ g: WindowGeometry, input: UnsafePointer<Float>, channels: Range<Int>,
+                               into patches: UnsafeMutablePointer<Float>) {
+        var window = fovea_window(g)
+        fovea_gather_patches(&window, input, Int32(channels.lowerBound), Int32(channels.upperBound), patches)
     }
 }
 

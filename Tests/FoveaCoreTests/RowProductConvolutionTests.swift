@@ -13,13 +13,14 @@ struct RowProductConvolutionTests {
     typealias Case = PanelConvolutionTests.Case
 
     static let cases: [Case] = [
-        Case(batch: 1, channels: 70, out: 13, height: 2, width: 2, kernel: (3, 3), padding: (1, 1, 1, 1)),    // 4 pixels, depth 630
+        Case(batch: 1, channels: 70, out: 13, height: 2, width: 2, kernel: (3, 3), padding: (1, 1, 1, 1)),    // 4 pixels, depth 630, channels split
         Case(batch: 1, channels: 9, out: 7, height: 1, width: 1, kernel: (3, 3), padding: (1, 1, 1, 1)),      // 1 pixel, 8 taps padding
         Case(batch: 1, channels: 20, out: 18, height: 4, width: 4, kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1)),
         Case(batch: 1, channels: 5, out: 11, height: 5, width: 3, kernel: (2, 2), stride: (3, 2), dilation: (2, 1)),  // 2 pixels
         Case(batch: 1, channels: 12, out: 10, height: 1, width: 3, kernel: (3, 3), padding: (1, 1, 1, 1), groups: 2),  // 3 pixels
         Case(batch: 1, channels: 33, out: 20, height: 1, width: 1, kernel: (1, 1)),                                // pointwise, read in place
         Case(batch: 1, channels: 17, out: 9, height: 2, width: 2, kernel: (1, 1)),                                 // pointwise, transposed
+        Case(batch: 1, channels: 70, out: 9, height: 2, width: 2, kernel: (1, 1)),                                 // the same, channels split between threads
         Case(batch: 1, channels: 16, out: 12, height: 1, width: 2, kernel: (1, 1), groups: 4),                      // pointwise, grouped
     ]
 

@@ -140,6 +140,12 @@ void fovea_im2col_shifted(const fovea_window *window, const float *input, int fi
 /// Any CPU (im2col_lanes.h).
 void fovea_im2col_gathered(const fovea_window *window, const float *input, float *columns, size_t row_stride);
 
+/// Each output pixel's window as one row of `patches` ([H_out·W_out × C·kh·kw], the weights'
+/// (c, i, j) order, zero where it reads padding): the part of every row for channels
+/// [first_channel, end_channel). For one image on a few pixels (RowProductConvolution.swift).
+void fovea_gather_patches(const fovea_window *window, const float *input, int first_channel, int end_channel,
+                          float *patches);
+
 /// im2col's adjoint: adds the columns [C·kh·kw rows × H_out·W_out, row r at columns + r·row_stride]
 /// back into the image gradient `output` [C × H × W]. Any CPU (col2im_lanes.h).
 void fovea_col2im(const fovea_window *window, const float *columns, float *output, size_t row_stride);
