@@ -5,6 +5,8 @@
 // window hits padding zeroed: per vector of output pixels, one masked load and one store. The
 // mask depends on the pixels and the tap, not the channel, so it is made once for all channels.
 
+#include "window_lanes.h"
+
 static LANES_TARGET void LANES_NAME(im2col_shifted)(const fovea_window *g, const float *input, int first_pixel,
                                                     int end_pixel, float *columns, size_t row_stride) {
     const int width = g->width, height = g->height;
@@ -13,20 +15,15 @@ static LANES_TARGET void LANES_NAME(im2col_shifted)(const fovea_window *g, const
     for (int p = first_pixel; p < end_pixel; p += FOVEA_LANES) {
         const int n = end_pixel - p < FOVEA_LANES ? end_pixel - p : FOVEA_LANES;
         const v_mask pixels = v_first(n);
-        // Each lane's output row and column (exact in float: pixels < 2^24, and the half keeps the
-        // quotient off the integers).
-        const V q = v_add(v_set((float)p), v_lane_numbers());
-        const V oh = v_floor(v_div(v_add(q, v_set(0.5f)), v_set((float)width)));
-        const V ow = v_sub(q, v_mul(oh, v_set((float)width)));
+        V oh, ow, ih, iw;
+        LANES_NAME(pixel_positions)(p, width, &oh, &ow);
         for (int ki = 0; ki < kernel_height; ki++) {
             const int row_offset = ki * g->dilation_height - g->pad_top;
-            // Pixels whose input row oh + row_offset lies inside the image.
-            const v_mask rows = v_and(pixels, v_and(v_greater(oh, v_set(-row_offset - 0.5f)),
-                                                    v_less(oh, v_set(height - row_offset - 0.5f))));
+            // Pixels whose input row lies inside the image.
+            const v_mask rows = v_and(pixels, LANES_NAME(tap_inside)(oh, 1, row_offset, height, &ih));
             for (int kj = 0; kj < kernel_width; kj++) {
                 const int column_offset = kj * g->dilation_width - g->pad_left;
-                const v_mask keep = v_and(rows, v_and(v_greater(ow, v_set(-column_offset - 0.5f)),
-                                                      v_less(ow, v_set(width - column_offset - 0.5f))));
+                const v_mask keep = v_and(rows, LANES_NAME(tap_inside)(ow, 1, column_offset, width, &iw));
                 // Lanes outside `keep` are not read (masked loads do not fault), so the source may
                 // point before the plane or past it.
                 const float *source = input + p + (ptrdiff_t)row_offset * width + column_offset;
@@ -55,15 +52,14 @@ static LANES_TARGET void LANES_NAME(im2col_gathered)(const fovea_window *g, cons
     for (int p = 0; p < count; p += FOVEA_LANES) {
         const int n = count - p < FOVEA_LANES ? count - p : FOVEA_LANES;
         const v_mask pixels = v_first(n);
-        const V q = v_add(v_set((float)p), v_lane_numbers());
-        const V oh = v_floor(v_div(v_add(q, v_set(0.5f)), v_set((float)out_w)));
-        const V ow = v_sub(q, v_mul(oh, v_set((float)out_w)));
+        V oh, ow, ih, iw;
+        LANES_NAME(pixel_positions)(p, out_w, &oh, &ow);
         for (int ki = 0; ki < kernel_height; ki++) {
-            const V ih = v_add(v_mul(oh, v_set((float)g->stride_height)), v_set((float)(ki * g->dilation_height - g->pad_top)));
-            const v_mask rows = v_and(pixels, v_and(v_greater(ih, v_set(-0.5f)), v_less(ih, v_set(height - 0.5f))));
+            const v_mask rows = v_and(pixels, LANES_NAME(tap_inside)(oh, g->stride_height, ki * g->dilation_height - g->pad_top,
+                                                                     height, &ih));
             for (int kj = 0; kj < kernel_width; kj++) {
-                const V iw = v_add(v_mul(ow, v_set((float)g->stride_width)), v_set((float)(kj * g->dilation_width - g->pad_left)));
-                const v_mask keep = v_and(rows, v_and(v_greater(iw, v_set(-0.5f)), v_less(iw, v_set(width - 0.5f))));
+                const v_mask keep = v_and(rows, LANES_NAME(tap_inside)(ow, g->stride_width, kj * g->dilation_width - g->pad_left,
+                                                                       width, &iw));
                 const V cell = v_add(v_mul(ih, v_set((float)width)), iw);
                 float *target = columns + (size_t)(ki * kernel_width + kj) * row_stride + p;
                 if (n == FOVEA_LANES) {

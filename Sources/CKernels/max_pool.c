@@ -1,4 +1,4 @@
-// 2×2 max pooling with stride 2 (max_pool_lanes.h), compiled for each vector width and chosen at run time.
+// Max pooling (max_pool_lanes.h): 2×2 with stride 2, and any other window by gathered taps, compiled for each vector width and chosen at run time.
 #include "kernels_internal.h"
 #include <math.h>
 #include <stdint.h>

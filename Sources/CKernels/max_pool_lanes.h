@@ -1,8 +1,10 @@
-// 2×2 max pooling with stride 2 (max_pool.c), written once over the lanes of vector_lanes.h.
-// Included once per width, after vector_lanes.h.
+// Max pooling (max_pool.c): 2×2 with stride 2, and any other window by gathered taps, written
+// once over the lanes of vector_lanes.h. Included once per width, after vector_lanes.h.
 //
 // The rule (as PyTorch): the first maximum of the window in row-major order wins; a NaN beats
 // everything, the first NaN among several.
+
+#include "window_lanes.h"
 
 /// One output by the rule, one comparison at a time (the vectors' fallback where a NaN is about).
 static inline __attribute__((always_inline)) void LANES_NAME(max_pool_window)(const float *x, int top, int width,
@@ -124,16 +126,15 @@ static LANES_TARGET void LANES_NAME(max_pool_gathered)(const float *input, const
         for (int q0 = 0; q0 < count; q0 += FOVEA_LANES) {
             const int n = count - q0 < FOVEA_LANES ? count - q0 : FOVEA_LANES;
             const v_mask outputs = v_first(n);
-            const V q = v_add(v_set((float)q0), v_lane_numbers());
-            const V oh = v_floor(v_div(v_add(q, v_set(0.5f)), v_set((float)out_w)));
-            const V ow = v_sub(q, v_mul(oh, v_set((float)out_w)));
+            V oh, ow, ih, iw;
+            LANES_NAME(pixel_positions)(q0, out_w, &oh, &ow);
             V best = v_set(-INFINITY), winner = v_set(-1.0f);
             for (int ki = 0; ki < g->kernel_height; ki++) {
-                const V ih = v_add(v_mul(oh, v_set((float)g->stride_height)), v_set((float)(ki * g->dilation_height - g->pad_top)));
-                const v_mask rows = v_and(outputs, v_and(v_greater(ih, v_set(-0.5f)), v_less(ih, v_set(height - 0.5f))));
+                const v_mask rows = v_and(outputs, LANES_NAME(tap_inside)(oh, g->stride_height,
+                                                                          ki * g->dilation_height - g->pad_top, height, &ih));
                 for (int kj = 0; kj < g->kernel_width; kj++) {
-                    const V iw = v_add(v_mul(ow, v_set((float)g->stride_width)), v_set((float)(kj * g->dilation_width - g->pad_left)));
-                    const v_mask inside = v_and(rows, v_and(v_greater(iw, v_set(-0.5f)), v_less(iw, v_set(width - 0.5f))));
+                    const v_mask inside = v_and(rows, LANES_NAME(tap_inside)(ow, g->stride_width,
+                                                                             kj * g->dilation_width - g->pad_left, width, &iw));
                     const V cell = v_add(v_mul(ih, v_set((float)width)), iw);
                     const V v = v_gather_first(x, cell, inside);
                     // The window's first cell, then greater values and the first NaN (none after a NaN).

@@ -282,8 +282,6 @@ public struct ConvolutionKernel: Sendable {
     /// Whether `backward` writes every element of `inputGrad` (so it need not start at zero).
     public var writesWholeInputGradient: Bool { depthwise == nil && inputGradientAsConvolution != nil }
 
-    /// Any of the three gradients may be nil (not needed). `inputGrad` must start at zero unless
-    /// `writesWholeInputGradient`.
     /// The gradients `needs` asks for — input, weight and, where it has a third entry, bias — as
     /// new tensors, by `backward`. dX is zeroed only where the kernel accumulates into it (col2im);
     /// the transposed form writes every element.
@@ -298,7 +296,8 @@ public struct ConvolutionKernel: Sendable {
         return [gradInput, gradWeight, gradBias]
     }
 
-    /// `output` is the forward result, read for the fused activation's mask.
+    /// Any of the three gradients may be nil (not needed). `inputGrad` must start at zero unless
+    /// `writesWholeInputGradient`. `output` is the forward result, read for the fused activation's mask.
     public func backward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, output: UnsafePointer<Float>,
                          outputGrad: UnsafePointer<Float>, inputGrad: UnsafeMutablePointer<Float>?,
                          weightGrad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?) {
