@@ -1,3 +1,4 @@
+import CKernels
 import FoveaCore
 import FoveaTestSupport
 import Testing
@@ -160,6 +161,12 @@ import Testing
         }
         #expect(copied == cropped.count)
         #expect(gradientsRight == w.count)
+        // The gradient's kernel on a target full of NaN (fresh memory reads as zero, which would hide
+        // a tap it leaves unwritten): every tap written, the kept ones with the cropped values.
+        let expanded = Tensor(repeating: .nan, shape: w.shape)
+        fovea_expand_taps(probe.pointer, 256 * 130, 3, 3, Int32(rows.lowerBound), Int32(rows.count), Int32(columns.lowerBound),
+                          Int32(columns.count), expanded.pointer)
+        #expect(zip(expanded.scalars, grad).allSatisfy { $0 == $1 })
     }
 
     @Test func finiteDifferenceGradientsThroughTheCrop() {
