@@ -31,7 +31,8 @@ public func gradientMismatch(_ inputs: [Tensor], epsilon: Float = 1e-2, toleranc
             let numeric = (plus - minus) / (2 * Double(epsilon))
             let exact = Double(analytic[flat: i])
             let scale = Swift.max(1, Swift.abs(numeric), Swift.abs(exact))
-            if Swift.abs(numeric - exact) > tolerance * scale {
+            // Written so that a NaN on either side fails (every comparison with NaN is false).
+            if !(Swift.abs(numeric - exact) <= tolerance * scale) {
                 return "input \(index) element \(i): analytic \(exact), numeric \(numeric)"
             }
         }
@@ -63,9 +64,16 @@ public func relativeError(_ actual: [Float], _ expected: [Double]) -> Double {
     var worst: Double = 0
     for (a, e) in zip(actual, expected) {
         let denominator = Swift.max(Swift.abs(e), 1e-3 * peak, 1e-12)
-        worst = Swift.max(worst, Swift.abs(Double(a) - e) / denominator)
+        worst = Swift.max(worst, difference(a, e) / denominator)
     }
     return worst
+}
+
+/// |a − e|, where NaN against a number is infinitely far (Swift's `max` skips a NaN, so a NaN in an
+/// output would otherwise pass any tolerance), and NaN against NaN or ∞ against ∞ is no error.
+func difference(_ a: Float, _ e: Double) -> Double {
+    if a.isNaN || e.isNaN { return a.isNaN && e.isNaN ? 0 : .infinity }
+    return Double(a) == e ? 0 : Swift.abs(Double(a) - e)
 }
 
 /// max |actual − expected| / max |expected|: the error relative to the output's scale, the measure
@@ -73,5 +81,5 @@ public func relativeError(_ actual: [Float], _ expected: [Double]) -> Double {
 public func peakRelativeError(_ actual: [Float], _ expected: [Double]) -> Double {
     precondition(actual.count == expected.count, "compared arrays differ in length: \(actual.count) vs \(expected.count)")
     let peak = Swift.max(expected.map { Swift.abs($0) }.max() ?? 0, 1e-12)
-    return zip(actual, expected).map { Swift.abs(Double($0) - $1) }.max().map { $0 / peak } ?? 0
+    return zip(actual, expected).map { difference($0, $1) }.max().map { $0 / peak } ?? 0
 }
