@@ -491,7 +491,49 @@ func channelVectorsTable() {
     }
 }
 
+@inline(never) func busyWork(_ steps: Int) {
+    var x: Double = 1
+    for i in 0..<steps { x = x * 1.0000001 + Double(i & 1) }
+    if x == 0 { print(x) }
+}
+
+/// The round trip of one `parallelFor` with nothing to do: what each layer of a batch-1 forward pays to share its work.
+func dispatchTable() {
+    print("\n| job | µs per call |\n|---|---|")
+    for spin in [1000, 10000, 100000] {
+        let calls = 200
+        let one = medianMilliseconds { for _ in 0..<calls { for _ in 0..<2 { busyWork(spin) } } }
+        let two = medianMilliseconds { for _ in 0..<calls { ThreadPool.shared.parallelFor(2) { _ in busyWork(spin) } } }
+        print(String(format: "| 2 × %d steps: serial %.2f µs, parallelFor(2) %.2f µs |", spin, one * 1000 / Double(calls), two * 1000 / Double(calls)))
+    }
+    for (name, count) in [("parallelFor(2), empty", 2), ("parallelFor(16), empty", 16)] {
+        let calls = 20_000
+        let ms = medianMilliseconds { for _ in 0..<calls { ThreadPool.shared.parallelFor(count) { _ in } } }
+        print(String(format: "| %@ | %.2f |", name, ms * 1000 / Double(calls)))
+    }
+}
+
+/// ResNet-20's layers on one image, through the kernel `forward` picks (run at 1 and 2 threads to see what sharing one image gains).
+func batchOneTable() {
+    print("\n| layer | in → out | input | stride | ms | GFLOP/s | conv2d runs | direct ms | panels ms |\n|---|---|---|---|---|---|---|---|---|")
+    for (channels, out, size, stride, name) in [(3, 16, 32, 1, "stem"), (16, 16, 32, 1, "stage 1"), (16, 32, 32, 2, "stage 2 entry"),
+                                                (32, 32, 16, 1, "stage 2"), (32, 64, 16, 2, "stage 3 entry"), (64, 64, 8, 1, "stage 3")]
+    where ProcessInfo.processInfo.environment["LAYER"].map({ $0 == name }) ?? true {
+        let layer = ForwardCase(batch: 1, channels: channels, out: out, size: size, window: 3, stride: stride, pad: 1, seed: 1)
+        let (k, x, w, y) = (layer.kernel, layer.x.pointer, layer.w.pointer, layer.y.pointer)
+        let calls = Int(ProcessInfo.processInfo.environment["CALLS"] ?? "") ?? 100
+        func time(_ body: () -> Void) -> Double { medianMilliseconds { for _ in 0..<calls { body() } } / Double(calls) }
+        let ms = time { k.forward(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y) }
+        let direct = k.canRunDirectly ? time { k.forwardDirectly(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y) } : .nan
+        let panels = k.canRunOnPanels ? time { k.forwardByPanels(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y) } : .nan
+        print(String(format: "| ResNet-20 %@ | %d → %d | %d×%d | %d | %.4f | %.0f | %@ | %.4f | %.4f |", name, channels, out, size, size, stride, ms,
+                     layer.flops / ms / 1e6, k.forwardKernelName, direct, panels))
+    }
+}
+
 let tables: [(String, () -> Void)] = [
+    ("batch-one", batchOneTable),
+    ("dispatch", dispatchTable),
     ("forward", forwardTable), ("other-layers", otherLayersTable), ("row-products", rowProductsTable),
     ("small-depth", smallDepthTable), ("weight-gradients", weightGradientTable), ("direct", directTable),
     ("direct-weight-gradients", directWeightGradientTable), ("valid-backward", validBackwardTable),

@@ -64,13 +64,14 @@ struct DirectConvolution {
         let padding = PaddedImage(g, columnPhases: g.strideWidth)
         let paddedHeight = padding.height, paddedWidth = padding.width, paddedSize = padding.count
         let inputSize = g.channels * k.inPlane, outputSize = k.outChannels * k.outPlane
-        var window = fovea_window(g)
-        let packed = TensorStorage(uninitializedCount: k.outChannels * k.patch)
-        defer { withExtendedLifetime(packed) {} }
-        fovea_direct_pack_weights(&window, weight, Int32(k.outChannels), packed.pointer)
-        let weight = UnsafePointer(packed.pointer)
+        let window = fovea_window(g), packedSize = k.outChannels * k.patch
+        func pack(into packed: UnsafeMutablePointer<Float>) {
+            var window = window
+            fovea_direct_pack_weights(&window, weight, Int32(k.outChannels), packed)
+        }
         func pad(image n: Int, into buffer: UnsafeMutablePointer<Float>) { padding.copy(input + n * inputSize, into: buffer) }
-        func run(image n: Int, rows: Range<Int>, padded: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>) {
+        func run(image n: Int, rows: Range<Int>, padded: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                 into target: UnsafeMutablePointer<Float>) {
             var window = window
             var imageEpilogue = fovea_epilogue(
                 bias: epilogue.bias, scale: epilogue.scale, shift: epilogue.shift,
@@ -85,40 +86,59 @@ struct DirectConvolution {
             // buffer: the threads finish within one image of each other. (One share of images per
             // thread left ResNet-20's inference waiting 14 % of its time; four per thread, each with
             // its own zeroed buffer, still 12 % in the workers' and 3.6 % in the caller's wait.)
+            let packed = TensorStorage(uninitializedCount: packedSize)
+            pack(into: packed.pointer)
             let buffers = (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(repeating: 0, count: paddedSize) }
-            withExtendedLifetime(buffers) {
+            withExtendedLifetime((packed, buffers)) {
                 outputs.keepAlive {
                     ThreadPool.shared.parallelFor(k.batch) { n, thread in
                         let buffer = buffers[thread].pointer
                         pad(image: n, into: buffer)
-                        run(image: n, rows: 0..<g.outputHeight, padded: buffer, into: outputs.target(image: n, thread: thread))
+                        run(image: n, rows: 0..<g.outputHeight, padded: buffer, weight: packed.pointer,
+                            into: outputs.target(image: n, thread: thread))
                         outputs.finish(image: n, thread: thread)
                     }
                 }
             }
         } else {
             // Fewer images than threads: the threads share each image's output rows (when pooled,
-            // pairs of rows, each thread pooling its own).
-            let buffer = TensorStorage(repeating: 0, count: paddedSize)
-            withExtendedLifetime(buffer) {
+            // pairs of rows, each thread pooling its own), each packing the weights and padding the
+            // input rows its own rows read into its own buffers. (The caller packing and padding
+            // once left the worker waiting for both and then reading them from the caller's cache:
+            // ResNet-20's 16-channel layers on one image ran no faster on two threads than on one.)
+            let packedAt = (paddedSize + 15) / 16 * 16   // the packed weights from a cache line on
+            let buffers = (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(uninitializedCount: packedAt + packedSize) }
+            #if DEBUG
+            // Debug builds (the tests) fill them with NaN: a row a share reads but did not write shows in the output.
+            for buffer in buffers { buffer.pointer.update(repeating: .nan, count: packedAt + packedSize) }
+            #endif
+            let shares = outputs.pooled ? g.outputHeight / 2 : g.outputHeight
+            let chunks = Swift.min(ThreadPool.shared.threadCount, shares)
+            withExtendedLifetime(buffers) {
                 outputs.keepAlive {
                     for n in 0..<k.batch {
-                        pad(image: n, into: buffer.pointer)
-                        if outputs.pooled {
-                            ThreadPool.shared.parallelRanges(g.outputHeight / 2) { pairs in
-                                run(image: n, rows: outputs.rows(forPooledRows: pairs), padded: buffer.pointer,
-                                    into: outputs.sharedTarget(image: n))
-                                outputs.finish(image: n, pooledRows: pairs)
-                            }
-                        } else {
-                            ThreadPool.shared.parallelRanges(g.outputHeight) {
-                                run(image: n, rows: $0, padded: buffer.pointer, into: outputs.sharedTarget(image: n))
-                            }
+                        ThreadPool.shared.parallelFor(chunks) { chunk, thread in
+                            let share = (shares * chunk / chunks)..<(shares * (chunk + 1) / chunks)
+                            let rows = outputs.pooled ? outputs.rows(forPooledRows: share) : share
+                            guard !rows.isEmpty else { return }
+                            let buffer = buffers[thread].pointer, packed = buffer + packedAt
+                            pack(into: packed)
+                            padding.copy(input + n * inputSize, paddedRows: paddedRows(read: rows, padding: padding), into: buffer)
+                            run(image: n, rows: rows, padded: buffer, weight: packed, into: outputs.sharedTarget(image: n))
+                            if outputs.pooled { outputs.finish(image: n, pooledRows: share) }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The padded rows output rows `rows` load: their windows' rows, and the rows a load running
+    /// past the last one's end reaches.
+    private func paddedRows(read rows: Range<Int>, padding: PaddedImage) -> Range<Int> {
+        let g = kernel.geometry
+        let last = (rows.upperBound - 1) * g.strideHeight + (g.kernelHeight - 1) * g.dilationHeight
+        return (rows.lowerBound * g.strideHeight)..<(last + 1 + padding.rowsReadPast)
     }
 }
 

@@ -31,14 +31,58 @@ struct PaddedImage {
             }
             return
         }
-        // Where each column phase of a padded row starts.
-        let phaseStart = (0..<s).map { t in (0..<t).reduce(0) { $0 + (width - $1 + s - 1) / s } }
+        let phaseStart = phaseStarts
         for c in 0..<g.channels {
             for h in 0..<g.height {
                 let source = image + (c * g.height + h) * g.width, row = buffer + (c * height + h + g.padTop) * width
                 splitIntoPhases(source, row: row, phaseStart: phaseStart)
             }
         }
+    }
+
+    /// Writes padded rows `rows` of every plane into `buffer` in full, padding included: a buffer
+    /// nobody cleared then holds every row a kernel reading those rows uses. Threads sharing one
+    /// image each copy the rows their share of the output reads, into their own buffer, from the
+    /// input the layer before left in their own cache. Rows past the last plane row (`rows` may
+    /// reach `height + rowsReadPast`) are the next plane's first rows, and after the last plane
+    /// the slack: loads running past a row's end reach them, into lanes the kernel drops, which
+    /// then hold floats rather than whatever the allocation held (a denormal costs an assist).
+    func copy(_ image: UnsafePointer<Float>, paddedRows rows: Range<Int>, into buffer: UnsafeMutablePointer<Float>) {
+        let g = geometry, height = height, width = width
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= height + rowsReadPast, "PaddedImage: rows \(rows) of \(height)")
+        let wrapped = rows.upperBound - height   // rows of the next plane reached from this plane's last ones
+        let spans = wrapped <= 0 ? [rows] : (wrapped >= rows.lowerBound ? [0..<height] : [0..<wrapped, rows.lowerBound..<height])
+        let phaseStart = phaseStarts
+        for c in 0..<g.channels {
+            for span in spans { copy(image, channel: c, paddedRows: span, phaseStart: phaseStart, into: buffer) }
+        }
+        if wrapped > 0 { buffer.advanced(by: g.channels * height * width).update(repeating: 0, count: Int(FOVEA_DIRECT_SLACK)) }
+    }
+
+    /// Padded rows a load starting in a row can reach past that row's end: the slack's 16 floats.
+    var rowsReadPast: Int { (Int(FOVEA_DIRECT_SLACK) + width - 1) / width }
+
+    /// Padded rows `rows` of plane `c`: zeros, then the input rows they hold.
+    private func copy(_ image: UnsafePointer<Float>, channel c: Int, paddedRows rows: Range<Int>, phaseStart: [Int],
+                      into buffer: UnsafeMutablePointer<Float>) {
+        let g = geometry, height = height, width = width
+        let plane = buffer + c * height * width, source = image + c * g.height * g.width
+        (plane + rows.lowerBound * width).update(repeating: 0, count: rows.count * width)
+        let first = Swift.max(rows.lowerBound, g.padTop), end = Swift.min(rows.upperBound, g.padTop + g.height)
+        guard first < end else { return }
+        let inside = first..<end
+        if columnPhases == 1 {
+            fovea_copy_rows(source + (inside.lowerBound - g.padTop) * g.width, inside.count, g.width,
+                            plane + inside.lowerBound * width + g.padLeft, width)
+            return
+        }
+        for r in inside { splitIntoPhases(source + (r - g.padTop) * g.width, row: plane + r * width, phaseStart: phaseStart) }
+    }
+
+    /// Where each column phase of a padded row starts.
+    private var phaseStarts: [Int] {
+        let s = columnPhases, width = width
+        return (0..<s).map { t in (0..<t).reduce(0) { $0 + (width - $1 + s - 1) / s } }
     }
 
     /// Writes one input row into a padded row's column phases: column w + padLeft goes to

@@ -47,6 +47,35 @@ struct DirectConvolutionTests {
         }
     }
 
+    /// One image, its rows shared between the threads: each thread pads the rows its share reads
+    /// into a buffer nobody cleared, which debug builds fill with NaN: a padded row, border or
+    /// slack that a share reads but did not write shows as NaN in the output.
+    /// Planes narrower than a vector (loads run into the next rows and planes), column phases,
+    /// uneven padding, dilation, odd row counts, more rows than a share has.
+    static let sharedImageCases: [Case] = [
+        Case(batch: 1, channels: 3, out: 8, height: 3, width: 3, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        Case(batch: 1, channels: 4, out: 5, height: 7, width: 6, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        Case(batch: 1, channels: 5, out: 7, height: 9, width: 13, kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1)),
+        Case(batch: 1, channels: 3, out: 4, height: 9, width: 13, kernel: (2, 3), padding: (0, 2, 1, 0)),
+        Case(batch: 1, channels: 6, out: 12, height: 11, width: 12, kernel: (3, 3), padding: (2, 2, 2, 2), dilation: (2, 2)),
+        Case(batch: 1, channels: 16, out: 16, height: 32, width: 32, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        Case(batch: 1, channels: 2, out: 3, height: 20, width: 19, kernel: (5, 5), stride: (3, 3), padding: (2, 2, 2, 2)),
+    ]
+
+    @Test(arguments: sharedImageCases) func oneImageSharedByRowsReadsOnlyRowsItsThreadWrote(c: Case) {
+        let g = WindowGeometry(channels: c.channels, height: c.height, width: c.width, kernel: c.kernel, stride: c.stride,
+                               padding: c.padding, dilation: c.dilation)
+        let kernel = ConvolutionKernel(geometry: g, batch: 1, outChannels: c.out, groups: 1)
+        let w = randomTensor([c.out, c.channels, c.kernel.0, c.kernel.1], seed: 31)
+        let x = randomTensor([1, c.channels, c.height, c.width], seed: 32)
+        let y = Tensor(repeating: .nan, shape: [c.out * g.outputHeight * g.outputWidth])
+        withExtendedLifetime((w, x)) {
+            kernel.forwardDirectly(input: x.pointer, weight: w.pointer, epilogue: ConvolutionEpilogue(), output: y.pointer)
+        }
+        let exact = PanelConvolutionTests.reference(c, g, x: x, w: w, epilogue: ConvolutionEpilogue())
+        #expect(peakRelativeError(y.scalars, exact) < 1e-5, "\(c.testDescription)")
+    }
+
     /// Where `conv2d` picks the direct kernel: stride 1 along the width, no groups, under 64
     /// output channels (BENCHMARKS.md, convolution-bench's direct table).
     @Test func selectionPolicy() {
