@@ -513,11 +513,18 @@ func dispatchTable() {
     }
 }
 
-/// ResNet-20's layers on one image, through the kernel `forward` picks (run at 1 and 2 threads to see what sharing one image gains).
+/// ResNet-20's and SimpleCNN's layers on one image, through the kernel `forward` picks (run at 1 and 2 threads to see what sharing one image gains).
 func batchOneTable() {
     print("\n| layer | in → out | input | stride | ms | GFLOP/s | conv2d runs | direct ms | panels ms |\n|---|---|---|---|---|---|---|---|---|")
-    for (channels, out, size, stride, name) in [(3, 16, 32, 1, "stem"), (16, 16, 32, 1, "stage 1"), (16, 32, 32, 2, "stage 2 entry"),
-                                                (32, 32, 16, 1, "stage 2"), (32, 64, 16, 2, "stage 3 entry"), (64, 64, 8, 1, "stage 3")]
+    for (channels, out, size, stride, name) in [(3, 16, 32, 1, "ResNet-20 stem"), (16, 16, 32, 1, "ResNet-20 stage 1"),
+                                                (16, 32, 32, 2, "ResNet-20 stage 2 entry"), (32, 32, 16, 1, "ResNet-20 stage 2"),
+                                                (32, 64, 16, 2, "ResNet-20 stage 3 entry"), (64, 64, 8, 1, "ResNet-20 stage 3"),
+                                                (3, 32, 32, 1, "SimpleCNN block 1 entry"), (32, 32, 32, 1, "SimpleCNN block 1"),
+                                                (32, 64, 16, 1, "SimpleCNN block 2 entry"), (64, 64, 16, 1, "SimpleCNN block 2"),
+                                                (64, 128, 8, 1, "SimpleCNN block 3 entry"), (128, 128, 8, 1, "SimpleCNN block 3"),
+                                                (64, 64, 32, 1, "seed ResNet stage 1"), (128, 128, 16, 1, "seed ResNet stage 2"),
+                                                (64, 64, 56, 1, "ResNet-18 layer1 at 224"), (128, 128, 28, 1, "ResNet-18 layer2 at 224"),
+                                                (256, 256, 14, 1, "ResNet-18 layer3 at 224"), (256, 256, 16, 1, "256 at 16×16")]
     where ProcessInfo.processInfo.environment["LAYER"].map({ $0 == name }) ?? true {
         let layer = ForwardCase(batch: 1, channels: channels, out: out, size: size, window: 3, stride: stride, pad: 1, seed: 1)
         let (k, x, w, y) = (layer.kernel, layer.x.pointer, layer.w.pointer, layer.y.pointer)
@@ -526,12 +533,26 @@ func batchOneTable() {
         let ms = time { k.forward(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y) }
         let direct = k.canRunDirectly ? time { k.forwardDirectly(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y) } : .nan
         let panels = k.canRunOnPanels ? time { k.forwardByPanels(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y) } : .nan
-        print(String(format: "| ResNet-20 %@ | %d → %d | %d×%d | %d | %.4f | %.0f | %@ | %.4f | %.4f |", name, channels, out, size, size, stride, ms,
+        print(String(format: "| %@ | %d → %d | %d×%d | %d | %.4f | %.0f | %@ | %.4f | %.4f |", name, channels, out, size, size, stride, ms,
                      layer.flops / ms / 1e6, k.forwardKernelName, direct, panels))
     }
 }
 
+/// The direct kernel's weight packing, per layer: every thread packs for itself on one image.
+func packTable() {
+    print("\n| weights | µs per pack |\n|---|---|")
+    for (channels, out) in [(32, 32), (64, 64), (128, 128)] {
+        var window = fovea_window(channels: Int32(channels), height: 16, width: 16, kernel_height: 3, kernel_width: 3, stride_height: 1,
+                                  stride_width: 1, pad_top: 1, pad_left: 1, dilation_height: 1, dilation_width: 1,
+                                  output_height: 16, output_width: 16)
+        let w = TensorStorage(repeating: 0.5, count: out * channels * 9), packed = TensorStorage(uninitializedCount: out * channels * 9)
+        let ms = medianMilliseconds { for _ in 0..<200 { fovea_direct_pack_weights(&window, w.pointer, Int32(out), packed.pointer) } }
+        print(String(format: "| %d → %d, 3×3 | %.2f |", channels, out, ms * 1000 / 200))
+    }
+}
+
 let tables: [(String, () -> Void)] = [
+    ("pack", packTable),
     ("batch-one", batchOneTable),
     ("dispatch", dispatchTable),
     ("forward", forwardTable), ("other-layers", otherLayersTable), ("row-products", rowProductsTable),

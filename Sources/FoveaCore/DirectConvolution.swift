@@ -29,9 +29,16 @@ struct DirectConvolution {
         // ResNet-20's stage 2 0.030–0.041 against 0.042–0.045 ms, 16 channels at 16×16 0.011 against
         // 0.015–0.017, 32 at 12×12 0.019–0.045 against 0.034–0.037); LeNet-5's 10×10 tied, and from
         // 20×20 up they split (16 channels at 24×24 0.030 against 0.025, 32 at 32×32 0.12 against 0.10).
-        let g = kernel.geometry
-        let wins = g.strideWidth == 1 ? kernel.outChannels < PanelConvolution.minimumOutputChannels : g.outputWidth >= 16
-        let sharesSmallPlanes = kernel.batch < ThreadPool.shared.threadCount && (101...256).contains(kernel.outPlane)
+        // Since each thread packs and pads for its own rows (eighteenth session), rows of whole
+        // strips went to the direct kernel whatever the channels (batch-one table, 2 threads, three
+        // runs: ResNet-20's stage 2 0.031–0.038 against the panels' 0.036–0.048, SimpleCNN's 32 → 64
+        // and 64 → 64 at 16×16 0.045–0.074 and 0.12–0.19 against 0.065–0.13 and 0.15–0.20, 128 at
+        // 28×28 1.0–1.6 against 1.4–1.6, 256 at 16×16 1.9 against 2.4); narrower rows, and strided
+        // ones (ResNet-20's stage 2 entry 0.032–0.035 against 0.030), as before.
+        let g = kernel.geometry, sharesRows = kernel.batch < ThreadPool.shared.threadCount, wholeStrips = g.outputWidth >= 16
+        let wins = g.strideWidth == 1 ? kernel.outChannels < PanelConvolution.minimumOutputChannels || (sharesRows && wholeStrips)
+            : wholeStrips
+        let sharesSmallPlanes = sharesRows && (!wholeStrips || g.strideWidth > 1) && (101...256).contains(kernel.outPlane)
             && PanelConvolution(kernel) != nil
         guard DirectConvolution.isAvailable, wins, !sharesSmallPlanes else { return nil }
         self.init(anyShape: kernel)
