@@ -8,7 +8,12 @@
 
 void fovea_max_pool_halving(const float *input, int height, int width, int first_plane, int end_plane, float *output,
                             int32_t *indices) {
-    FOVEA_BY_LANES(, max_pool_halving, input, height, width, first_plane, end_plane, output, indices);
+    FOVEA_BY_LANES(, max_pool_halving, input, height, width, first_plane, end_plane, 0, height / 2, output, indices);
+}
+
+void fovea_max_pool_halving_rows(const float *input, int height, int width, int first_plane, int end_plane, int first_row,
+                                 int end_row, float *output, int32_t *indices) {
+    FOVEA_BY_LANES(, max_pool_halving, input, height, width, first_plane, end_plane, first_row, end_row, output, indices);
 }
 
 void fovea_max_pool_halving_backward(const float *output_gradient, const int32_t *indices, int height, int width,

@@ -48,12 +48,12 @@ static inline __attribute__((always_inline)) LANES_TARGET void LANES_NAME(max_po
     }
 }
 
-/// Planes [first, end) of `planes` H × W planes → floor(H/2) × floor(W/2) outputs each; the
-/// winners' offsets within their plane to `indices` when given. Whole vectors of outputs first,
+/// Planes [first, end) of `planes` H × W planes → floor(H/2) × floor(W/2) outputs each, output
+/// rows [first_row, end_row) of them; the winners' offsets within their plane to `indices` when given. Whole vectors of outputs first,
 /// then the row's rest, with its masks made once per call (keras-cifar-cnn's rows of 15 outputs
 /// are all rest: made per row, the masks and their spills cost more than the maxima).
 static LANES_TARGET void LANES_NAME(max_pool_halving)(const float *input, int height, int width, int first, int end,
-                                                      float *output, int32_t *indices) {
+                                                      int first_row, int end_row, float *output, int32_t *indices) {
     const int out_h = height / 2, out_w = width / 2;
     const size_t in_plane = (size_t)height * width, out_plane = (size_t)out_h * out_w;
     const int whole = out_w - out_w % FOVEA_LANES, rest = out_w - whole;
@@ -64,7 +64,7 @@ static LANES_TARGET void LANES_NAME(max_pool_halving)(const float *input, int he
         const float *x = input + (size_t)p * in_plane;
         float *y = output + (size_t)p * out_plane;
         int32_t *w = indices ? indices + (size_t)p * out_plane : NULL;
-        for (int oh = 0; oh < out_h; oh++) {
+        for (int oh = first_row; oh < end_row && oh < out_h; oh++) {
             const int top = 2 * oh * width;
             float *y_row = y + (size_t)oh * out_w;
             int32_t *w_row = w ? w + (size_t)oh * out_w : NULL;

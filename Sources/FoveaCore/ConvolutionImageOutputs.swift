@@ -62,11 +62,8 @@ struct ConvolutionImageOutputs {
     func finish(image n: Int, pooledRows pairs: Range<Int>) {
         precondition(winners == nil, "ConvolutionImageOutputs: rows shared between threads keep no winners")
         guard pooled, !pairs.isEmpty else { return }
-        let source = buffers[0].pointer, pooledPlane = (height / 2) * (width / 2)
-        for c in 0..<channels {
-            fovea_max_pool_halving(source + (c * height + 2 * pairs.lowerBound) * width, Int32(2 * pairs.count), Int32(width), 0, 1,
-                                   output + (n * channels + c) * pooledPlane + pairs.lowerBound * (width / 2), nil)
-        }
+        fovea_max_pool_halving_rows(buffers[0].pointer, Int32(height), Int32(width), 0, Int32(channels), Int32(pairs.lowerBound),
+                                    Int32(pairs.upperBound), output + n * channels * (height / 2) * (width / 2), nil)
     }
 
     /// Keeps the buffers alive while a kernel writes through their pointers.

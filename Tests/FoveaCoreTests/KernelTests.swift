@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import FoveaCore
 import FoveaTestSupport
@@ -625,6 +626,17 @@ import Testing
         #expect(x.grad!.scalars == expectedGrad)
         let inference = withoutGradients { x.maxPool2d(kernel: (2, 2)) }
         #expect(zip(inference.scalars, y.scalars).allSatisfy { $0 == $1 || $0.isNaN && $1.isNaN })
+        // Output rows [0, 1) and [1, 3) by `fovea_max_pool_halving_rows` (threads sharing one image's
+        // rows): the same values, and winners still counted within the whole plane.
+        let values2 = Tensor(repeating: .nan, shape: y.shape), winners = [Int32](unsafeUninitializedCapacity: y.count) { _, n in n = y.count }
+        var rowWinners = winners, wholeWinners = winners
+        for rows in [0..<1, 1..<3] {
+            fovea_max_pool_halving_rows(x.pointer, Int32(height), Int32(width), 0, 6, Int32(rows.lowerBound), Int32(rows.upperBound),
+                                        values2.pointer, &rowWinners)
+        }
+        fovea_max_pool_halving(x.pointer, Int32(height), Int32(width), 0, 6, y.pointer, &wholeWinners)
+        #expect(zip(values2.scalars, y.scalars).allSatisfy { $0 == $1 || $0.isNaN && $1.isNaN })
+        #expect(rowWinners == wholeWinners)
     }
 
     /// Every other window (`fovea_max_pool_gathered`), forward and backward, with ties, NaNs and a

@@ -156,6 +156,10 @@ void fovea_col2im(const fovea_window *window, const float *columns, float *outpu
 /// not NULL. Any CPU (max_pool_lanes.h).
 void fovea_max_pool_halving(const float *input, int height, int width, int first_plane, int end_plane, float *output,
                             int32_t *indices);
+/// The same over output rows [first_row, end_row) of each plane only (threads sharing one image
+/// each pool the rows they wrote); `indices` still count within the whole plane.
+void fovea_max_pool_halving_rows(const float *input, int height, int width, int first_plane, int end_plane, int first_row,
+                                 int end_row, float *output, int32_t *indices);
 /// Its backward pass: every cell of input_gradient's planes [first_plane, end_plane) written, with
 /// its window's gradient where `indices` names it, else 0.
 void fovea_max_pool_halving_backward(const float *output_gradient, const int32_t *indices, int height, int width,
