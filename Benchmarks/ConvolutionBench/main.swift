@@ -524,7 +524,8 @@ func batchOneTable() {
                                                 (64, 128, 8, 1, "SimpleCNN block 3 entry"), (128, 128, 8, 1, "SimpleCNN block 3"),
                                                 (64, 64, 32, 1, "seed ResNet stage 1"), (128, 128, 16, 1, "seed ResNet stage 2"),
                                                 (64, 64, 56, 1, "ResNet-18 layer1 at 224"), (128, 128, 28, 1, "ResNet-18 layer2 at 224"),
-                                                (256, 256, 14, 1, "ResNet-18 layer3 at 224"), (256, 256, 16, 1, "256 at 16×16")]
+                                                (256, 256, 14, 1, "ResNet-18 layer3 at 224"), (256, 256, 16, 1, "256 at 16×16"),
+                                                (256, 256, 56, 1, "VGG-16 conv3 at 224"), (512, 512, 28, 1, "VGG-16 conv4 at 224")]
     where ProcessInfo.processInfo.environment["LAYER"].map({ $0 == name }) ?? true {
         let layer = ForwardCase(batch: 1, channels: channels, out: out, size: size, window: 3, stride: stride, pad: 1, seed: 1)
         let (k, x, w, y) = (layer.kernel, layer.x.pointer, layer.w.pointer, layer.y.pointer)
