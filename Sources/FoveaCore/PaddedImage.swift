@@ -23,20 +23,9 @@ struct PaddedImage {
     /// Copies `image` ([C, H, W]) into `buffer`'s interior; its border must be zero (as allocated
     /// by `TensorStorage(repeating: 0, …)`) and stays so.
     func copy(_ image: UnsafePointer<Float>, into buffer: UnsafeMutablePointer<Float>) {
-        let g = geometry, height = height, width = width, s = columnPhases
-        if s == 1 {
-            for c in 0..<g.channels {
-                fovea_copy_rows(image + c * g.height * g.width, g.height, g.width,
-                                buffer + (c * height + g.padTop) * width + g.padLeft, width)
-            }
-            return
-        }
-        let phaseStart = phaseStarts
+        let g = geometry, phaseStart = phaseStarts
         for c in 0..<g.channels {
-            for h in 0..<g.height {
-                let source = image + (c * g.height + h) * g.width, row = buffer + (c * height + h + g.padTop) * width
-                splitIntoPhases(source, row: row, phaseStart: phaseStart)
-            }
+            copyInputRows(image, channel: c, paddedRows: g.padTop..<(g.padTop + g.height), phaseStart: phaseStart, into: buffer)
         }
     }
 
@@ -65,18 +54,22 @@ struct PaddedImage {
     /// Padded rows `rows` of plane `c`: zeros, then the input rows they hold.
     private func copy(_ image: UnsafePointer<Float>, channel c: Int, paddedRows rows: Range<Int>, phaseStart: [Int],
                       into buffer: UnsafeMutablePointer<Float>) {
-        let g = geometry, height = height, width = width
-        let plane = buffer + c * height * width, source = image + c * g.height * g.width
-        (plane + rows.lowerBound * width).update(repeating: 0, count: rows.count * width)
+        let g = geometry, width = width
+        (buffer + (c * height + rows.lowerBound) * width).update(repeating: 0, count: rows.count * width)
         let first = Swift.max(rows.lowerBound, g.padTop), end = Swift.min(rows.upperBound, g.padTop + g.height)
-        guard first < end else { return }
-        let inside = first..<end
+        if first < end { copyInputRows(image, channel: c, paddedRows: first..<end, phaseStart: phaseStart, into: buffer) }
+    }
+
+    /// Input rows into padded rows `rows` (all of them rows of the input) of plane `c`, interior only.
+    private func copyInputRows(_ image: UnsafePointer<Float>, channel c: Int, paddedRows rows: Range<Int>, phaseStart: [Int],
+                               into buffer: UnsafeMutablePointer<Float>) {
+        let g = geometry, width = width
+        let plane = buffer + c * height * width, source = image + (c * g.height + rows.lowerBound - g.padTop) * g.width
         if columnPhases == 1 {
-            fovea_copy_rows(source + (inside.lowerBound - g.padTop) * g.width, inside.count, g.width,
-                            plane + inside.lowerBound * width + g.padLeft, width)
+            fovea_copy_rows(source, rows.count, g.width, plane + rows.lowerBound * width + g.padLeft, width)
             return
         }
-        for r in inside { splitIntoPhases(source + (r - g.padTop) * g.width, row: plane + r * width, phaseStart: phaseStart) }
+        for (i, r) in rows.enumerated() { splitIntoPhases(source + i * g.width, row: plane + r * width, phaseStart: phaseStart) }
     }
 
     /// Where each column phase of a padded row starts.

@@ -94,6 +94,14 @@ struct DirectConvolutionTests {
         #expect(kernel(batch: 8, channels: 32, out: 64, size: 16, stride: 2).forwardKernelName == "panels")
         #expect(!kernel(batch: 8, channels: 16, out: 16, size: 32, stride: 5).canRunDirectly)
         #expect(!kernel(batch: 8, channels: 16, out: 16, size: 32, groups: 2).canRunDirectly)
+        // One image on two threads or more (its rows shared, each thread padding its own): rows of
+        // whole strips at any width of channels; strided ones on 16×16 and narrower rows keep the panels.
+        guard ThreadPool.shared.threadCount >= 2 else { return }
+        #expect(kernel(batch: 1, channels: 64, out: 64, size: 16).runsDirectly)
+        #expect(kernel(batch: 1, channels: 128, out: 128, size: 28).runsDirectly)
+        #expect(kernel(batch: 1, channels: 16, out: 32, size: 32, stride: 2).forwardKernelName == "panels")
+        #expect(kernel(batch: 1, channels: 64, out: 64, size: 8).forwardKernelName == "panels")
+        #expect(kernel(batch: 8, channels: 64, out: 64, size: 16).forwardKernelName != "direct")
     }
 
     /// The weight gradient from the padded planes (`weightGradientDirectly`): valid and padded
