@@ -131,6 +131,10 @@ func rowProductsTable() {
         (16, 144, 1024, "ResNet-20 stage 1"), (32, 288, 256, "ResNet-20 stage 2"), (64, 576, 64, "ResNet-20 stage 3"),
         (64, 576, 1024, "seed ResNet stage 1"), (128, 1152, 256, "seed ResNet stage 2"), (256, 2304, 64, "seed ResNet stage 3"),
         (128, 1152, 48, "ResNet-18 layer2 at 32×32"), (512, 4608, 14, "ResNet-18 layer4"),
+        // Dense layers' forward, Y = X · Wᵀ: batch × outputs × inputs.
+        (64, 128, 2304, "keras-cifar-cnn dense"), (64, 120, 400, "LeNet-5 fc1"), (32, 512, 8192, "SimpleCNN dense"),
+        (64, 10, 1280, "MobileNetV2 classifier"), (64, 10, 512, "ResNet-18 fc"), (8, 128, 2304, "keras-cifar-cnn dense, 8 images"),
+        (2, 128, 2304, "keras-cifar-cnn dense, 2 images"),
     ]
     if fovea_panel_convolution_available() != 0 {
         for (rows, depth, width, name) in weightGradients {

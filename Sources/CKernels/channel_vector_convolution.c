@@ -145,6 +145,124 @@ void channel_blocks_wide(int G, int count, int depth, const int *offsets, const 
 #undef FOVEA_TILE
 }
 
+/// The pooled AVX-512 tile: G ≤ 2 groups of 16 channels × W ≤ 3 neighbouring 2×2 pooling windows
+/// of one pair of output rows (stride 1: window w's four pixels read `top` and `bottom` at 2w and
+/// 2w + 1, constant displacements, so two pointers serve all twelve pixels), summed over the patch:
+/// per patch element G weight vectors and 4W broadcasts for 4GW FMAs. Then per window the
+/// epilogue's affine on each pixel, their maximum, the clamp, and each channel's value out to its
+/// pooled plane. Two groups of twelve pixels read each weight vector once per 12 FMAs, where the
+/// unpooled tile's four groups of six read it once per 6: its weights stream from L2.
+static inline __attribute__((always_inline, target("avx512f")))
+void channel_pool_block_wide(const int G, const int W, int depth, const int *offsets, const float *weights, size_t stride,
+                             const float *top, const float *bottom, size_t first_window, const int *lanes,
+                             const float (*affine)[3 * FOVEA_CHANNEL_GROUP], float *const *targets, size_t pooled_plane,
+                             float floor, float ceiling) {
+    __m512 acc[2][3][4];
+    #pragma unroll
+    for (int k = 0; k < G; k++)
+        #pragma unroll
+        for (int w = 0; w < W; w++)
+            #pragma unroll
+            for (int i = 0; i < 4; i++) acc[k][w][i] = _mm512_setzero_ps();
+    for (int d = 0; d < depth; d++) {
+        const float *wd = weights + (size_t)d * stride;
+        __m512 wk[2];
+        #pragma unroll
+        for (int k = 0; k < G; k++) wk[k] = _mm512_loadu_ps(wd + k * FOVEA_CHANNEL_GROUP);
+        const int at = offsets[d];
+        #pragma unroll
+        for (int w = 0; w < W; w++) {
+            const __m512 x[4] = { _mm512_set1_ps(top[at + 2 * w]), _mm512_set1_ps(top[at + 2 * w + 1]),
+                                  _mm512_set1_ps(bottom[at + 2 * w]), _mm512_set1_ps(bottom[at + 2 * w + 1]) };
+            #pragma unroll
+            for (int i = 0; i < 4; i++)
+                #pragma unroll
+                for (int k = 0; k < G; k++) acc[k][w][i] = _mm512_fmadd_ps(x[i], wk[k], acc[k][w][i]);
+        }
+    }
+    const __m512 lo = _mm512_set1_ps(floor), hi = _mm512_set1_ps(ceiling);
+    #pragma unroll
+    for (int k = 0; k < G; k++) {
+        const __m512 bias = _mm512_load_ps(affine[k]), scale = _mm512_load_ps(affine[k] + 16), shift = _mm512_load_ps(affine[k] + 32);
+        float y[3][FOVEA_CHANNEL_GROUP] __attribute__((aligned(64)));
+        #pragma unroll
+        for (int w = 0; w < W; w++) {
+            __m512 v[4];
+            #pragma unroll
+            for (int i = 0; i < 4; i++) v[i] = _mm512_fmadd_ps(_mm512_add_ps(acc[k][w][i], bias), scale, shift);
+            const __m512 best = fovea_max_or_nan(fovea_max_or_nan(v[0], v[1]), fovea_max_or_nan(v[2], v[3]));
+            // The clamp after the maximum (it is monotone); NaN passes it, as in the unpooled tiles.
+            _mm512_store_ps(y[w], _mm512_min_ps(hi, _mm512_max_ps(lo, best)));
+        }
+        for (int lane = 0; lane < lanes[k]; lane++) {
+            float *target = targets[k] + (size_t)lane * pooled_plane + first_window;
+            #pragma unroll
+            for (int w = 0; w < W; w++) target[w] = y[w][lane];
+        }
+    }
+}
+
+/// A run of `count` ≤ 3 windows through the pooled tile of G ≤ 2 groups.
+static __attribute__((target("avx512f")))
+void channel_pool_blocks_wide(int G, int count, int depth, const int *offsets, const float *weights, size_t stride,
+                              const float *top, const float *bottom, size_t first_window, const int *lanes,
+                              const float (*affine)[3 * FOVEA_CHANNEL_GROUP], float *const *targets, size_t pooled_plane,
+                              float floor, float ceiling) {
+#define FOVEA_TILE(G, W) channel_pool_block_wide(G, W, depth, offsets, weights, stride, top, bottom, first_window, lanes, affine, \
+                                                 targets, pooled_plane, floor, ceiling)
+    if (G == 2) {
+        switch (count) { case 3: FOVEA_TILE(2, 3); break; case 2: FOVEA_TILE(2, 2); break; default: FOVEA_TILE(2, 1); break; }
+    } else {
+        switch (count) { case 3: FOVEA_TILE(1, 3); break; case 2: FOVEA_TILE(1, 2); break; default: FOVEA_TILE(1, 1); break; }
+    }
+#undef FOVEA_TILE
+}
+
+FOVEA_AVX512 void fovea_channel_vector_convolution_pooled(const fovea_window *g, const float *padded, int padded_height,
+                                                          int padded_width, const float *packed, int out_channels,
+                                                          float *output, const fovea_epilogue *epilogue) {
+    const int taps = g->kernel_height * g->kernel_width, depth = g->channels * taps;
+    int *offsets = malloc((size_t)depth * sizeof(int));
+    if (!offsets) abort();   // as Swift's allocations: out of memory is fatal
+    for (int c = 0, d = 0; c < g->channels; c++)
+        for (int i = 0; i < g->kernel_height; i++)
+            for (int j = 0; j < g->kernel_width; j++, d++)
+                offsets[d] = (c * padded_height + i * g->dilation_height) * padded_width + j * g->dilation_width;
+    const int pooled_height = g->output_height / 2, pooled_width = g->output_width / 2;
+    const size_t pooled_plane = (size_t)pooled_height * pooled_width;
+    const int groups = (out_channels + FOVEA_CHANNEL_GROUP - 1) / FOVEA_CHANNEL_GROUP;
+    float affine[2][3 * FOVEA_CHANNEL_GROUP] __attribute__((aligned(64)));
+    int lanes[2];
+    float *targets[2];
+    // Pairs of groups (both in one packed block of four: pairs start at even groups).
+    for (int group = 0; group < groups; group += 2) {
+        size_t stride;
+        const float *weights = group_weights(packed, groups, depth, group, &stride);
+        const int G = groups - group < 2 ? 1 : 2;
+        for (int k = 0; k < G; k++) {
+            const int channel = (group + k) * FOVEA_CHANNEL_GROUP;
+            lanes[k] = out_channels - channel < FOVEA_CHANNEL_GROUP ? out_channels - channel : FOVEA_CHANNEL_GROUP;
+            for (int lane = 0; lane < FOVEA_CHANNEL_GROUP; lane++) {
+                const int o = channel + (lane < lanes[k] ? lane : 0);
+                affine[k][lane] = epilogue->bias ? epilogue->bias[o] : 0;
+                affine[k][FOVEA_CHANNEL_GROUP + lane] = epilogue->scale ? epilogue->scale[o] : 1;
+                affine[k][2 * FOVEA_CHANNEL_GROUP + lane] = epilogue->shift ? epilogue->shift[o] : 0;
+            }
+            targets[k] = output + (size_t)channel * pooled_plane;
+        }
+        for (int py = 0; py < pooled_height; py++) {
+            const float *top = padded + (size_t)(2 * py) * padded_width, *bottom = top + padded_width;
+            for (int px = 0; px < pooled_width; px += 3) {
+                const int count = pooled_width - px < 3 ? pooled_width - px : 3;
+                channel_pool_blocks_wide(G, count, depth, offsets, weights, stride, top + 2 * px, bottom + 2 * px,
+                                         (size_t)py * pooled_width + px, lanes, (const float (*)[3 * FOVEA_CHANNEL_GROUP])affine,
+                                         targets, pooled_plane, epilogue->floor, epilogue->ceiling);
+            }
+        }
+    }
+    free(offsets);
+}
+
 FOVEA_AVX2 void fovea_channel_vector_convolution(const fovea_window *g, const float *padded, int padded_height, int padded_width,
                                                  const float *packed, int out_channels, int first_group, int end_group,
                                                  int first_pixel, int end_pixel, float *output, const fovea_epilogue *epilogue) {
@@ -219,6 +337,14 @@ FOVEA_AVX2 void fovea_channel_vector_convolution(const fovea_window *g, const fl
 void fovea_channel_vector_pack_weights(const float *weights, int out_channels, int depth, float *packed) {
     (void)weights; (void)out_channels; (void)depth; (void)packed;
     abort();   // callers check fovea_panel_convolution_available() first
+}
+
+void fovea_channel_vector_convolution_pooled(const fovea_window *g, const float *padded, int padded_height,
+                                             int padded_width, const float *packed, int out_channels,
+                                             float *output, const fovea_epilogue *epilogue) {
+    (void)g; (void)padded; (void)padded_height; (void)padded_width; (void)packed; (void)out_channels; (void)output;
+    (void)epilogue;
+    abort();   // callers check fovea_wide_tiles_available() first
 }
 
 void fovea_channel_vector_convolution(const fovea_window *g, const float *padded, int padded_height, int padded_width,

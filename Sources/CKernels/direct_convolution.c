@@ -74,10 +74,14 @@ void direct_tile_columns(const int R, int columns, int depth, const int *offsets
 /// each weight broadcast: 2R FMAs for R + 2 loads, where one row of 16 channels took 18 loads
 /// (and its unaligned pixel load usually spans two cache lines) for 16 FMAs. The loops over R
 /// and V are unrolled by pragma: left to itself clang kept 13 rows' sums in memory.
+///
+/// `pooled` (V = 2, an even `columns`): the two rows' 16 pixels max-pooled 2×2 in registers
+/// (the affine first, as it may flip signs; then the maximum of each column pair, a NaN winning;
+/// then the clamp), `columns` / 2 values to `output`, the pooled row, each channel `plane` apart.
 static inline __attribute__((always_inline, target("avx512f")))
-void direct_tile_wide(const int R, const int V, int columns, int depth, const int *offsets, const float *weights,
-                      const float *pixels, size_t row_step, int first_row, float *output, size_t output_step, size_t plane,
-                      const fovea_epilogue *e) {
+void direct_tile_wide(const int R, const int V, const int pooled, int columns, int depth, const int *offsets,
+                      const float *weights, const float *pixels, size_t row_step, int first_row, float *output,
+                      size_t output_step, size_t plane, const fovea_epilogue *e) {
     __m512 acc[3][FOVEA_DIRECT_WIDE_ROWS];
     #pragma unroll
     for (int v = 0; v < V; v++)
@@ -98,6 +102,23 @@ void direct_tile_wide(const int R, const int V, int columns, int depth, const in
     }
     const __mmask16 mask = (__mmask16)((1u << columns) - 1);
     const __m512 lo = _mm512_set1_ps(e->floor), hi = _mm512_set1_ps(e->ceiling);
+    if (pooled) {
+        const __m512i evens = _mm512_set_epi32(15, 13, 11, 9, 7, 5, 3, 1, 14, 12, 10, 8, 6, 4, 2, 0);
+        const __m512i odds = _mm512_set_epi32(14, 12, 10, 8, 6, 4, 2, 0, 15, 13, 11, 9, 7, 5, 3, 1);
+        const __mmask16 half = (__mmask16)((1u << (columns / 2)) - 1);
+        #pragma unroll
+        for (int r = 0; r < R; r++) {
+            const int o = first_row + r;
+            const __m512 bias = _mm512_set1_ps(e->bias ? e->bias[o] : 0), scale = _mm512_set1_ps(e->scale ? e->scale[o] : 1);
+            const __m512 shift = _mm512_set1_ps(e->shift ? e->shift[o] : 0);
+            const __m512 upper = _mm512_fmadd_ps(_mm512_add_ps(acc[0][r], bias), scale, shift);
+            const __m512 lower = _mm512_fmadd_ps(_mm512_add_ps(acc[1][r], bias), scale, shift);
+            const __m512 rows = fovea_max_or_nan(upper, lower);
+            const __m512 best = fovea_max_or_nan(_mm512_permutexvar_ps(evens, rows), _mm512_permutexvar_ps(odds, rows));
+            _mm512_mask_storeu_ps(output + (size_t)o * plane, half, _mm512_min_ps(hi, _mm512_max_ps(lo, best)));
+        }
+        return;
+    }
     #pragma unroll
     for (int r = 0; r < R; r++) {
         const int o = first_row + r;
@@ -117,17 +138,20 @@ void direct_tile_wide(const int R, const int V, int columns, int depth, const in
 /// A strip of 9–16 pixels of V ≤ 3 rows through every output channel in AVX-512 tiles of at most
 /// FOVEA_DIRECT_WIDE_ROWS channels, the channels shared evenly between the tiles (as `pack_tiles`
 /// packs them: 16 channels two tiles of 8, 32 three of 11, 11 and 10).
+/// With `pooled` (V = 2) the tiles pool their two rows into one row of `output` (see direct_tile_wide).
 static __attribute__((target("avx512f")))
-void direct_strip_wide(int V, int columns, int out_channels, int depth, const int *offsets, const float *weights,
+void direct_strip_wide(int V, int pooled, int columns, int out_channels, int depth, const int *offsets, const float *weights,
                        const float *pixels, size_t row_step, float *output, size_t output_step, size_t plane,
                        const fovea_epilogue *e) {
     const int tiles = wide_tiles(out_channels);
     for (int t = 0, o = 0; t < tiles; t++) {
         const int rows = fovea_even_share(out_channels - o, tiles - t);
-#define FOVEA_TILE_ROWS(R, V) direct_tile_wide(R, V, columns, depth, offsets, weights, pixels, row_step, o, output, output_step, plane, e)
+#define FOVEA_TILE_ROWS(R, V, P) direct_tile_wide(R, V, P, columns, depth, offsets, weights, pixels, row_step, o, output, output_step, \
+                                                  plane, e)
 // Three rows come only with tiles of at most 9 channels (the caller's choice); the bound keeps the
 // larger tiles from being compiled for three.
-#define FOVEA_TILE(R) if (V == 3 && 3 * R <= 28) FOVEA_TILE_ROWS(R, 3); else if (V >= 2) FOVEA_TILE_ROWS(R, 2); else FOVEA_TILE_ROWS(R, 1);
+#define FOVEA_TILE(R) if (pooled) FOVEA_TILE_ROWS(R, 2, 1); else if (V == 3 && 3 * R <= 28) FOVEA_TILE_ROWS(R, 3, 0); \
+                      else if (V >= 2) FOVEA_TILE_ROWS(R, 2, 0); else FOVEA_TILE_ROWS(R, 1, 0);
 #define FOVEA_WIDE_CASE(R) case R: FOVEA_TILE(R) break;
         switch (rows) {
         FOVEA_WIDE_CASE(14) FOVEA_WIDE_CASE(13) FOVEA_WIDE_CASE(12)
@@ -190,15 +214,15 @@ void fovea_direct_pack_weights(const fovea_window *g, const float *weights, int 
     pack_tiles(weights, out_channels, g->channels * g->kernel_height * g->kernel_width, takes_wide_strips(g), packed);
 }
 
-FOVEA_AVX2 void fovea_direct_convolution(const fovea_window *g, const float *padded, int padded_height, int padded_width,
-                                         const float *weights, int out_channels, int first_y, int end_y,
-                                         float *output, const fovea_epilogue *epilogue) {
-    const int taps = g->kernel_height * g->kernel_width, depth = g->channels * taps;
+/// Where each patch element's value lies from a window's corner in the padded image (malloc'd,
+/// `depth` of them; the caller frees them). With a horizontal stride s > 1 each padded row holds
+/// its s column phases one after the other (columns ≡ 0 mod s first): column s·x + t is element
+/// x + t / s of phase t mod s, so the lanes of 16 neighbouring output pixels still read 16
+/// neighbouring floats.
+static int *patch_offsets(const fovea_window *g, int padded_height, int padded_width) {
+    const int depth = g->channels * g->kernel_height * g->kernel_width;
     int *offsets = malloc((size_t)depth * sizeof(int));
     if (!offsets) abort();   // as Swift's allocations: out of memory is fatal
-    // With a horizontal stride s > 1 each padded row holds its s column phases one after the
-    // other (columns ≡ 0 mod s first): column s·x + t is element x + t / s of phase t mod s, so
-    // the lanes of 16 neighbouring output pixels still read 16 neighbouring floats.
     const int s = g->stride_width;
     int phase_start[FOVEA_DIRECT_MAXIMUM_STRIDE + 1];
     for (int t = 0, start = 0; t <= s && t <= FOVEA_DIRECT_MAXIMUM_STRIDE; t++) {
@@ -211,6 +235,41 @@ FOVEA_AVX2 void fovea_direct_convolution(const fovea_window *g, const float *pad
                 const int column = j * g->dilation_width;
                 offsets[d] = (c * padded_height + i * g->dilation_height) * padded_width + phase_start[column % s] + column / s;
             }
+    return offsets;
+}
+
+int fovea_direct_pools_in_registers(const fovea_window *g) { return takes_wide_strips(g); }
+
+FOVEA_AVX512 void fovea_direct_convolution_pooled(const fovea_window *g, const float *padded, int padded_height,
+                                                  int padded_width, const float *weights, int out_channels, int first_pair,
+                                                  int end_pair, float *output, const fovea_epilogue *epilogue) {
+    const int depth = g->channels * g->kernel_height * g->kernel_width;
+    int *offsets = patch_offsets(g, padded_height, padded_width);
+    // The pool reads the first 2·⌊W/2⌋ columns: strips of 16 (the last moved left to end there,
+    // still at an even column), or one narrower strip.
+    const int pooled_width = g->output_width / 2, width = 2 * pooled_width;
+    const size_t pooled_plane = (size_t)(g->output_height / 2) * pooled_width;
+    const size_t row_step = (size_t)g->stride_height * padded_width;
+    fovea_epilogue e = *epilogue;
+    e.residual = NULL;
+    for (int pair = first_pair; pair < end_pair; pair++) {
+        const float *row = padded + (size_t)(2 * pair) * row_step;
+        float *target = output + (size_t)pair * pooled_width;
+        for (int x = 0; x < width; x += 16) {
+            if (width >= 16 && x + 16 > width) x = width - 16;
+            const int columns = width - x < 16 ? width - x : 16;
+            direct_strip_wide(2, 1, columns, out_channels, depth, offsets, weights, row + x, row_step, target + x / 2,
+                              (size_t)pooled_width, pooled_plane, &e);
+        }
+    }
+    free(offsets);
+}
+
+FOVEA_AVX2 void fovea_direct_convolution(const fovea_window *g, const float *padded, int padded_height, int padded_width,
+                                         const float *weights, int out_channels, int first_y, int end_y,
+                                         float *output, const fovea_epilogue *epilogue) {
+    const int taps = g->kernel_height * g->kernel_width, depth = g->channels * taps;
+    int *offsets = patch_offsets(g, padded_height, padded_width);
     const size_t plane = (size_t)g->output_height * g->output_width;
     const int wide = takes_wide_strips(g);
     const int widest_tile = fovea_even_share(out_channels, wide_tiles(out_channels));
@@ -239,7 +298,7 @@ FOVEA_AVX2 void fovea_direct_convolution(const fovea_window *g, const float *pad
             fovea_epilogue at = *e;
             if (at.residual) at.residual += x;
             if (wide) {
-                direct_strip_wide(V, columns, out_channels, depth, offsets, weights, row + x, row_step, target + x,
+                direct_strip_wide(V, 0, columns, out_channels, depth, offsets, weights, row + x, row_step, target + x,
                                   (size_t)width, plane, &at);
                 continue;
             }
@@ -266,6 +325,16 @@ FOVEA_AVX2 void fovea_direct_convolution(const fovea_window *g, const float *pad
 void fovea_direct_pack_weights(const fovea_window *g, const float *weights, int out_channels, float *packed) {
     (void)g; (void)weights; (void)out_channels; (void)packed;
     abort();   // callers check fovea_panel_convolution_available() first
+}
+
+int fovea_direct_pools_in_registers(const fovea_window *g) { (void)g; return 0; }
+
+void fovea_direct_convolution_pooled(const fovea_window *g, const float *padded, int padded_height, int padded_width,
+                                     const float *weights, int out_channels, int first_pair, int end_pair, float *output,
+                                     const fovea_epilogue *epilogue) {
+    (void)g; (void)padded; (void)padded_height; (void)padded_width; (void)weights; (void)out_channels; (void)first_pair;
+    (void)end_pair; (void)output; (void)epilogue;
+    abort();   // callers check fovea_direct_pools_in_registers() first
 }
 
 void fovea_direct_convolution(const fovea_window *g, const float *padded, int padded_height, int padded_width,

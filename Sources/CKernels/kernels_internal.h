@@ -12,6 +12,12 @@
 #define FOVEA_AVX2 __attribute__((target("avx2,fma")))
 // The same for AVX-512 (foundation only), after fovea_wide_tiles_available().
 #define FOVEA_AVX512 __attribute__((target("avx512f")))
+
+/// max(a, b) where a NaN in either wins, as the max pool's rule has it (max_ps alone gives b
+/// then): the in-register pools of the direct and channel-vector kernels.
+static inline __attribute__((always_inline, target("avx512f"))) __m512 fovea_max_or_nan(__m512 a, __m512 b) {
+    return _mm512_mask_mov_ps(_mm512_max_ps(a, b), _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), a);
+}
 #endif
 
 /// Calls F's variant for the width fovea_vector_lanes() picks (F_wide, F_avx2, F_plain: see

@@ -82,6 +82,9 @@ struct ChannelVectorConvolution {
                                              Int32(pixels.lowerBound), Int32(pixels.upperBound), target, &imageEpilogue)
         }
 
+        if outputs.pooled && poolsInRegisters(winners: outputs.winners, epilogue: epilogue) {
+            return forwardPooledInRegisters(input: input, packed: packed.pointer, epilogue: epilogue, output: output)
+        }
         let threads = ThreadPool.shared.threadCount
         // Every load lands inside the padded planes (no vector runs past a row): without padding
         // the input itself is the padded copy.
@@ -133,6 +136,39 @@ struct ChannelVectorConvolution {
                     run(image: n, groups: groupRange(item / runs), pixels: pixelRun(item % runs), padded: buffer.pointer,
                         into: output + n * outputSize)
                 }
+            }
+        }
+    }
+}
+
+extension ChannelVectorConvolution {
+    /// Whether a pooled `forward` pools in the tiles' registers (inference, AVX-512): its outputs then need no buffers.
+    func poolsInRegisters(winners: UnsafeMutablePointer<Int32>?, epilogue: ConvolutionEpilogue) -> Bool {
+        winners == nil && epilogue.residual == nil && fovea_wide_tiles_available() != 0
+    }
+
+    /// Inference through a 2×2 max pool with AVX-512: each image's pooled output straight from the
+    /// tile's registers (`fovea_channel_vector_convolution_pooled`), one image per thread at a time.
+    /// The full-size activation is never stored, and the pixels the pool drops (the last row and
+    /// column of an odd plane: 25 of keras-cifar-cnn's 169) are never computed.
+    private func forwardPooledInRegisters(input: UnsafePointer<Float>, packed: UnsafePointer<Float>,
+                                          epilogue: ConvolutionEpilogue, output: UnsafeMutablePointer<Float>) {
+        let k = kernel, g = k.geometry, padding = PaddedImage(g), window = fovea_window(g)
+        let inputSize = g.channels * k.inPlane, pooledSize = k.outChannels * (g.outputHeight / 2) * (g.outputWidth / 2)
+        let unpadded = g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
+        let buffers = unpadded ? [] : (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(repeating: 0, count: padding.count) }
+        withExtendedLifetime(buffers) {
+            ThreadPool.shared.parallelFor(k.batch) { n, thread in
+                var window = window
+                var imageEpilogue = fovea_epilogue(bias: epilogue.bias, scale: epilogue.scale, shift: epilogue.shift, residual: nil,
+                                                   floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
+                var padded = input + n * inputSize
+                if !unpadded {
+                    padding.copy(padded, into: buffers[thread].pointer)
+                    padded = UnsafePointer(buffers[thread].pointer)
+                }
+                fovea_channel_vector_convolution_pooled(&window, padded, Int32(padding.height), Int32(padding.width), packed,
+                                                        Int32(k.outChannels), output + n * pooledSize, &imageEpilogue)
             }
         }
     }

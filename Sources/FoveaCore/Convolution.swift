@@ -138,20 +138,25 @@ public struct ConvolutionKernel: Sendable {
     /// given, for the gradient. Where the kernel takes whole images one per thread (direct,
     /// channel vectors), each image is pooled by its thread straight after, from cache (see
     /// `ConvolutionImageOutputs`), and where the direct kernel's threads share an image's rows
-    /// (no winners kept), each pools its own; elsewhere the two run one after the other.
+    /// (no winners kept), each pools its own; elsewhere the two run one after the other. At
+    /// inference (no winners) with AVX-512 the direct and channel-vector tiles pool in their
+    /// registers instead, and write only the pooled output.
     public func forwardMaxPooled(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
                                  output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>? = nil) {
         let g = geometry
         precondition(g.outputHeight >= 2 && g.outputWidth >= 2, "forwardMaxPooled: output \(g.outputHeight)×\(g.outputWidth) is under 2×2")
         // Made where a kernel takes them (their per-thread buffers sized as the kernel is called).
-        func outputs() -> ConvolutionImageOutputs {
-            ConvolutionImageOutputs(pooledInto: output, winners: winners, channels: outChannels, height: g.outputHeight, width: g.outputWidth)
+        func outputs(buffered: Bool) -> ConvolutionImageOutputs {
+            ConvolutionImageOutputs(pooledInto: output, winners: winners, channels: outChannels, height: g.outputHeight, width: g.outputWidth,
+                                    buffered: buffered)
         }
         switch forwardPath {
         case let .channelVectors(kernel) where kernel.runsImageByImage:
-            kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs())
+            let buffered = !kernel.poolsInRegisters(winners: winners, epilogue: epilogue)
+            kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs(buffered: buffered))
         case let .direct(kernel) where winners == nil || kernel.runsImageByImage:
-            kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs())
+            let buffered = !kernel.poolsInRegisters(winners: winners, epilogue: epilogue)
+            kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs(buffered: buffered))
         default:
             let whole = TensorStorage(uninitializedCount: batch * outChannels * outPlane)
             withExtendedLifetime(whole) {

@@ -6,7 +6,9 @@ import CKernels
 /// output by the thread that wrote it as soon as its image (or its rows) are done.
 /// The pool then reads the activation from L2 instead of memory, and the full-size activation is
 /// never written out (keras-cifar-cnn's first convolution writes 7.4 MB per batch of 64 that its
-/// pool read back: 13 % of inference at batch 64 went to the pool alone).
+/// pool read back: 13 % of inference at batch 64 went to the pool alone). With AVX-512, at
+/// inference, the direct and channel-vector tiles go further and pool in their registers: no
+/// buffers then (`buffered: false`), only `output`.
 struct ConvolutionImageOutputs {
     /// The tensor the caller gets: the convolution's output, or the pooled one.
     let output: UnsafeMutablePointer<Float>
@@ -26,12 +28,13 @@ struct ConvolutionImageOutputs {
 
     /// Convolution output of `channels` × `height` × `width` per image, max-pooled 2×2 with stride 2
     /// (floor) into `pooledOutput` [N, channels, height / 2, width / 2], each window's winner to
-    /// `winners` (same layout) where given.
+    /// `winners` (same layout) where given. Not `buffered` where the kernel pools in its registers
+    /// and writes `pooledOutput` itself.
     init(pooledInto pooledOutput: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>? = nil,
-         channels: Int, height: Int, width: Int) {
+         channels: Int, height: Int, width: Int, buffered: Bool = true) {
         self.output = pooledOutput; self.channels = channels; self.height = height; self.width = width
         pooled = true; self.winners = winners
-        buffers = (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(uninitializedCount: channels * height * width) }
+        buffers = !buffered ? [] : (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(uninitializedCount: channels * height * width) }
     }
 
     /// Where image `n`'s convolution output goes when thread `thread` computes it.

@@ -44,6 +44,31 @@ import Testing
         }
     }
 
+    /// A NaN in the input makes NaN every pooled window that reads it, fused or not: inputs with a
+    /// NaN where the last output it reaches is a window's first cell (the in-register pools take
+    /// the maximum pairwise, and a plain vector max would drop a NaN in its first operand), and
+    /// one where it is a window's last.
+    @Test(arguments: [0, 1, 3, 4, 8, 10]) func pooledKeepsNaN(index: Int) throws {
+        let c = PooledConvolutionTests.cases[index]
+        var x = randomTensor([c.batch, c.channels, c.height, c.width], seed: 8).scalars
+        let w = randomTensor([c.out, c.channels, c.kernel.0, c.kernel.1], seed: 9, scale: 0.3)
+        let b = randomTensor([c.out], seed: 10)
+        // Output (i, j) reads input rows i − top … i − top + kh − 1: the NaN at input (r, r) reaches
+        // outputs up to (r + top, r + left); even there it is the first cell of a window.
+        let reach = c.kernel.0 - 1
+        for (image, r) in [(0, 6 - c.padding.0), (c.batch - 1, 5 - c.padding.0 + reach)] {
+            x[((image * c.channels + c.channels - 1) * c.height + r) * c.width + r] = .nan
+        }
+        let input = try Tensor(x, shape: [c.batch, c.channels, c.height, c.width])
+        for activation in [FusedActivation.none, .relu] {
+            let separate = input.conv2d(weight: w, bias: b, padding: c.padding, activation: activation).maxPool2d(kernel: (2, 2))
+            let pooled = input.conv2dMaxPooled(weight: w, bias: b, padding: c.padding, activation: activation)
+            let nans = pooled.scalars.filter(\.isNaN).count
+            #expect(nans > 0 && nans == separate.scalars.filter(\.isNaN).count, "\(c.testDescription), \(activation)")
+            #expect(peakRelativeError(pooled.scalars, separate.scalars.map(Double.init)) < 1e-6, "\(c.testDescription), \(activation)")
+        }
+    }
+
     /// The gradients (input, weight, bias) against `conv2d` then `maxPool2d`'s: the mask applied to
     /// the pooled gradient instead of to dY. To float rounding: the bias sums, and some
     /// weight-gradient paths, add in another order.

@@ -225,6 +225,19 @@ void fovea_direct_convolution(const fovea_window *window, const float *padded, i
                               const float *weights, int out_channels, int first_y, int end_y,
                               float *output, const fovea_epilogue *epilogue);
 
+/// 1 where `fovea_direct_convolution_pooled` runs for this window (AVX-512 and output rows of more
+/// than 8 pixels, as its weights are then packed).
+int fovea_direct_pools_in_registers(const fovea_window *window);
+
+/// `fovea_direct_convolution` max-pooled 2×2 with stride 2 (floor) in registers: output row pairs
+/// [first_pair, end_pair) — rows 2·first_pair … 2·end_pair − 1, and only the columns the pool
+/// reads — each pair's pooled row into `output` [out_channels × ⌊H_out / 2⌋ × ⌊W_out / 2⌋] (the
+/// image's pooled planes): the epilogue's affine per pixel, the window's maximum (a NaN wins),
+/// the clamp. No residual, no winners: inference. Only where `fovea_direct_pools_in_registers`.
+void fovea_direct_convolution_pooled(const fovea_window *window, const float *padded, int padded_height, int padded_width,
+                                     const float *weights, int out_channels, int first_pair, int end_pair, float *output,
+                                     const fovea_epilogue *epilogue);
+
 /// Output channels per vector pair of the channel-vector kernel.
 enum { FOVEA_CHANNEL_GROUP = 16 };
 
@@ -243,6 +256,15 @@ void fovea_channel_vector_pack_weights(const float *weights, int out_channels, i
 void fovea_channel_vector_convolution(const fovea_window *window, const float *padded, int padded_height, int padded_width,
                                       const float *packed, int out_channels, int first_group, int end_group,
                                       int first_pixel, int end_pixel, float *output, const fovea_epilogue *epilogue);
+
+/// One image's convolution (stride 1, any dilation and padding, as above) max-pooled 2×2 with
+/// stride 2 (floor) in registers: only the output pixels the pool reads are computed, and each
+/// window's maximum of the epilogue's affine values (a NaN wins), clamped, goes to `output`
+/// [out_channels × ⌊H_out / 2⌋ × ⌊W_out / 2⌋]. No residual, no winners: inference. Only where
+/// `fovea_wide_tiles_available()`.
+void fovea_channel_vector_convolution_pooled(const fovea_window *window, const float *padded, int padded_height,
+                                             int padded_width, const float *packed, int out_channels,
+                                             float *output, const fovea_epilogue *epilogue);
 
 /// c[i][j] += Σ_v a[i][v] · b[j][v] for i < rows_a, j < rows_b, v < width (row strides lda, ldb,
 /// ldc): C += A · Bᵀ with both operands read along their rows, as they lie — no packing and no
