@@ -556,7 +556,42 @@ func packTable() {
     }
 }
 
+/// Convolution → ReLU → 2×2 max pool at inference: `forwardMaxPooled` (which pools in the direct
+/// and channel-vector tiles' registers with AVX-512) against `forward` then the pool pass.
+func pooledTable() {
+    print("\n| layer | batch | in → out | input | forward + pool ms | pooled ms | speed-up | conv2d runs |\n|---|---|---|---|---|---|---|---|")
+    let cases: [(Int, Int, Int, Int, Int, Int, String)] = [
+        (64, 3, 32, 32, 3, 0, "keras-cifar-cnn conv2d"), (64, 32, 64, 15, 3, 0, "keras-cifar-cnn conv2d_1"),
+        (64, 1, 6, 28, 5, 2, "LeNet-5 conv 1"), (64, 6, 16, 14, 5, 0, "LeNet-5 conv 2"),
+        (1, 3, 32, 32, 3, 0, "keras-cifar-cnn conv2d, one image"), (1, 32, 64, 15, 3, 0, "keras-cifar-cnn conv2d_1, one image"),
+        (1, 1, 6, 28, 5, 2, "LeNet-5 conv 1, one image"), (1, 6, 16, 14, 5, 0, "LeNet-5 conv 2, one image"),
+        (1, 32, 64, 32, 3, 1, "32 → 64 at 32×32, one image"), (1, 64, 128, 16, 3, 1, "64 → 128 at 16×16, one image"),
+    ]
+    for (batch, channels, out, size, window, pad, name) in cases {
+        let layer = ForwardCase(batch: batch, channels: channels, out: out, size: size, window: window, pad: pad, seed: 5)
+        let (k, x, w, y, g) = (layer.kernel, layer.x.pointer, layer.w.pointer, layer.y.pointer, layer.geometry)
+        let pooled = TensorStorage(uninitializedCount: batch * out * (g.outputHeight / 2) * (g.outputWidth / 2))
+        let relu = ConvolutionEpilogue(activation: .relu)
+        let calls = batch == 1 ? 50 : 1
+        let separate = medianMilliseconds {
+            for _ in 0..<calls {
+                k.forward(input: x, weight: w, epilogue: relu, output: y)
+                ThreadPool.shared.parallelRanges(batch * out) { r in
+                    fovea_max_pool_halving(y, Int32(g.outputHeight), Int32(g.outputWidth), Int32(r.lowerBound), Int32(r.upperBound),
+                                           pooled.pointer, nil)
+                }
+            }
+        } / Double(calls)
+        let fused = medianMilliseconds {
+            for _ in 0..<calls { k.forwardMaxPooled(input: x, weight: w, epilogue: relu, output: pooled.pointer) }
+        } / Double(calls)
+        print(String(format: "| %@ | %d | %d → %d | %d×%d | %.4f | %.4f | %.2f× | %@ |", name, batch, channels, out, size, size, separate, fused,
+                     separate / fused, k.forwardKernelName))
+    }
+}
+
 let tables: [(String, () -> Void)] = [
+    ("pooled", pooledTable),
     ("pack", packTable),
     ("batch-one", batchOneTable),
     ("dispatch", dispatchTable),

@@ -220,7 +220,8 @@ void channel_pool_blocks_wide(int G, int count, int depth, const int *offsets, c
 
 FOVEA_AVX512 void fovea_channel_vector_convolution_pooled(const fovea_window *g, const float *padded, int padded_height,
                                                           int padded_width, const float *packed, int out_channels,
-                                                          float *output, const fovea_epilogue *epilogue) {
+                                                          int first_row, int end_row, float *output,
+                                                          const fovea_epilogue *epilogue) {
     const int taps = g->kernel_height * g->kernel_width, depth = g->channels * taps;
     int *offsets = malloc((size_t)depth * sizeof(int));
     if (!offsets) abort();   // as Swift's allocations: out of memory is fatal
@@ -250,7 +251,7 @@ FOVEA_AVX512 void fovea_channel_vector_convolution_pooled(const fovea_window *g,
             }
             targets[k] = output + (size_t)channel * pooled_plane;
         }
-        for (int py = 0; py < pooled_height; py++) {
+        for (int py = first_row; py < end_row && py < pooled_height; py++) {
             const float *top = padded + (size_t)(2 * py) * padded_width, *bottom = top + padded_width;
             for (int px = 0; px < pooled_width; px += 3) {
                 const int count = pooled_width - px < 3 ? pooled_width - px : 3;
@@ -341,9 +342,9 @@ void fovea_channel_vector_pack_weights(const float *weights, int out_channels, i
 
 void fovea_channel_vector_convolution_pooled(const fovea_window *g, const float *padded, int padded_height,
                                              int padded_width, const float *packed, int out_channels,
-                                             float *output, const fovea_epilogue *epilogue) {
-    (void)g; (void)padded; (void)padded_height; (void)padded_width; (void)packed; (void)out_channels; (void)output;
-    (void)epilogue;
+                                             int first_row, int end_row, float *output, const fovea_epilogue *epilogue) {
+    (void)g; (void)padded; (void)padded_height; (void)padded_width; (void)packed; (void)out_channels; (void)first_row;
+    (void)end_row; (void)output; (void)epilogue;
     abort();   // callers check fovea_wide_tiles_available() first
 }
 

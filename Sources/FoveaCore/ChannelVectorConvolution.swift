@@ -61,7 +61,8 @@ struct ChannelVectorConvolution {
 
     func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
                  outputs: ConvolutionImageOutputs) {
-        precondition(!outputs.pooled || runsImageByImage, "ChannelVectorConvolution: pooled outputs need one image per thread")
+        precondition(!outputs.pooled || runsImageByImage || poolsInRegisters(winners: outputs.winners, epilogue: epilogue),
+                     "ChannelVectorConvolution: pooled outputs need one image per thread, or the pool in registers")
         let k = kernel, g = k.geometry, depth = k.patch, output = outputs.output, plane = k.outPlane, group = Int(FOVEA_CHANNEL_GROUP)
         let padding = PaddedImage(g)
         let inputSize = g.channels * k.inPlane, outputSize = k.outChannels * plane
@@ -148,27 +149,47 @@ extension ChannelVectorConvolution {
     }
 
     /// Inference through a 2×2 max pool with AVX-512: each image's pooled output straight from the
-    /// tile's registers (`fovea_channel_vector_convolution_pooled`), one image per thread at a time.
-    /// The full-size activation is never stored, and the pixels the pool drops (the last row and
-    /// column of an odd plane: 25 of keras-cifar-cnn's 169) are never computed.
+    /// tile's registers (`fovea_channel_vector_convolution_pooled`), whole images one per thread at
+    /// a time; fewer images than twice the threads share each image's pooled rows (the caller
+    /// pads it once). The full-size activation is never stored, and the pixels the pool drops
+    /// (the last row and column of an odd plane: 25 of keras-cifar-cnn's 169) are never computed.
     private func forwardPooledInRegisters(input: UnsafePointer<Float>, packed: UnsafePointer<Float>,
                                           epilogue: ConvolutionEpilogue, output: UnsafeMutablePointer<Float>) {
         let k = kernel, g = k.geometry, padding = PaddedImage(g), window = fovea_window(g)
-        let inputSize = g.channels * k.inPlane, pooledSize = k.outChannels * (g.outputHeight / 2) * (g.outputWidth / 2)
+        precondition(g.strideHeight == 1 && g.strideWidth == 1, "ChannelVectorConvolution: the pooled tiles take stride 1 only")
+        let inputSize = g.channels * k.inPlane, pooledHeight = g.outputHeight / 2
+        let pooledSize = k.outChannels * pooledHeight * (g.outputWidth / 2)
         let unpadded = g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
-        let buffers = unpadded ? [] : (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(repeating: 0, count: padding.count) }
+        let byImage = runsImageByImage
+        let buffers = unpadded ? [] : (0..<(byImage ? ThreadPool.shared.threadSlots : 1)).map { _ in
+            TensorStorage(repeating: 0, count: padding.count)
+        }
+        func run(image n: Int, rows: Range<Int>, padded: UnsafePointer<Float>) {
+            var window = window
+            var imageEpilogue = fovea_epilogue(bias: epilogue.bias, scale: epilogue.scale, shift: epilogue.shift, residual: nil,
+                                               floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
+            fovea_channel_vector_convolution_pooled(&window, padded, Int32(padding.height), Int32(padding.width), packed,
+                                                    Int32(k.outChannels), Int32(rows.lowerBound), Int32(rows.upperBound),
+                                                    output + n * pooledSize, &imageEpilogue)
+        }
         withExtendedLifetime(buffers) {
-            ThreadPool.shared.parallelFor(k.batch) { n, thread in
-                var window = window
-                var imageEpilogue = fovea_epilogue(bias: epilogue.bias, scale: epilogue.scale, shift: epilogue.shift, residual: nil,
-                                                   floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
+            if byImage {
+                return ThreadPool.shared.parallelFor(k.batch) { n, thread in
+                    guard !unpadded else { return run(image: n, rows: 0..<pooledHeight, padded: input + n * inputSize) }
+                    padding.copy(input + n * inputSize, into: buffers[thread].pointer)
+                    run(image: n, rows: 0..<pooledHeight, padded: buffers[thread].pointer)
+                }
+            }
+            let chunks = Swift.min(ThreadPool.shared.threadCount, pooledHeight)
+            for n in 0..<k.batch {
                 var padded = input + n * inputSize
                 if !unpadded {
-                    padding.copy(padded, into: buffers[thread].pointer)
-                    padded = UnsafePointer(buffers[thread].pointer)
+                    padding.copy(padded, into: buffers[0].pointer)
+                    padded = UnsafePointer(buffers[0].pointer)
                 }
-                fovea_channel_vector_convolution_pooled(&window, padded, Int32(padding.height), Int32(padding.width), packed,
-                                                        Int32(k.outChannels), output + n * pooledSize, &imageEpilogue)
+                ThreadPool.shared.parallelFor(chunks) { chunk in
+                    run(image: n, rows: (pooledHeight * chunk / chunks)..<(pooledHeight * (chunk + 1) / chunks), padded: padded)
+                }
             }
         }
     }

@@ -27,6 +27,9 @@ import Testing
         Case(batch: 3, channels: 4, out: 6, height: 9, width: 9, kernel: (3, 3), padding: (1, 1, 1, 1), groups: 2),
         Case(batch: 3, channels: 8, out: 8, height: 10, width: 10, kernel: (3, 3), padding: (1, 1, 1, 1), groups: 8),
         Case(batch: 2, channels: 4, out: 6, height: 9, width: 11, kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1)),
+        // Few images through the pooled channel-vector tiles (inference, AVX-512), their pooled rows shared.
+        Case(batch: 1, channels: 32, out: 64, height: 15, width: 15, kernel: (3, 3)),                         // conv2d_1, one image
+        Case(batch: 2, channels: 16, out: 64, height: 13, width: 13, kernel: (3, 3), padding: (1, 1, 1, 1)),  // padded, 13 → 6
     ]
 
     @Test(arguments: cases) func pooledEqualsConvolutionThenPool(c: Case) {
@@ -48,7 +51,7 @@ import Testing
     /// NaN where the last output it reaches is a window's first cell (the in-register pools take
     /// the maximum pairwise, and a plain vector max would drop a NaN in its first operand), and
     /// one where it is a window's last.
-    @Test(arguments: [0, 1, 3, 4, 8, 10]) func pooledKeepsNaN(index: Int) throws {
+    @Test(arguments: [0, 1, 3, 4, 8, 10, 14, 15]) func pooledKeepsNaN(index: Int) throws {
         let c = PooledConvolutionTests.cases[index]
         var x = randomTensor([c.batch, c.channels, c.height, c.width], seed: 8).scalars
         let w = randomTensor([c.out, c.channels, c.kernel.0, c.kernel.1], seed: 9, scale: 0.3)
@@ -107,7 +110,13 @@ import Testing
         #expect(kernel(0, batch: 2 * threads).poolsWhileInCache)
         #expect(kernel(1, batch: 2 * threads).forwardKernelName == "channel vectors")
         #expect(kernel(1, batch: 2 * threads).poolsWhileInCache)
-        #expect(!kernel(1, batch: 1).poolsWhileInCache)
+        // On one image the panels win the plain forward; at inference with AVX-512 the pooled channel-vector tiles take it.
+        #expect(kernel(1, batch: 1).forwardKernelName == "panels")
+        #expect(kernel(1, batch: 1).poolsWhileInCache == ConvolutionKernel.wideTilesAvailable)
+        for index in 14...15 {
+            #expect(kernel(index, batch: PooledConvolutionTests.cases[index].batch).forwardKernelName == "panels")
+            #expect(kernel(index, batch: PooledConvolutionTests.cases[index].batch).poolsWhileInCache == ConvolutionKernel.wideTilesAvailable)
+        }
         #expect(kernel(5, batch: 2).usesWinograd && !kernel(5, batch: 2).poolsWhileInCache)
         for index in 8...10 {
             #expect(kernel(index, batch: 1).forwardKernelName == "direct")

@@ -258,13 +258,13 @@ void fovea_channel_vector_convolution(const fovea_window *window, const float *p
                                       int first_pixel, int end_pixel, float *output, const fovea_epilogue *epilogue);
 
 /// One image's convolution (stride 1, any dilation and padding, as above) max-pooled 2×2 with
-/// stride 2 (floor) in registers: only the output pixels the pool reads are computed, and each
-/// window's maximum of the epilogue's affine values (a NaN wins), clamped, goes to `output`
-/// [out_channels × ⌊H_out / 2⌋ × ⌊W_out / 2⌋]. No residual, no winners: inference. Only where
-/// `fovea_wide_tiles_available()`.
+/// stride 2 (floor) in registers, pooled rows [first_row, end_row): only the output pixels the
+/// pool reads are computed, and each window's maximum of the epilogue's affine values (a NaN
+/// wins), clamped, goes to `output` [out_channels × ⌊H_out / 2⌋ × ⌊W_out / 2⌋] (the image's pooled
+/// planes). No residual, no winners: inference. Only where `fovea_wide_tiles_available()`.
 void fovea_channel_vector_convolution_pooled(const fovea_window *window, const float *padded, int padded_height,
                                              int padded_width, const float *packed, int out_channels,
-                                             float *output, const fovea_epilogue *epilogue);
+                                             int first_row, int end_row, float *output, const fovea_epilogue *epilogue);
 
 /// c[i][j] += Σ_v a[i][v] · b[j][v] for i < rows_a, j < rows_b, v < width (row strides lda, ldb,
 /// ldc): C += A · Bᵀ with both operands read along their rows, as they lie — no packing and no
