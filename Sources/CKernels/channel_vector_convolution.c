@@ -16,8 +16,28 @@ static inline const float *group_weights(const float *packed, int groups, int de
     return packed + (size_t)first * depth * FOVEA_CHANNEL_GROUP + (size_t)(group - first) * FOVEA_CHANNEL_GROUP;
 }
 
+/// One group's 16 channels per patch element in one gather and one store (as the direct kernel's
+/// pack): one float at a time, the pack was 5.7 % of keras-cifar-cnn's batch-1 forward.
+static FOVEA_AVX512 void pack_group_gathered(const float *weights, int lanes, int depth, size_t stride, float *target) {
+    const __m512i rows_apart = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                                  _mm512_set1_epi32(depth));
+    const __mmask16 mask = (__mmask16)((1u << lanes) - 1);
+    for (int d = 0; d < depth; d++)
+        _mm512_storeu_ps(target + (size_t)d * stride, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, rows_apart, weights + d, 4));
+}
+
 FOVEA_AVX2 void fovea_channel_vector_pack_weights(const float *weights, int out_channels, int depth, float *packed) {
     const int groups = (out_channels + FOVEA_CHANNEL_GROUP - 1) / FOVEA_CHANNEL_GROUP;
+    if (fovea_wide_tiles_available()) {
+        for (int group = 0; group < groups; group++) {
+            size_t stride;
+            float *target = (float *)group_weights(packed, groups, depth, group, &stride);
+            const int channel = group * FOVEA_CHANNEL_GROUP;
+            const int lanes = out_channels - channel < FOVEA_CHANNEL_GROUP ? out_channels - channel : FOVEA_CHANNEL_GROUP;
+            pack_group_gathered(weights + (size_t)channel * depth, lanes, depth, stride, target);
+        }
+        return;
+    }
     for (int group = 0; group < groups; group++) {
         size_t stride;
         float *target = (float *)group_weights(packed, groups, depth, group, &stride);
@@ -152,11 +172,14 @@ void channel_blocks_wide(int G, int count, int depth, const int *offsets, const 
 /// epilogue's affine on each pixel, their maximum, the clamp, and each channel's value out to its
 /// pooled plane. Two groups of twelve pixels read each weight vector once per 12 FMAs, where the
 /// unpooled tile's four groups of six read it once per 6: its weights stream from L2.
+/// With `winners` (training) each pixel is clamped first and the window's winner (the offset of
+/// its cell in the output plane, `first_cell` + 2w for window w's first cell, `width` per row)
+/// goes out beside its value.
 static inline __attribute__((always_inline, target("avx512f")))
 void channel_pool_block_wide(const int G, const int W, int depth, const int *offsets, const float *weights, size_t stride,
                              const float *top, const float *bottom, size_t first_window, const int *lanes,
                              const float (*affine)[3 * FOVEA_CHANNEL_GROUP], float *const *targets, size_t pooled_plane,
-                             float floor, float ceiling) {
+                             float floor, float ceiling, int32_t *const *winners, int first_cell, int width) {
     __m512 acc[2][3][4];
     #pragma unroll
     for (int k = 0; k < G; k++)
@@ -185,11 +208,26 @@ void channel_pool_block_wide(const int G, const int W, int depth, const int *off
     for (int k = 0; k < G; k++) {
         const __m512 bias = _mm512_load_ps(affine[k]), scale = _mm512_load_ps(affine[k] + 16), shift = _mm512_load_ps(affine[k] + 32);
         float y[3][FOVEA_CHANNEL_GROUP] __attribute__((aligned(64)));
+        int32_t cells[3][FOVEA_CHANNEL_GROUP] __attribute__((aligned(64)));
         #pragma unroll
         for (int w = 0; w < W; w++) {
             __m512 v[4];
             #pragma unroll
             for (int i = 0; i < 4; i++) v[i] = _mm512_fmadd_ps(_mm512_add_ps(acc[k][w][i], bias), scale, shift);
+            if (winners) {
+                // The winner among the clamped values, as the pool after the activation picks it.
+                #pragma unroll
+                for (int i = 0; i < 4; i++) v[i] = _mm512_min_ps(hi, _mm512_max_ps(lo, v[i]));
+                const int cell = first_cell + 2 * w;
+                const __m512i offsets4[4] = { _mm512_set1_epi32(cell), _mm512_set1_epi32(cell + 1), _mm512_set1_epi32(cell + width),
+                                              _mm512_set1_epi32(cell + width + 1) };
+                __m512 best;
+                __m512i winner;
+                fovea_window_winner(v, offsets4, &best, &winner);
+                _mm512_store_ps(y[w], best);
+                _mm512_store_si512(cells[w], winner);
+                continue;
+            }
             const __m512 best = fovea_max_or_nan(fovea_max_or_nan(v[0], v[1]), fovea_max_or_nan(v[2], v[3]));
             // The clamp after the maximum (it is monotone); NaN passes it, as in the unpooled tiles.
             _mm512_store_ps(y[w], _mm512_min_ps(hi, _mm512_max_ps(lo, best)));
@@ -199,6 +237,12 @@ void channel_pool_block_wide(const int G, const int W, int depth, const int *off
             #pragma unroll
             for (int w = 0; w < W; w++) target[w] = y[w][lane];
         }
+        if (winners)
+            for (int lane = 0; lane < lanes[k]; lane++) {
+                int32_t *target = winners[k] + (size_t)lane * pooled_plane + first_window;
+                #pragma unroll
+                for (int w = 0; w < W; w++) target[w] = cells[w][lane];
+            }
     }
 }
 
@@ -207,9 +251,9 @@ static __attribute__((target("avx512f")))
 void channel_pool_blocks_wide(int G, int count, int depth, const int *offsets, const float *weights, size_t stride,
                               const float *top, const float *bottom, size_t first_window, const int *lanes,
                               const float (*affine)[3 * FOVEA_CHANNEL_GROUP], float *const *targets, size_t pooled_plane,
-                              float floor, float ceiling) {
+                              float floor, float ceiling, int32_t *const *winners, int first_cell, int width) {
 #define FOVEA_TILE(G, W) channel_pool_block_wide(G, W, depth, offsets, weights, stride, top, bottom, first_window, lanes, affine, \
-                                                 targets, pooled_plane, floor, ceiling)
+                                                 targets, pooled_plane, floor, ceiling, winners, first_cell, width)
     if (G == 2) {
         switch (count) { case 3: FOVEA_TILE(2, 3); break; case 2: FOVEA_TILE(2, 2); break; default: FOVEA_TILE(2, 1); break; }
     } else {
@@ -220,7 +264,7 @@ void channel_pool_blocks_wide(int G, int count, int depth, const int *offsets, c
 
 FOVEA_AVX512 void fovea_channel_vector_convolution_pooled(const fovea_window *g, const float *padded, int padded_height,
                                                           int padded_width, const float *packed, int out_channels,
-                                                          int first_row, int end_row, float *output,
+                                                          int first_row, int end_row, float *output, int32_t *winners,
                                                           const fovea_epilogue *epilogue) {
     const int taps = g->kernel_height * g->kernel_width, depth = g->channels * taps;
     int *offsets = malloc((size_t)depth * sizeof(int));
@@ -235,6 +279,7 @@ FOVEA_AVX512 void fovea_channel_vector_convolution_pooled(const fovea_window *g,
     float affine[2][3 * FOVEA_CHANNEL_GROUP] __attribute__((aligned(64)));
     int lanes[2];
     float *targets[2];
+    int32_t *winner_targets[2];
     // Pairs of groups (both in one packed block of four: pairs start at even groups).
     for (int group = 0; group < groups; group += 2) {
         size_t stride;
@@ -250,6 +295,7 @@ FOVEA_AVX512 void fovea_channel_vector_convolution_pooled(const fovea_window *g,
                 affine[k][2 * FOVEA_CHANNEL_GROUP + lane] = epilogue->shift ? epilogue->shift[o] : 0;
             }
             targets[k] = output + (size_t)channel * pooled_plane;
+            winner_targets[k] = winners ? winners + (size_t)channel * pooled_plane : NULL;
         }
         for (int py = first_row; py < end_row && py < pooled_height; py++) {
             const float *top = padded + (size_t)(2 * py) * padded_width, *bottom = top + padded_width;
@@ -257,7 +303,8 @@ FOVEA_AVX512 void fovea_channel_vector_convolution_pooled(const fovea_window *g,
                 const int count = pooled_width - px < 3 ? pooled_width - px : 3;
                 channel_pool_blocks_wide(G, count, depth, offsets, weights, stride, top + 2 * px, bottom + 2 * px,
                                          (size_t)py * pooled_width + px, lanes, (const float (*)[3 * FOVEA_CHANNEL_GROUP])affine,
-                                         targets, pooled_plane, epilogue->floor, epilogue->ceiling);
+                                         targets, pooled_plane, epilogue->floor, epilogue->ceiling,
+                                         winners ? winner_targets : NULL, 2 * py * g->output_width + 2 * px, g->output_width);
             }
         }
     }
@@ -342,9 +389,10 @@ void fovea_channel_vector_pack_weights(const float *weights, int out_channels, i
 
 void fovea_channel_vector_convolution_pooled(const fovea_window *g, const float *padded, int padded_height,
                                              int padded_width, const float *packed, int out_channels,
-                                             int first_row, int end_row, float *output, const fovea_epilogue *epilogue) {
+                                             int first_row, int end_row, float *output, int32_t *winners,
+                                             const fovea_epilogue *epilogue) {
     (void)g; (void)padded; (void)padded_height; (void)padded_width; (void)packed; (void)out_channels; (void)first_row;
-    (void)end_row; (void)output; (void)epilogue;
+    (void)end_row; (void)output; (void)winners; (void)epilogue;
     abort();   // callers check fovea_wide_tiles_available() first
 }
 

@@ -78,10 +78,13 @@ void direct_tile_columns(const int R, int columns, int depth, const int *offsets
 /// `pooled` (V = 2, an even `columns`): the two rows' 16 pixels max-pooled 2×2 in registers
 /// (the affine first, as it may flip signs; then the maximum of each column pair, a NaN winning;
 /// then the clamp), `columns` / 2 values to `output`, the pooled row, each channel `plane` apart.
+/// With `winners` (training) each pixel is clamped first, and each window's winner (its cell's
+/// offset in the output plane: the strip's first cell is `first_cell`, rows `width` apart) goes
+/// to `winners` as the values go to `output`.
 static inline __attribute__((always_inline, target("avx512f")))
 void direct_tile_wide(const int R, const int V, const int pooled, int columns, int depth, const int *offsets,
                       const float *weights, const float *pixels, size_t row_step, int first_row, float *output,
-                      size_t output_step, size_t plane, const fovea_epilogue *e) {
+                      size_t output_step, size_t plane, const fovea_epilogue *e, int32_t *winners, int first_cell, int width) {
     __m512 acc[3][FOVEA_DIRECT_WIDE_ROWS];
     #pragma unroll
     for (int v = 0; v < V; v++)
@@ -113,6 +116,25 @@ void direct_tile_wide(const int R, const int V, const int pooled, int columns, i
             const __m512 shift = _mm512_set1_ps(e->shift ? e->shift[o] : 0);
             const __m512 upper = _mm512_fmadd_ps(_mm512_add_ps(acc[0][r], bias), scale, shift);
             const __m512 lower = _mm512_fmadd_ps(_mm512_add_ps(acc[1][r], bias), scale, shift);
+            if (winners) {
+                // The four cells of each window apart (even and odd columns of both rows), clamped:
+                // the winner among the values the pool after the activation sees.
+                const __m512 up = _mm512_min_ps(hi, _mm512_max_ps(lo, upper)), down = _mm512_min_ps(hi, _mm512_max_ps(lo, lower));
+                const __m512 v[4] = { _mm512_permutexvar_ps(evens, up), _mm512_permutexvar_ps(odds, up),
+                                      _mm512_permutexvar_ps(evens, down), _mm512_permutexvar_ps(odds, down) };
+                const __m512i first = _mm512_add_epi32(_mm512_set1_epi32(first_cell),
+                                                       _mm512_slli_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4,
+                                                                                          3, 2, 1, 0), 1));
+                const __m512i one = _mm512_set1_epi32(1), below = _mm512_set1_epi32(width);
+                const __m512i cells[4] = { first, _mm512_add_epi32(first, one), _mm512_add_epi32(first, below),
+                                           _mm512_add_epi32(_mm512_add_epi32(first, below), one) };
+                __m512 best;
+                __m512i winner;
+                fovea_window_winner(v, cells, &best, &winner);
+                _mm512_mask_storeu_ps(output + (size_t)o * plane, half, best);
+                _mm512_mask_storeu_epi32(winners + (size_t)o * plane, half, winner);
+                continue;
+            }
             const __m512 rows = fovea_max_or_nan(upper, lower);
             const __m512 best = fovea_max_or_nan(_mm512_permutexvar_ps(evens, rows), _mm512_permutexvar_ps(odds, rows));
             _mm512_mask_storeu_ps(output + (size_t)o * plane, half, _mm512_min_ps(hi, _mm512_max_ps(lo, best)));
@@ -142,12 +164,12 @@ void direct_tile_wide(const int R, const int V, const int pooled, int columns, i
 static __attribute__((target("avx512f")))
 void direct_strip_wide(int V, int pooled, int columns, int out_channels, int depth, const int *offsets, const float *weights,
                        const float *pixels, size_t row_step, float *output, size_t output_step, size_t plane,
-                       const fovea_epilogue *e) {
+                       const fovea_epilogue *e, int32_t *winners, int first_cell, int width) {
     const int tiles = wide_tiles(out_channels);
     for (int t = 0, o = 0; t < tiles; t++) {
         const int rows = fovea_even_share(out_channels - o, tiles - t);
 #define FOVEA_TILE_ROWS(R, V, P) direct_tile_wide(R, V, P, columns, depth, offsets, weights, pixels, row_step, o, output, output_step, \
-                                                  plane, e)
+                                                  plane, e, winners, first_cell, width)
 // Three rows come only with tiles of at most 9 channels (the caller's choice); the bound keeps the
 // larger tiles from being compiled for three.
 #define FOVEA_TILE(R) if (pooled) FOVEA_TILE_ROWS(R, 2, 1); else if (V == 3 && 3 * R <= 28) FOVEA_TILE_ROWS(R, 3, 0); \
@@ -242,7 +264,7 @@ int fovea_direct_pools_in_registers(const fovea_window *g) { return takes_wide_s
 
 FOVEA_AVX512 void fovea_direct_convolution_pooled(const fovea_window *g, const float *padded, int padded_height,
                                                   int padded_width, const float *weights, int out_channels, int first_pair,
-                                                  int end_pair, float *output, const fovea_epilogue *epilogue) {
+                                                  int end_pair, float *output, int32_t *winners, const fovea_epilogue *epilogue) {
     const int depth = g->channels * g->kernel_height * g->kernel_width;
     int *offsets = patch_offsets(g, padded_height, padded_width);
     // The pool reads the first 2·⌊W/2⌋ columns: strips of 16 (the last moved left to end there,
@@ -255,11 +277,13 @@ FOVEA_AVX512 void fovea_direct_convolution_pooled(const fovea_window *g, const f
     for (int pair = first_pair; pair < end_pair; pair++) {
         const float *row = padded + (size_t)(2 * pair) * row_step;
         float *target = output + (size_t)pair * pooled_width;
+        int32_t *winner_target = winners ? winners + (size_t)pair * pooled_width : NULL;
         for (int x = 0; x < width; x += 16) {
             if (width >= 16 && x + 16 > width) x = width - 16;
             const int columns = width - x < 16 ? width - x : 16;
             direct_strip_wide(2, 1, columns, out_channels, depth, offsets, weights, row + x, row_step, target + x / 2,
-                              (size_t)pooled_width, pooled_plane, &e);
+                              (size_t)pooled_width, pooled_plane, &e, winner_target ? winner_target + x / 2 : NULL,
+                              2 * pair * g->output_width + x, g->output_width);
         }
     }
     free(offsets);
@@ -299,7 +323,7 @@ FOVEA_AVX2 void fovea_direct_convolution(const fovea_window *g, const float *pad
             if (at.residual) at.residual += x;
             if (wide) {
                 direct_strip_wide(V, 0, columns, out_channels, depth, offsets, weights, row + x, row_step, target + x,
-                                  (size_t)width, plane, &at);
+                                  (size_t)width, plane, &at, NULL, 0, 0);
                 continue;
             }
             for (int o = 0; o < out_channels;) {
@@ -331,9 +355,9 @@ int fovea_direct_pools_in_registers(const fovea_window *g) { (void)g; return 0; 
 
 void fovea_direct_convolution_pooled(const fovea_window *g, const float *padded, int padded_height, int padded_width,
                                      const float *weights, int out_channels, int first_pair, int end_pair, float *output,
-                                     const fovea_epilogue *epilogue) {
+                                     int32_t *winners, const fovea_epilogue *epilogue) {
     (void)g; (void)padded; (void)padded_height; (void)padded_width; (void)weights; (void)out_channels; (void)first_pair;
-    (void)end_pair; (void)output; (void)epilogue;
+    (void)end_pair; (void)output; (void)winners; (void)epilogue;
     abort();   // callers check fovea_direct_pools_in_registers() first
 }
 

@@ -18,6 +18,24 @@
 static inline __attribute__((always_inline, target("avx512f"))) __m512 fovea_max_or_nan(__m512 a, __m512 b) {
     return _mm512_mask_mov_ps(_mm512_max_ps(a, b), _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), a);
 }
+
+/// A 2×2 window's maximum and winner per lane by the pool's rule (PyTorch's): its cells `v` in
+/// row-major order, the first maximum wins, a NaN beats everything (the first NaN among
+/// several); `cell` holds each cell's offset in its plane. For the in-register pools that keep
+/// winners for the gradient.
+static inline __attribute__((always_inline, target("avx512f")))
+void fovea_window_winner(const __m512 v[4], const __m512i cell[4], __m512 *best, __m512i *winner) {
+    __m512 b = v[0];
+    __m512i w = cell[0];
+    for (int i = 1; i < 4; i++) {
+        const __mmask16 take = _mm512_cmp_ps_mask(v[i], b, _CMP_GT_OQ)
+            | (_mm512_cmp_ps_mask(v[i], v[i], _CMP_UNORD_Q) & _mm512_cmp_ps_mask(b, b, _CMP_ORD_Q));
+        b = _mm512_mask_mov_ps(b, take, v[i]);
+        w = _mm512_mask_mov_epi32(w, take, cell[i]);
+    }
+    *best = b;
+    *winner = w;
+}
 #endif
 
 /// Calls F's variant for the width fovea_vector_lanes() picks (F_wide, F_avx2, F_plain: see

@@ -61,7 +61,7 @@ struct ChannelVectorConvolution {
 
     func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
                  outputs: ConvolutionImageOutputs) {
-        precondition(!outputs.pooled || runsImageByImage || poolsInRegisters(winners: outputs.winners, epilogue: epilogue),
+        precondition(!outputs.pooled || runsImageByImage || poolsInRegisters(epilogue: epilogue),
                      "ChannelVectorConvolution: pooled outputs need one image per thread, or the pool in registers")
         let k = kernel, g = k.geometry, depth = k.patch, output = outputs.output, plane = k.outPlane, group = Int(FOVEA_CHANNEL_GROUP)
         let padding = PaddedImage(g)
@@ -83,8 +83,9 @@ struct ChannelVectorConvolution {
                                              Int32(pixels.lowerBound), Int32(pixels.upperBound), target, &imageEpilogue)
         }
 
-        if outputs.pooled && poolsInRegisters(winners: outputs.winners, epilogue: epilogue) {
-            return forwardPooledInRegisters(input: input, packed: packed.pointer, epilogue: epilogue, output: output)
+        if outputs.pooled && poolsInRegisters(epilogue: epilogue) {
+            return forwardPooledInRegisters(input: input, packed: packed.pointer, epilogue: epilogue, output: output,
+                                            winners: outputs.winners)
         }
         let threads = ThreadPool.shared.threadCount
         // Every load lands inside the padded planes (no vector runs past a row): without padding
@@ -143,18 +144,20 @@ struct ChannelVectorConvolution {
 }
 
 extension ChannelVectorConvolution {
-    /// Whether a pooled `forward` pools in the tiles' registers (inference, AVX-512): its outputs then need no buffers.
-    func poolsInRegisters(winners: UnsafeMutablePointer<Int32>?, epilogue: ConvolutionEpilogue) -> Bool {
-        winners == nil && epilogue.residual == nil && fovea_wide_tiles_available() != 0
+    /// Whether a pooled `forward` pools in the tiles' registers (AVX-512, stride 1, no residual),
+    /// winners and all: its outputs then need no buffers.
+    func poolsInRegisters(epilogue: ConvolutionEpilogue) -> Bool {
+        let g = kernel.geometry
+        return epilogue.residual == nil && fovea_wide_tiles_available() != 0 && g.strideHeight == 1 && g.strideWidth == 1
     }
 
-    /// Inference through a 2×2 max pool with AVX-512: each image's pooled output straight from the
-    /// tile's registers (`fovea_channel_vector_convolution_pooled`), whole images one per thread at
+    /// Through a 2×2 max pool with AVX-512: each image's pooled output (and winners, training)
+    /// straight from the tile's registers (`fovea_channel_vector_convolution_pooled`), whole images one per thread at
     /// a time; fewer images than twice the threads share each image's pooled rows (the caller
     /// pads it once). The full-size activation is never stored, and the pixels the pool drops
     /// (the last row and column of an odd plane: 25 of keras-cifar-cnn's 169) are never computed.
-    private func forwardPooledInRegisters(input: UnsafePointer<Float>, packed: UnsafePointer<Float>,
-                                          epilogue: ConvolutionEpilogue, output: UnsafeMutablePointer<Float>) {
+    private func forwardPooledInRegisters(input: UnsafePointer<Float>, packed: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
+                                          output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>?) {
         let k = kernel, g = k.geometry, padding = PaddedImage(g), window = fovea_window(g)
         precondition(g.strideHeight == 1 && g.strideWidth == 1, "ChannelVectorConvolution: the pooled tiles take stride 1 only")
         let inputSize = g.channels * k.inPlane, pooledHeight = g.outputHeight / 2
@@ -170,7 +173,7 @@ extension ChannelVectorConvolution {
                                                floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
             fovea_channel_vector_convolution_pooled(&window, padded, Int32(padding.height), Int32(padding.width), packed,
                                                     Int32(k.outChannels), Int32(rows.lowerBound), Int32(rows.upperBound),
-                                                    output + n * pooledSize, &imageEpilogue)
+                                                    output + n * pooledSize, winners.map { $0 + n * pooledSize }, &imageEpilogue)
         }
         withExtendedLifetime(buffers) {
             if byImage {

@@ -150,15 +150,15 @@ public struct ConvolutionKernel: Sendable {
             ConvolutionImageOutputs(pooledInto: output, winners: winners, channels: outChannels, height: g.outputHeight, width: g.outputWidth,
                                     buffered: buffered)
         }
-        if let kernel = channelVectorsPoolingFewImages(winners: winners, epilogue: epilogue) {
+        if let kernel = channelVectorsPoolingFewImages(epilogue: epilogue) {
             return kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs(buffered: false))
         }
         switch forwardPath {
         case let .channelVectors(kernel) where kernel.runsImageByImage:
-            let buffered = !kernel.poolsInRegisters(winners: winners, epilogue: epilogue)
+            let buffered = !kernel.poolsInRegisters(epilogue: epilogue)
             kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs(buffered: buffered))
-        case let .direct(kernel) where winners == nil || kernel.runsImageByImage:
-            let buffered = !kernel.poolsInRegisters(winners: winners, epilogue: epilogue)
+        case let .direct(kernel) where winners == nil || kernel.runsImageByImage || kernel.poolsInRegisters(epilogue: epilogue):
+            let buffered = !kernel.poolsInRegisters(epilogue: epilogue)
             kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs(buffered: buffered))
         default:
             let whole = TensorStorage(uninitializedCount: batch * outChannels * outPlane)
@@ -172,14 +172,13 @@ public struct ConvolutionKernel: Sendable {
         }
     }
 
-    /// On fewer images than `forward` gives the channel-vector kernel (at inference, with AVX-512),
+    /// On fewer images than `forward` gives the channel-vector kernel (with AVX-512),
     /// where it would pick the panels: the channel-vector tiles pooling in registers, the threads
     /// sharing each image's pooled rows. keras-cifar-cnn's 32 → 64 on one image (convolution-bench
     /// pooled, 2 threads): the panels and their pool pass 0.069–0.086 ms, the pooled tiles 0.054–0.056.
-    func channelVectorsPoolingFewImages(winners: UnsafeMutablePointer<Int32>?, epilogue: ConvolutionEpilogue) -> ChannelVectorConvolution? {
+    func channelVectorsPoolingFewImages(epilogue: ConvolutionEpilogue) -> ChannelVectorConvolution? {
         guard case .panels = forwardPath, let kernel = ChannelVectorConvolution(anyShape: self), !kernel.runsImageByImage,
-              geometry.strideHeight == 1, geometry.strideWidth == 1, outChannels % Int(FOVEA_CHANNEL_GROUP) == 0, outChannels >= 32,
-              kernel.poolsInRegisters(winners: winners, epilogue: epilogue)
+              outChannels % Int(FOVEA_CHANNEL_GROUP) == 0, outChannels >= 32, kernel.poolsInRegisters(epilogue: epilogue)
         else { return nil }
         return kernel
     }
@@ -187,7 +186,7 @@ public struct ConvolutionKernel: Sendable {
     /// Whether `forwardMaxPooled` without winners (inference) pools each image, or each thread's
     /// rows of it, straight after its convolution, from cache.
     public var poolsWhileInCache: Bool {
-        if channelVectorsPoolingFewImages(winners: nil, epilogue: ConvolutionEpilogue()) != nil { return true }
+        if channelVectorsPoolingFewImages(epilogue: ConvolutionEpilogue()) != nil { return true }
         return switch forwardPath {
         case let .channelVectors(kernel): kernel.runsImageByImage
         case .direct: true

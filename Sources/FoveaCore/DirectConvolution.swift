@@ -88,11 +88,11 @@ struct DirectConvolution {
                                      Int32(rows.lowerBound), Int32(rows.upperBound), target, &imageEpilogue)
         }
 
-        // Inference through a 2×2 max pool: the tiles pool their row pairs in registers, straight
-        // into the pooled output (no per-thread buffer, no pool pass; pixels the pool drops are
-        // never computed). keras-cifar-cnn's first convolution: its pool pass was 8.6 % of the
-        // batch-64 forward.
-        let poolsInRegisters = outputs.pooled && poolsInRegisters(winners: outputs.winners, epilogue: epilogue)
+        // Through a 2×2 max pool: the tiles pool their row pairs in registers, straight into the
+        // pooled output, with the winners where training keeps them (no per-thread buffer, no pool
+        // pass; pixels the pool drops are never computed). keras-cifar-cnn's first convolution:
+        // its pool pass was 8.6 % of the batch-64 forward.
+        let poolsInRegisters = outputs.pooled && poolsInRegisters(epilogue: epilogue)
         let pooledSize = k.outChannels * (g.outputHeight / 2) * (g.outputWidth / 2)
         func runPooled(image n: Int, pairs: Range<Int>, padded: UnsafePointer<Float>, weight: UnsafePointer<Float>) {
             var window = window
@@ -100,7 +100,7 @@ struct DirectConvolution {
                                                floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
             fovea_direct_convolution_pooled(&window, padded, Int32(paddedHeight), Int32(paddedWidth), weight, Int32(k.outChannels),
                                             Int32(pairs.lowerBound), Int32(pairs.upperBound), outputs.output + n * pooledSize,
-                                            &imageEpilogue)
+                                            outputs.winners.map { $0 + n * pooledSize }, &imageEpilogue)
         }
 
         if runsImageByImage {
@@ -159,10 +159,11 @@ struct DirectConvolution {
         }
     }
 
-    /// Whether a pooled `forward` pools in the tiles' registers (inference, AVX-512 strips): its outputs then need no buffers.
-    func poolsInRegisters(winners: UnsafeMutablePointer<Int32>?, epilogue: ConvolutionEpilogue) -> Bool {
+    /// Whether a pooled `forward` pools in the tiles' registers (AVX-512 strips, no residual),
+    /// winners and all: its outputs then need no buffers.
+    func poolsInRegisters(epilogue: ConvolutionEpilogue) -> Bool {
         var window = fovea_window(kernel.geometry)
-        return winners == nil && epilogue.residual == nil && fovea_direct_pools_in_registers(&window) != 0
+        return epilogue.residual == nil && fovea_direct_pools_in_registers(&window) != 0
     }
 
     /// The padded rows output rows `rows` load: their windows' rows, and the rows a load running

@@ -1,3 +1,4 @@
+import CKernels
 import FoveaCore
 import FoveaTestSupport
 import Testing
@@ -69,6 +70,43 @@ import Testing
             let nans = pooled.scalars.filter(\.isNaN).count
             #expect(nans > 0 && nans == separate.scalars.filter(\.isNaN).count, "\(c.testDescription), \(activation)")
             #expect(peakRelativeError(pooled.scalars, separate.scalars.map(Double.init)) < 1e-6, "\(c.testDescription), \(activation)")
+        }
+    }
+
+    /// The winners `forwardMaxPooled` keeps for the gradient, cell for cell, against the
+    /// convolution's whole output pooled by `fovea_max_pool_halving`: after a ReLU about one
+    /// window in sixteen is four zeros (a tie: the first cell wins), and NaNs placed as in
+    /// `pooledKeepsNaN` (the first NaN wins). Pooling in registers, the tiles must pick the winner
+    /// among the clamped values, not the maximum before the clamp.
+    @Test(arguments: [0, 1, 2, 3, 4, 8, 9, 14, 15]) func winnersMatchThePool(index: Int) {
+        let c = PooledConvolutionTests.cases[index]
+        var x = randomTensor([c.batch, c.channels, c.height, c.width], seed: 11).scalars
+        let reach = c.kernel.0 - 1
+        for (image, r) in [(0, 6 - c.padding.0), (c.batch - 1, 5 - c.padding.0 + reach)] {
+            x[((image * c.channels) * c.height + r) * c.width + r] = .nan
+        }
+        let w = randomTensor([c.out, c.channels, c.kernel.0, c.kernel.1], seed: 12, scale: 0.3)
+        let b = randomTensor([c.out], seed: 13)
+        let g = WindowGeometry(channels: c.channels, height: c.height, width: c.width, kernel: c.kernel, stride: c.stride, padding: c.padding)
+        for activation in [FusedActivation.relu, .relu6] {
+            let kernel = ConvolutionKernel(geometry: g, batch: c.batch, outChannels: c.out, groups: 1, activation: activation)
+            let epilogue = ConvolutionEpilogue(bias: b.pointer, activation: activation)
+            let planes = c.batch * c.out, pooledCount = planes * (g.outputHeight / 2) * (g.outputWidth / 2)
+            let whole = TensorStorage(uninitializedCount: planes * g.outputHeight * g.outputWidth)
+            let (expected, fused) = (TensorStorage(uninitializedCount: pooledCount), TensorStorage(uninitializedCount: pooledCount))
+            var expectedWinners = [Int32](repeating: -1, count: pooledCount), fusedWinners = [Int32](repeating: -1, count: pooledCount)
+            x.withUnsafeBufferPointer { input in
+                kernel.forward(input: input.baseAddress!, weight: w.pointer, epilogue: epilogue, output: whole.pointer)
+                fovea_max_pool_halving(whole.pointer, Int32(g.outputHeight), Int32(g.outputWidth), 0, Int32(planes), expected.pointer,
+                                       &expectedWinners)
+                kernel.forwardMaxPooled(input: input.baseAddress!, weight: w.pointer, epilogue: epilogue, output: fused.pointer,
+                                        winners: &fusedWinners)
+            }
+            let mismatches = zip(expectedWinners, fusedWinners).filter { $0 != $1 }.count
+            #expect(mismatches == 0, "\(c.testDescription), \(activation): \(mismatches) of \(pooledCount) winners differ")
+            let values = (0..<pooledCount).map { fused.pointer[$0] }
+            #expect(peakRelativeError(values, (0..<pooledCount).map { Double(expected.pointer[$0]) }) < 1e-6)
+            #expect(values.contains(where: \.isNaN) && values.contains(0), "\(c.testDescription): no NaN or no zero window")
         }
     }
 

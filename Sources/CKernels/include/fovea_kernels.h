@@ -233,10 +233,12 @@ int fovea_direct_pools_in_registers(const fovea_window *window);
 /// [first_pair, end_pair) — rows 2·first_pair … 2·end_pair − 1, and only the columns the pool
 /// reads — each pair's pooled row into `output` [out_channels × ⌊H_out / 2⌋ × ⌊W_out / 2⌋] (the
 /// image's pooled planes): the epilogue's affine per pixel, the window's maximum (a NaN wins),
-/// the clamp. No residual, no winners: inference. Only where `fovea_direct_pools_in_registers`.
+/// the clamp; where `winners` is given (training), each window's winner there too, as
+/// `fovea_channel_vector_convolution_pooled` gives it. No residual. Only where
+/// `fovea_direct_pools_in_registers`.
 void fovea_direct_convolution_pooled(const fovea_window *window, const float *padded, int padded_height, int padded_width,
                                      const float *weights, int out_channels, int first_pair, int end_pair, float *output,
-                                     const fovea_epilogue *epilogue);
+                                     int32_t *winners, const fovea_epilogue *epilogue);
 
 /// Output channels per vector pair of the channel-vector kernel.
 enum { FOVEA_CHANNEL_GROUP = 16 };
@@ -261,10 +263,13 @@ void fovea_channel_vector_convolution(const fovea_window *window, const float *p
 /// stride 2 (floor) in registers, pooled rows [first_row, end_row): only the output pixels the
 /// pool reads are computed, and each window's maximum of the epilogue's affine values (a NaN
 /// wins), clamped, goes to `output` [out_channels × ⌊H_out / 2⌋ × ⌊W_out / 2⌋] (the image's pooled
-/// planes). No residual, no winners: inference. Only where `fovea_wide_tiles_available()`.
+/// planes), and where `winners` is given (training), each window's winner there too, by the
+/// pool's rule (see fovea_max_pool_halving) among the clamped values: its cell's offset in the
+/// H_out × W_out plane. No residual. Only where `fovea_wide_tiles_available()`.
 void fovea_channel_vector_convolution_pooled(const fovea_window *window, const float *padded, int padded_height,
                                              int padded_width, const float *packed, int out_channels,
-                                             int first_row, int end_row, float *output, const fovea_epilogue *epilogue);
+                                             int first_row, int end_row, float *output, int32_t *winners,
+                                             const fovea_epilogue *epilogue);
 
 /// c[i][j] += Σ_v a[i][v] · b[j][v] for i < rows_a, j < rows_b, v < width (row strides lda, ldb,
 /// ldc): C += A · Bᵀ with both operands read along their rows, as they lie — no packing and no
