@@ -51,7 +51,25 @@ extension Module {
     public func zeroGrad() { parameters.forEach { $0.zeroGrad() } }
 
     /// Forward in inference mode without recording gradients.
+    /// Large batches of large models go through in chunks of images, each through the whole
+    /// network before the next (see `InferenceChunking`): the same results, faster.
     public func predict(_ input: Tensor) throws -> Tensor {
-        try withoutGradients { try forward(input, .inference) }
+        guard input.rank >= 2 else { return try predict(input, inChunksOf: nil) }
+        return try predict(input, inChunksOf: InferenceChunking.chunk(for: self, inputShape: Array(input.shape.dropFirst()),
+                                                                      batch: input.shape[0]))
+    }
+
+    /// Forward in inference mode without recording gradients, `chunk` images at a time (the
+    /// last chunk may be smaller), each through the whole network before the next; nil: all at once.
+    public func predict(_ input: Tensor, inChunksOf chunk: Int?) throws -> Tensor {
+        try withoutGradients {
+            guard let chunk, input.rank >= 1, input.shape[0] > chunk else { return try forward(input, .inference) }
+            precondition(chunk > 0, "predict: chunks of \(chunk) images")
+            let n = input.shape[0]
+            let parts = try stride(from: 0, to: n, by: chunk).map { start in
+                try forward(input.slice(axis: 0, start..<Swift.min(n, start + chunk)), .inference)
+            }
+            return Tensor.concatenate(parts, axis: 0)
+        }
     }
 }

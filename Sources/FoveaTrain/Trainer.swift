@@ -212,7 +212,7 @@ public struct Prediction {
         var parts: [Tensor] = []
         try withoutGradients {
             for batch in Batches(dataset, batchSize: batchSize) {
-                let logits = try model.forward(batch.images, .inference)
+                let logits = try model.predict(batch.images)
                 guard logits.rank == 2, logits.shape[1] == dataset.classCount else {
                     throw FoveaError.shape("the model has \(logits.shape.last ?? 0) outputs but dataset \(dataset.name) has \(dataset.classCount) classes")
                 }
