@@ -165,6 +165,19 @@ void channel_blocks_wide(int G, int count, int depth, const int *offsets, const 
 #undef FOVEA_TILE
 }
 
+/// The epilogue's bias, scale and shift of the 16 channels from `channel` on, lane by lane
+/// (`affine`: 16 of each); returns the lanes in use (channels past `out_channels` repeat the first).
+static int group_affine(const fovea_epilogue *e, int out_channels, int channel, float *affine) {
+    const int lanes = out_channels - channel < FOVEA_CHANNEL_GROUP ? out_channels - channel : FOVEA_CHANNEL_GROUP;
+    for (int lane = 0; lane < FOVEA_CHANNEL_GROUP; lane++) {
+        const int o = channel + (lane < lanes ? lane : 0);
+        affine[lane] = e->bias ? e->bias[o] : 0;
+        affine[FOVEA_CHANNEL_GROUP + lane] = e->scale ? e->scale[o] : 1;
+        affine[2 * FOVEA_CHANNEL_GROUP + lane] = e->shift ? e->shift[o] : 0;
+    }
+    return lanes;
+}
+
 /// The pooled AVX-512 tile: G ≤ 2 groups of 16 channels × W ≤ 3 neighbouring 2×2 pooling windows
 /// of one pair of output rows (stride 1: window w's four pixels read `top` and `bottom` at 2w and
 /// 2w + 1, constant displacements, so two pointers serve all twelve pixels), summed over the patch:
@@ -287,13 +300,7 @@ FOVEA_AVX512 void fovea_channel_vector_convolution_pooled(const fovea_window *g,
         const int G = groups - group < 2 ? 1 : 2;
         for (int k = 0; k < G; k++) {
             const int channel = (group + k) * FOVEA_CHANNEL_GROUP;
-            lanes[k] = out_channels - channel < FOVEA_CHANNEL_GROUP ? out_channels - channel : FOVEA_CHANNEL_GROUP;
-            for (int lane = 0; lane < FOVEA_CHANNEL_GROUP; lane++) {
-                const int o = channel + (lane < lanes[k] ? lane : 0);
-                affine[k][lane] = epilogue->bias ? epilogue->bias[o] : 0;
-                affine[k][FOVEA_CHANNEL_GROUP + lane] = epilogue->scale ? epilogue->scale[o] : 1;
-                affine[k][2 * FOVEA_CHANNEL_GROUP + lane] = epilogue->shift ? epilogue->shift[o] : 0;
-            }
+            lanes[k] = group_affine(epilogue, out_channels, channel, affine[k]);
             targets[k] = output + (size_t)channel * pooled_plane;
             winner_targets[k] = winners ? winners + (size_t)channel * pooled_plane : NULL;
         }
@@ -339,13 +346,7 @@ FOVEA_AVX2 void fovea_channel_vector_convolution(const fovea_window *g, const fl
         const int G = !wide ? 1 : (end_group - group < in_block ? end_group - group : in_block);
         for (int k = 0; k < G; k++) {
             const int channel = (group + k) * FOVEA_CHANNEL_GROUP;
-            lanes[k] = out_channels - channel < FOVEA_CHANNEL_GROUP ? out_channels - channel : FOVEA_CHANNEL_GROUP;
-            for (int lane = 0; lane < FOVEA_CHANNEL_GROUP; lane++) {
-                const int o = channel + (lane < lanes[k] ? lane : 0);
-                affine[k][lane] = epilogue->bias ? epilogue->bias[o] : 0;
-                affine[k][FOVEA_CHANNEL_GROUP + lane] = epilogue->scale ? epilogue->scale[o] : 1;
-                affine[k][2 * FOVEA_CHANNEL_GROUP + lane] = epilogue->shift ? epilogue->shift[o] : 0;
-            }
+            lanes[k] = group_affine(epilogue, out_channels, channel, affine[k]);
             epilogues[k] = *epilogue;
             if (epilogues[k].residual) epilogues[k].residual += (size_t)channel * plane;
             targets[k] = output + (size_t)channel * plane;
