@@ -165,6 +165,18 @@ void channel_blocks_wide(int G, int count, int depth, const int *offsets, const 
 #undef FOVEA_TILE
 }
 
+/// Where each patch element's value lies from a pixel's window corner in the padded image
+/// (stride-1 layout; malloc'd, `depth` of them, freed by the caller).
+static int *patch_offsets(const fovea_window *g, int padded_height, int padded_width) {
+    int *offsets = malloc((size_t)g->channels * g->kernel_height * g->kernel_width * sizeof(int));
+    if (!offsets) abort();   // as Swift's allocations: out of memory is fatal
+    for (int c = 0, d = 0; c < g->channels; c++)
+        for (int i = 0; i < g->kernel_height; i++)
+            for (int j = 0; j < g->kernel_width; j++, d++)
+                offsets[d] = (c * padded_height + i * g->dilation_height) * padded_width + j * g->dilation_width;
+    return offsets;
+}
+
 /// The epilogue's bias, scale and shift of the 16 channels from `channel` on, lane by lane
 /// (`affine`: 16 of each); returns the lanes in use (channels past `out_channels` repeat the first).
 static int group_affine(const fovea_epilogue *e, int out_channels, int channel, float *affine) {
@@ -279,13 +291,8 @@ FOVEA_AVX512 void fovea_channel_vector_convolution_pooled(const fovea_window *g,
                                                           int padded_width, const float *packed, int out_channels,
                                                           int first_row, int end_row, float *output, int32_t *winners,
                                                           const fovea_epilogue *epilogue) {
-    const int taps = g->kernel_height * g->kernel_width, depth = g->channels * taps;
-    int *offsets = malloc((size_t)depth * sizeof(int));
-    if (!offsets) abort();   // as Swift's allocations: out of memory is fatal
-    for (int c = 0, d = 0; c < g->channels; c++)
-        for (int i = 0; i < g->kernel_height; i++)
-            for (int j = 0; j < g->kernel_width; j++, d++)
-                offsets[d] = (c * padded_height + i * g->dilation_height) * padded_width + j * g->dilation_width;
+    const int depth = g->channels * g->kernel_height * g->kernel_width;
+    int *offsets = patch_offsets(g, padded_height, padded_width);
     const int pooled_height = g->output_height / 2, pooled_width = g->output_width / 2;
     const size_t pooled_plane = (size_t)pooled_height * pooled_width;
     const int groups = (out_channels + FOVEA_CHANNEL_GROUP - 1) / FOVEA_CHANNEL_GROUP;
@@ -321,13 +328,8 @@ FOVEA_AVX512 void fovea_channel_vector_convolution_pooled(const fovea_window *g,
 FOVEA_AVX2 void fovea_channel_vector_convolution(const fovea_window *g, const float *padded, int padded_height, int padded_width,
                                                  const float *packed, int out_channels, int first_group, int end_group,
                                                  int first_pixel, int end_pixel, float *output, const fovea_epilogue *epilogue) {
-    const int taps = g->kernel_height * g->kernel_width, depth = g->channels * taps;
-    int *offsets = malloc((size_t)depth * sizeof(int));
-    if (!offsets) abort();   // as Swift's allocations: out of memory is fatal
-    for (int c = 0, d = 0; c < g->channels; c++)
-        for (int i = 0; i < g->kernel_height; i++)
-            for (int j = 0; j < g->kernel_width; j++, d++)
-                offsets[d] = (c * padded_height + i * g->dilation_height) * padded_width + j * g->dilation_width;
+    const int depth = g->channels * g->kernel_height * g->kernel_width;
+    int *offsets = patch_offsets(g, padded_height, padded_width);
     const size_t plane = (size_t)g->output_height * g->output_width;
     const int wide = fovea_wide_tiles_available();
     const int groups = (out_channels + FOVEA_CHANNEL_GROUP - 1) / FOVEA_CHANNEL_GROUP;

@@ -74,10 +74,7 @@ struct ChannelVectorConvolution {
         func run(image n: Int, groups groupRange: Range<Int>, pixels: Range<Int>, padded: UnsafePointer<Float>,
                  into target: UnsafeMutablePointer<Float>) {
             var window = window
-            var imageEpilogue = fovea_epilogue(
-                bias: epilogue.bias, scale: epilogue.scale, shift: epilogue.shift,
-                residual: epilogue.residual.map { $0 + n * outputSize },
-                floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
+            var imageEpilogue = epilogue.kernelForm(residualOffset: n * outputSize)
             fovea_channel_vector_convolution(&window, padded, Int32(padding.height), Int32(padding.width), packed.pointer,
                                              Int32(k.outChannels), Int32(groupRange.lowerBound), Int32(groupRange.upperBound),
                                              Int32(pixels.lowerBound), Int32(pixels.upperBound), target, &imageEpilogue)
@@ -169,8 +166,7 @@ extension ChannelVectorConvolution {
         }
         func run(image n: Int, rows: Range<Int>, padded: UnsafePointer<Float>) {
             var window = window
-            var imageEpilogue = fovea_epilogue(bias: epilogue.bias, scale: epilogue.scale, shift: epilogue.shift, residual: nil,
-                                               floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
+            var imageEpilogue = epilogue.kernelForm(residualOffset: nil)
             fovea_channel_vector_convolution_pooled(&window, padded, Int32(padding.height), Int32(padding.width), packed,
                                                     Int32(k.outChannels), Int32(rows.lowerBound), Int32(rows.upperBound),
                                                     output + n * pooledSize, winners.map { $0 + n * pooledSize }, &imageEpilogue)

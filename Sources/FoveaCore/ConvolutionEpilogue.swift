@@ -1,3 +1,5 @@
+import CKernels
+
 /// What a convolution's output pass applies to each channel's raw product, so that bias,
 /// an inference-time batch norm, a residual and a ReLU or ReLU6 cost no extra pass over memory:
 ///
@@ -36,5 +38,14 @@ public struct ConvolutionEpilogue: @unchecked Sendable {
         } else {
             for p in 0..<count { target[p] = Swift.min(Swift.max((source[p] + b) * s + t, floor), ceiling) }
         }
+    }
+}
+
+extension ConvolutionEpilogue {
+    /// The epilogue as the C kernels take it, its residual moved on by `residualOffset` floats
+    /// (one image's slice of it), or dropped where `residualOffset` is nil.
+    func kernelForm(residualOffset: Int?) -> fovea_epilogue {
+        fovea_epilogue(bias: bias, scale: scale, shift: shift, residual: residualOffset.flatMap { offset in residual.map { $0 + offset } },
+                       floor: activation.floor, ceiling: activation.ceiling)
     }
 }

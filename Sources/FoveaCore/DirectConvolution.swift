@@ -80,10 +80,7 @@ struct DirectConvolution {
         func run(image n: Int, rows: Range<Int>, padded: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                  into target: UnsafeMutablePointer<Float>) {
             var window = window
-            var imageEpilogue = fovea_epilogue(
-                bias: epilogue.bias, scale: epilogue.scale, shift: epilogue.shift,
-                residual: epilogue.residual.map { $0 + n * outputSize },
-                floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
+            var imageEpilogue = epilogue.kernelForm(residualOffset: n * outputSize)
             fovea_direct_convolution(&window, padded, Int32(paddedHeight), Int32(paddedWidth), weight, Int32(k.outChannels),
                                      Int32(rows.lowerBound), Int32(rows.upperBound), target, &imageEpilogue)
         }
@@ -96,8 +93,7 @@ struct DirectConvolution {
         let pooledSize = k.outChannels * (g.outputHeight / 2) * (g.outputWidth / 2)
         func runPooled(image n: Int, pairs: Range<Int>, padded: UnsafePointer<Float>, weight: UnsafePointer<Float>) {
             var window = window
-            var imageEpilogue = fovea_epilogue(bias: epilogue.bias, scale: epilogue.scale, shift: epilogue.shift, residual: nil,
-                                               floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
+            var imageEpilogue = epilogue.kernelForm(residualOffset: nil)
             fovea_direct_convolution_pooled(&window, padded, Int32(paddedHeight), Int32(paddedWidth), weight, Int32(k.outChannels),
                                             Int32(pairs.lowerBound), Int32(pairs.upperBound), outputs.output + n * pooledSize,
                                             outputs.winners.map { $0 + n * pooledSize }, &imageEpilogue)

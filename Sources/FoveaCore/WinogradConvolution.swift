@@ -157,10 +157,7 @@ public struct WinogradKernel: Sendable {
             }
             forEachSegment(of: block, tilesPerImage: tilesPerImage) { image, row, columns, column in
                 if wide {
-                    var imageEpilogue = fovea_epilogue(
-                        bias: epilogue.bias, scale: epilogue.scale, shift: epilogue.shift,
-                        residual: epilogue.residual.map { $0 + image * outputSize },
-                        floor: epilogue.activation.floor, ceiling: epilogue.activation.ceiling)
+                    var imageEpilogue = epilogue.kernelForm(residualOffset: image * outputSize)
                     fovea_winograd4_transform_output(m.pointer + column, capacity, Int32(outChannels), Int32(geometry.outputHeight),
                                                      Int32(geometry.outputWidth), Int32(row), Int32(columns.lowerBound),
                                                      Int32(columns.count), output + image * outputSize, &imageEpilogue,
