@@ -62,9 +62,9 @@ extension Module {
     /// Forward in inference mode without recording gradients, `chunk` images at a time (the
     /// last chunk may be smaller), each through the whole network before the next; nil: all at once.
     public func predict(_ input: Tensor, inChunksOf chunk: Int?) throws -> Tensor {
-        try withoutGradients {
+        if let chunk, chunk < 1 { throw FoveaError.argument("predict: chunks of \(chunk) images (a chunk holds one image or more)") }
+        return try withoutGradients {
             guard let chunk, input.rank >= 1, input.shape[0] > chunk else { return try forward(input, .inference) }
-            precondition(chunk > 0, "predict: chunks of \(chunk) images")
             let n = input.shape[0]
             let parts = try stride(from: 0, to: n, by: chunk).map { start in
                 try forward(input.slice(axis: 0, start..<Swift.min(n, start + chunk)), .inference)

@@ -25,6 +25,7 @@ import Testing
         #expect(chunked.shape == [11, 5])
         #expect(peakRelativeError(chunked.scalars, whole.scalars.map(Double.init)) < 1e-5)
         #expect(try model.predict(images, inChunksOf: 11).scalars == whole.scalars)   // one chunk: the same pass
+        #expect(throws: FoveaError.self) { try model.predict(images, inChunksOf: 0) }
     }
 
     /// MobileNetV2 at 224×224 (300 M multiply-accumulates, 3.5 M parameters, 4.8 MB expansions)
