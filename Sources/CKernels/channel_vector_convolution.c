@@ -16,25 +16,15 @@ static inline const float *group_weights(const float *packed, int groups, int de
     return packed + (size_t)first * depth * FOVEA_CHANNEL_GROUP + (size_t)(group - first) * FOVEA_CHANNEL_GROUP;
 }
 
-/// One group's 16 channels per patch element in one gather and one store (as the direct kernel's
-/// pack): one float at a time, the pack was 5.7 % of keras-cifar-cnn's batch-1 forward.
-static FOVEA_AVX512 void pack_group_gathered(const float *weights, int lanes, int depth, size_t stride, float *target) {
-    const __m512i rows_apart = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                                                  _mm512_set1_epi32(depth));
-    const __mmask16 mask = (__mmask16)((1u << lanes) - 1);
-    for (int d = 0; d < depth; d++)
-        _mm512_storeu_ps(target + (size_t)d * stride, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, rows_apart, weights + d, 4));
-}
-
 FOVEA_AVX2 void fovea_channel_vector_pack_weights(const float *weights, int out_channels, int depth, float *packed) {
     const int groups = (out_channels + FOVEA_CHANNEL_GROUP - 1) / FOVEA_CHANNEL_GROUP;
-    if (fovea_wide_tiles_available()) {
+    if (fovea_wide_tiles_available()) {   // one gather per group and patch element
         for (int group = 0; group < groups; group++) {
             size_t stride;
             float *target = (float *)group_weights(packed, groups, depth, group, &stride);
             const int channel = group * FOVEA_CHANNEL_GROUP;
             const int lanes = out_channels - channel < FOVEA_CHANNEL_GROUP ? out_channels - channel : FOVEA_CHANNEL_GROUP;
-            pack_group_gathered(weights + (size_t)channel * depth, lanes, depth, stride, target);
+            fovea_pack_rows_gathered(weights + (size_t)channel * depth, lanes, depth, stride, 1, target);
         }
         return;
     }

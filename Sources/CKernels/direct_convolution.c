@@ -196,18 +196,6 @@ static int tile_height(int remaining) {
     return remaining < 6 ? remaining : 6;
 }
 
-/// One AVX-512 tile's R ≤ 16 rows of weights [R × depth] as [depth × R]: each patch element's R
-/// weights in one gather and one store. (One float at a time, every thread packing for its own
-/// rows of one image, the pack took 6 % of SimpleCNN's batch-1 forward.)
-static FOVEA_AVX512 void pack_tile_gathered(const float *weights, int rows, int depth, float *target) {
-    const __m512i rows_apart = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                                                  _mm512_set1_epi32(depth));
-    const __mmask16 mask = (__mmask16)((1u << rows) - 1);
-    for (int d = 0; d < depth; d++)
-        _mm512_mask_storeu_ps(target + (size_t)d * rows, mask,
-                              _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, rows_apart, weights + d, 4));
-}
-
 /// weights [O × depth] → each tile's rows [o, o + R) as [depth × R] at `packed + o · depth`, with
 /// the tiles `wide` (AVX-512 strips) or the AVX2 tiles take: so the R broadcasts of one patch
 /// element read one pointer at constant offsets. (Row by row, R pointers `depth` apart cost a
@@ -219,7 +207,7 @@ static void pack_tiles(const float *weights, int out_channels, int depth, int wi
         const int rows = wide ? fovea_even_share(out_channels - o, tiles - t) : tile_height(out_channels - o);
         float *target = packed + (size_t)o * depth;
         if (wide) {
-            pack_tile_gathered(weights + (size_t)o * depth, rows, depth, target);
+            fovea_pack_rows_gathered(weights + (size_t)o * depth, rows, depth, (size_t)rows, 0, target);
             o += rows;
             continue;
         }

@@ -19,6 +19,23 @@ static inline __attribute__((always_inline, target("avx512f"))) __m512 fovea_max
     return _mm512_mask_mov_ps(_mm512_max_ps(a, b), _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), a);
 }
 
+/// Packs `rows` ≤ 16 rows of a row-major [rows × depth] matrix as [depth × 16 lanes]: patch
+/// element d's `rows` values in one gather, stored at `target + d · stride`. With `whole_vectors`
+/// each store is a whole vector, zeros past `rows` (the channel-vector layout, 16 lanes a group);
+/// else only the `rows` lanes (the direct kernel's tiles, packed `rows` apart). One float at a
+/// time, the packs took 6 % of SimpleCNN's and 5.7 % of keras-cifar-cnn's batch-1 forward.
+static inline __attribute__((target("avx512f")))   // not always inline: plain-target callers call it
+void fovea_pack_rows_gathered(const float *weights, int rows, int depth, size_t stride, int whole_vectors, float *target) {
+    const __m512i rows_apart = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                                  _mm512_set1_epi32(depth));
+    const __mmask16 mask = (__mmask16)((1u << rows) - 1);
+    for (int d = 0; d < depth; d++) {
+        const __m512 values = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, rows_apart, weights + d, 4);
+        if (whole_vectors) _mm512_storeu_ps(target + (size_t)d * stride, values);
+        else _mm512_mask_storeu_ps(target + (size_t)d * stride, mask, values);
+    }
+}
+
 /// A 2×2 window's maximum and winner per lane by the pool's rule (PyTorch's): its cells `v` in
 /// row-major order, the first maximum wins, a NaN beats everything (the first NaN among
 /// several); `cell` holds each cell's offset in its plane. For the in-register pools that keep

@@ -138,9 +138,9 @@ public struct ConvolutionKernel: Sendable {
     /// given, for the gradient. Where the kernel takes whole images one per thread (direct,
     /// channel vectors), each image is pooled by its thread straight after, from cache (see
     /// `ConvolutionImageOutputs`), and where the direct kernel's threads share an image's rows
-    /// (no winners kept), each pools its own; elsewhere the two run one after the other. At
-    /// inference (no winners) with AVX-512 the direct and channel-vector tiles pool in their
-    /// registers instead, and write only the pooled output.
+    /// (no winners kept), each pools its own; elsewhere the two run one after the other. With
+    /// AVX-512 the direct and channel-vector tiles pool in their registers instead and write only
+    /// the pooled output and the winners (then also where one image's rows are shared).
     public func forwardMaxPooled(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
                                  output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>? = nil) {
         let g = geometry
@@ -150,10 +150,11 @@ public struct ConvolutionKernel: Sendable {
             ConvolutionImageOutputs(pooledInto: output, winners: winners, channels: outChannels, height: g.outputHeight, width: g.outputWidth,
                                     buffered: buffered)
         }
-        if let kernel = channelVectorsPoolingFewImages(epilogue: epilogue) {
+        let path = forwardPath
+        if let kernel = channelVectorsPoolingFewImages(path, epilogue: epilogue) {
             return kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs(buffered: false))
         }
-        switch forwardPath {
+        switch path {
         case let .channelVectors(kernel) where kernel.runsImageByImage:
             let buffered = !kernel.poolsInRegisters(epilogue: epilogue)
             kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs(buffered: buffered))
@@ -176,8 +177,8 @@ public struct ConvolutionKernel: Sendable {
     /// where it would pick the panels: the channel-vector tiles pooling in registers, the threads
     /// sharing each image's pooled rows. keras-cifar-cnn's 32 → 64 on one image (convolution-bench
     /// pooled, 2 threads): the panels and their pool pass 0.069–0.086 ms, the pooled tiles 0.054–0.056.
-    func channelVectorsPoolingFewImages(epilogue: ConvolutionEpilogue) -> ChannelVectorConvolution? {
-        guard case .panels = forwardPath, let kernel = ChannelVectorConvolution(anyShape: self), !kernel.runsImageByImage,
+    func channelVectorsPoolingFewImages(_ path: ForwardPath, epilogue: ConvolutionEpilogue) -> ChannelVectorConvolution? {
+        guard case .panels = path, let kernel = ChannelVectorConvolution(anyShape: self), !kernel.runsImageByImage,
               outChannels % Int(FOVEA_CHANNEL_GROUP) == 0, outChannels >= 32, kernel.poolsInRegisters(epilogue: epilogue)
         else { return nil }
         return kernel
@@ -186,8 +187,9 @@ public struct ConvolutionKernel: Sendable {
     /// Whether `forwardMaxPooled` without winners (inference) pools each image, or each thread's
     /// rows of it, straight after its convolution, from cache.
     public var poolsWhileInCache: Bool {
-        if channelVectorsPoolingFewImages(epilogue: ConvolutionEpilogue()) != nil { return true }
-        return switch forwardPath {
+        let path = forwardPath
+        if channelVectorsPoolingFewImages(path, epilogue: ConvolutionEpilogue()) != nil { return true }
+        return switch path {
         case let .channelVectors(kernel): kernel.runsImageByImage
         case .direct: true
         default: false
