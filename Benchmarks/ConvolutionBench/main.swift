@@ -519,7 +519,8 @@ func dispatchTable() {
 
 /// ResNet-20's and SimpleCNN's layers on one image, through the kernel `forward` picks (run at 1 and 2 threads to see what sharing one image gains).
 func batchOneTable() {
-    print("\n| layer | in → out | input | stride | ms | GFLOP/s | conv2d runs | direct ms | panels ms |\n|---|---|---|---|---|---|---|---|---|")
+    print("\n| layer | in → out | input | stride | ms | GFLOP/s | kept packs ms | conv2d runs | direct ms | panels ms | F(2×2) kept ms | F(4×4) kept ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for (channels, out, size, stride, name) in [(3, 16, 32, 1, "ResNet-20 stem"), (16, 16, 32, 1, "ResNet-20 stage 1"),
                                                 (16, 32, 32, 2, "ResNet-20 stage 2 entry"), (32, 32, 16, 1, "ResNet-20 stage 2"),
                                                 (32, 64, 16, 2, "ResNet-20 stage 3 entry"), (64, 64, 8, 1, "ResNet-20 stage 3"),
@@ -536,10 +537,19 @@ func batchOneTable() {
         let calls = Int(ProcessInfo.processInfo.environment["CALLS"] ?? "") ?? 100
         func time(_ body: () -> Void) -> Double { medianMilliseconds { for _ in 0..<calls { body() } } / Double(calls) }
         let ms = time { k.forward(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y) }
+        // As a layer at inference runs it: the weight's packs kept from the calls before.
+        let packs = WeightPacks(of: layer.w)
+        let kept = time { k.forward(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y, packs: packs) }
         let direct = k.canRunDirectly ? time { k.forwardDirectly(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y) } : .nan
         let panels = k.canRunOnPanels ? time { k.forwardByPanels(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y) } : .nan
-        print(String(format: "| %@ | %d → %d | %d×%d | %d | %.4f | %.0f | %@ | %.4f | %.4f |", name, channels, out, size, size, stride, ms,
-                     layer.flops / ms / 1e6, k.forwardKernelName, direct, panels))
+        func winograd(_ tile: Int) -> Double {
+            guard size % tile == 0, let winograd = WinogradKernel(geometry: k.geometry, batch: 1, outChannels: out, outputTile: tile)
+            else { return .nan }
+            let packs = WeightPacks(of: layer.w)
+            return time { winograd.forward(input: x, weight: w, output: y, packs: packs) }
+        }
+        print(String(format: "| %@ | %d → %d | %d×%d | %d | %.4f | %.0f | %.4f | %@ | %.4f | %.4f | %.4f | %.4f |", name, channels, out, size, size,
+                     stride, ms, layer.flops / ms / 1e6, kept, k.forwardKernelName, direct, panels, winograd(2), winograd(4)))
     }
 }
 

@@ -50,26 +50,28 @@ struct ChannelVectorConvolution {
     }
 
     func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
-                 output: UnsafeMutablePointer<Float>) {
+                 output: UnsafeMutablePointer<Float>, packs: WeightPacks? = nil) {
         let g = kernel.geometry
         forward(input: input, weight: weight, epilogue: epilogue,
-                outputs: ConvolutionImageOutputs(output, channels: kernel.outChannels, height: g.outputHeight, width: g.outputWidth))
+                outputs: ConvolutionImageOutputs(output, channels: kernel.outChannels, height: g.outputHeight, width: g.outputWidth),
+                packs: packs)
     }
 
     /// Whether `forward` takes whole images, one per thread at a time (and so can pool each image's output).
     var runsImageByImage: Bool { kernel.batch >= 2 * ThreadPool.shared.threadCount }
 
     func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
-                 outputs: ConvolutionImageOutputs) {
+                 outputs: ConvolutionImageOutputs, packs: WeightPacks? = nil) {
         precondition(!outputs.pooled || runsImageByImage || poolsInRegisters(epilogue: epilogue),
                      "ChannelVectorConvolution: pooled outputs need one image per thread, or the pool in registers")
         let k = kernel, g = k.geometry, depth = k.patch, output = outputs.output, plane = k.outPlane, group = Int(FOVEA_CHANNEL_GROUP)
         let padding = PaddedImage(g)
         let inputSize = g.channels * k.inPlane, outputSize = k.outChannels * plane
         let groups = (k.outChannels + group - 1) / group
-        let packed = TensorStorage(uninitializedCount: groups * depth * group)
+        let packed = packs.packed(weight, layout: WeightPacks.Layout(reader: .channelVectors, variant: 0, count: groups * depth * group)) {
+            fovea_channel_vector_pack_weights(weight, Int32(k.outChannels), Int32(depth), $0)
+        }
         defer { withExtendedLifetime(packed) {} }
-        fovea_channel_vector_pack_weights(weight, Int32(k.outChannels), Int32(depth), packed.pointer)
         let window = fovea_window(g)
         func run(image n: Int, groups groupRange: Range<Int>, pixels: Range<Int>, padded: UnsafePointer<Float>,
                  into target: UnsafeMutablePointer<Float>) {

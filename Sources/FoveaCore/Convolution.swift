@@ -24,7 +24,8 @@ public enum FusedActivation: Sendable, Equatable {
 extension Tensor {
     public func conv2d(weight: Tensor, bias: Tensor?, stride: (Int, Int) = (1, 1),
                        padding: (top: Int, left: Int, bottom: Int, right: Int) = (0, 0, 0, 0),
-                       dilation: (Int, Int) = (1, 1), groups: Int = 1, activation: FusedActivation = .none) -> Tensor {
+                       dilation: (Int, Int) = (1, 1), groups: Int = 1, activation: FusedActivation = .none,
+                       packs: WeightPacks? = nil) -> Tensor {
         precondition(rank == 4 && weight.rank == 4, "conv2d: input \(describe(shape: shape)), weight \(describe(shape: weight.shape))")
         let batch = shape[0], outChannels = weight.shape[0]
         precondition(groups > 0 && shape[1] % groups == 0 && outChannels % groups == 0 && weight.shape[1] * groups == shape[1],
@@ -43,7 +44,8 @@ extension Tensor {
         let kernel = ConvolutionKernel(geometry: geometry, batch: batch, outChannels: outChannels, groups: groups,
                                        activation: activation)
         let result = Tensor(uninitializedShape: [batch, outChannels, geometry.outputHeight, geometry.outputWidth])
-        kernel.forward(input: pointer, weight: weight.pointer, bias: bias?.pointer, output: result.pointer)
+        kernel.forward(input: pointer, weight: weight.pointer, epilogue: ConvolutionEpilogue(bias: bias?.pointer, activation: activation),
+                       output: result.pointer, packs: packs)
 
         let input = detached(), w = weight.detached(), output = result.detached()
         var inputs = [self, weight]
@@ -119,15 +121,16 @@ public struct ConvolutionKernel: Sendable {
         return .unfolding
     }
 
-    /// The GEMM, then `epilogue` in the same pass that moves the product into NCHW.
+    /// The GEMM, then `epilogue` in the same pass that moves the product into NCHW. `packs`: the
+    /// weight's layouts kept between calls (inference; see `WeightPacks`).
     public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
-                        output: UnsafeMutablePointer<Float>) {
+                        output: UnsafeMutablePointer<Float>, packs: WeightPacks? = nil) {
         switch forwardPath {
         case let .depthwise(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
-        case let .winograd(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
+        case let .winograd(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output, packs: packs)
         case let .rowProducts(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
-        case let .channelVectors(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
-        case let .direct(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
+        case let .channelVectors(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output, packs: packs)
+        case let .direct(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output, packs: packs)
         case let .panels(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
         case .unfolding: forwardByUnfolding(input: input, weight: weight, epilogue: epilogue, output: output)
         }
@@ -142,7 +145,8 @@ public struct ConvolutionKernel: Sendable {
     /// AVX-512 the direct and channel-vector tiles pool in their registers instead and write only
     /// the pooled output and the winners (then also where one image's rows are shared).
     public func forwardMaxPooled(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
-                                 output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>? = nil) {
+                                 output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>? = nil,
+                                 packs: WeightPacks? = nil) {
         let g = geometry
         precondition(g.outputHeight >= 2 && g.outputWidth >= 2, "forwardMaxPooled: output \(g.outputHeight)×\(g.outputWidth) is under 2×2")
         // Made where a kernel takes them (their per-thread buffers sized as the kernel is called).
@@ -152,19 +156,19 @@ public struct ConvolutionKernel: Sendable {
         }
         let path = forwardPath
         if let kernel = channelVectorsPoolingFewImages(path, epilogue: epilogue) {
-            return kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs(buffered: false))
+            return kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs(buffered: false), packs: packs)
         }
         switch path {
         case let .channelVectors(kernel) where kernel.runsImageByImage:
             let buffered = !kernel.poolsInRegisters(epilogue: epilogue)
-            kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs(buffered: buffered))
+            kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs(buffered: buffered), packs: packs)
         case let .direct(kernel) where winners == nil || kernel.runsImageByImage || kernel.poolsInRegisters(epilogue: epilogue):
             let buffered = !kernel.poolsInRegisters(epilogue: epilogue)
-            kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs(buffered: buffered))
+            kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs(buffered: buffered), packs: packs)
         default:
             let whole = TensorStorage(uninitializedCount: batch * outChannels * outPlane)
             withExtendedLifetime(whole) {
-                forward(input: input, weight: weight, epilogue: epilogue, output: whole.pointer)
+                forward(input: input, weight: weight, epilogue: epilogue, output: whole.pointer, packs: packs)
                 ThreadPool.shared.parallelRanges(batch * outChannels, chunksPerThread: poolingChunksPerThread) { range in
                     fovea_max_pool_halving(whole.pointer, Int32(g.outputHeight), Int32(g.outputWidth), Int32(range.lowerBound),
                                            Int32(range.upperBound), output, winners)

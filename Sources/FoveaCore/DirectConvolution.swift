@@ -56,17 +56,18 @@ struct DirectConvolution {
     }
 
     func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
-                 output: UnsafeMutablePointer<Float>) {
+                 output: UnsafeMutablePointer<Float>, packs: WeightPacks? = nil) {
         let g = kernel.geometry
         forward(input: input, weight: weight, epilogue: epilogue,
-                outputs: ConvolutionImageOutputs(output, channels: kernel.outChannels, height: g.outputHeight, width: g.outputWidth))
+                outputs: ConvolutionImageOutputs(output, channels: kernel.outChannels, height: g.outputHeight, width: g.outputWidth),
+                packs: packs)
     }
 
     /// Whether `forward` takes whole images, one per thread at a time (else the threads share each image's rows).
     var runsImageByImage: Bool { kernel.batch >= ThreadPool.shared.threadCount }
 
     func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
-                 outputs: ConvolutionImageOutputs) {
+                 outputs: ConvolutionImageOutputs, packs: WeightPacks? = nil) {
         let k = kernel, g = k.geometry
         let padding = PaddedImage(g, columnPhases: g.strideWidth)
         let paddedHeight = padding.height, paddedWidth = padding.width, paddedSize = padding.count
@@ -76,6 +77,8 @@ struct DirectConvolution {
             var window = window
             fovea_direct_pack_weights(&window, weight, Int32(k.outChannels), packed)
         }
+        // Narrow and wide strips (over 8 output columns, with AVX-512) read different packs.
+        let layout = WeightPacks.Layout(reader: .direct, variant: g.outputWidth > 8 ? 1 : 0, count: packedSize)
         func pad(image n: Int, into buffer: UnsafeMutablePointer<Float>) { padding.copy(input + n * inputSize, into: buffer) }
         func run(image n: Int, rows: Range<Int>, padded: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                  into target: UnsafeMutablePointer<Float>) {
@@ -104,8 +107,7 @@ struct DirectConvolution {
             // buffer: the threads finish within one image of each other. (One share of images per
             // thread left ResNet-20's inference waiting 14 % of its time; four per thread, each with
             // its own zeroed buffer, still 12 % in the workers' and 3.6 % in the caller's wait.)
-            let packed = TensorStorage(uninitializedCount: packedSize)
-            pack(into: packed.pointer)
+            let packed = packs.packed(weight, layout: layout, pack: pack)
             let buffers = (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(repeating: 0, count: paddedSize) }
             withExtendedLifetime((packed, buffers)) {
                 outputs.keepAlive {
@@ -127,23 +129,29 @@ struct DirectConvolution {
             // input rows its own rows read into its own buffers. (The caller packing and padding
             // once left the worker waiting for both and then reading them from the caller's cache:
             // ResNet-20's 16-channel layers on one image ran no faster on two threads than on one.)
+            // Packs kept from an earlier call are read where they lie.
+            let kept = packs?.packed(weight, layout: layout, pack: pack)
             let packedAt = (paddedSize + 15) / 16 * 16   // the packed weights from a cache line on
-            let buffers = (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(uninitializedCount: packedAt + packedSize) }
+            let bufferSize = packedAt + (kept == nil ? packedSize : 0)
+            let buffers = (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(uninitializedCount: bufferSize) }
             #if DEBUG
             // Debug builds (the tests) fill them with NaN: a row a share reads but did not write shows in the output.
-            for buffer in buffers { buffer.pointer.update(repeating: .nan, count: packedAt + packedSize) }
+            for buffer in buffers { buffer.pointer.update(repeating: .nan, count: bufferSize) }
             #endif
             let shares = outputs.pooled ? g.outputHeight / 2 : g.outputHeight
             let chunks = Swift.min(ThreadPool.shared.threadCount, shares)
-            withExtendedLifetime(buffers) {
+            withExtendedLifetime((buffers, kept)) {
                 outputs.keepAlive {
                     for n in 0..<k.batch {
                         ThreadPool.shared.parallelFor(chunks) { chunk, thread in
                             let share = (shares * chunk / chunks)..<(shares * (chunk + 1) / chunks)
                             let rows = outputs.pooled ? outputs.rows(forPooledRows: share) : share
                             guard !rows.isEmpty else { return }
-                            let buffer = buffers[thread].pointer, packed = buffer + packedAt
-                            pack(into: packed)
+                            let buffer = buffers[thread].pointer
+                            let packed = kept.map { UnsafePointer($0.pointer) } ?? {
+                                pack(into: buffer + packedAt)
+                                return UnsafePointer(buffer + packedAt)
+                            }()
                             padding.copy(input + n * inputSize, paddedRows: paddedRows(read: rows, padding: padding), into: buffer)
                             if poolsInRegisters { return runPooled(image: n, pairs: share, padded: buffer, weight: packed) }
                             run(image: n, rows: rows, padded: buffer, weight: packed, into: outputs.sharedTarget(image: n))

@@ -9,7 +9,7 @@ extension Tensor {
                                          dilation: (Int, Int) = (1, 1), groups: Int = 1,
                                          normWeight: Tensor, normBias: Tensor, runningMean: Tensor, runningVariance: Tensor,
                                          epsilon: Float, adding residual: Tensor? = nil,
-                                         activation: FusedActivation = .none) -> Tensor {
+                                         activation: FusedActivation = .none, packs: WeightPacks? = nil) -> Tensor {
         let outChannels = weight.shape[0]
         precondition(rank == 4 && weight.rank == 4 && shape[1] == weight.shape[1] * groups,
                      "conv2dBatchNormInference: input \(describe(shape: shape)) does not fit weight \(describe(shape: weight.shape))")
@@ -42,7 +42,7 @@ extension Tensor {
             scale.withUnsafeBufferPointer { scale in
                 let epilogue = ConvolutionEpilogue(bias: before.baseAddress, scale: scale.baseAddress, shift: UnsafePointer(normBias.pointer),
                                                    residual: residual.map { UnsafePointer($0.pointer) }, activation: activation)
-                kernel.forward(input: pointer, weight: weight.pointer, epilogue: epilogue, output: result.pointer)
+                kernel.forward(input: pointer, weight: weight.pointer, epilogue: epilogue, output: result.pointer, packs: packs)
             }
         }
         return result

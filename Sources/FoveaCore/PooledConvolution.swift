@@ -13,7 +13,7 @@ extension Tensor {
     public func conv2dMaxPooled(weight: Tensor, bias: Tensor?, stride: (Int, Int) = (1, 1),
                                 padding: (top: Int, left: Int, bottom: Int, right: Int) = (0, 0, 0, 0),
                                 dilation: (Int, Int) = (1, 1), groups: Int = 1,
-                                activation: FusedActivation = .none) -> Tensor {
+                                activation: FusedActivation = .none, packs: WeightPacks? = nil) -> Tensor {
         precondition(rank == 4 && weight.rank == 4 && groups > 0 && shape[1] == weight.shape[1] * groups
                      && weight.shape[0] % groups == 0,
                      "conv2dMaxPooled: input \(describe(shape: shape)) does not fit weight \(describe(shape: weight.shape))")
@@ -47,7 +47,7 @@ extension Tensor {
         let result = Tensor(uninitializedShape: pooledShape)
         let winners = recordsGradient ? PoolingIndices(pointer: .allocate(capacity: result.count)) : nil
         kernel.forwardMaxPooled(input: pointer, weight: weight.pointer, epilogue: ConvolutionEpilogue(bias: bias?.pointer, activation: activation),
-                                output: result.pointer, winners: winners?.pointer)
+                                output: result.pointer, winners: winners?.pointer, packs: packs)
         guard let winners else { return result }
 
         let input = detached(), w = weight.detached(), pooled = result.detached()

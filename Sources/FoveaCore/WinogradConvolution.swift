@@ -104,20 +104,23 @@ public struct WinogradKernel: Sendable {
     var positions: Int { (outputTile + 2) * (outputTile + 2) }
 
     /// input [N, C, H, W], weight [K, C, 3, 3] → output [N, K, Hout, Wout], every element written.
+    /// `packs`: the transformed weights kept between calls (inference; see `WeightPacks`).
     public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue = ConvolutionEpilogue(),
-                        output: UnsafeMutablePointer<Float>) {
+                        output: UnsafeMutablePointer<Float>, packs: WeightPacks? = nil) {
         let channels = geometry.channels, outChannels = outChannels, geometry = geometry
         let inPlane = geometry.height * geometry.width, outputSize = outChannels * geometry.outputHeight * geometry.outputWidth
         let pairs = outChannels * channels, positions = positions, wide = outputTile == 4
-        let transformed = TensorStorage(uninitializedCount: positions * pairs)
-        defer { withExtendedLifetime(transformed) {} }   // read only through `u` below (see TensorStorage)
-        ThreadPool.shared.parallelRanges(pairs, minimumPerChunk: 4096) { range in
-            if wide {
-                fovea_winograd4_transform_weights(weight, range.lowerBound, range.upperBound, pairs, transformed.pointer)
-            } else {
-                transformWeights(weight, pairs: range, into: transformed.pointer)
+        let layout = WeightPacks.Layout(reader: .winograd, variant: outputTile, count: positions * pairs)
+        let transformed = packs.packed(weight, layout: layout) { u in
+            ThreadPool.shared.parallelRanges(pairs, minimumPerChunk: 4096) { range in
+                if wide {
+                    fovea_winograd4_transform_weights(weight, range.lowerBound, range.upperBound, pairs, u)
+                } else {
+                    transformWeights(weight, pairs: range, into: u)
+                }
             }
         }
+        defer { withExtendedLifetime(transformed) {} }   // read only through `u` below (see TensorStorage)
         let tilesPerImage = tileRows * tileColumns, tiles = batch * tilesPerImage
         let threads = ThreadPool.shared.threadCount
         // Blocks of tiles taken in turn, at least four per thread when there are enough tiles (of 8

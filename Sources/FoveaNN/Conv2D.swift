@@ -41,6 +41,8 @@ public final class Conv2D: Module {
     public let bias: Parameter?
     /// The weight cropped to its live taps for inference on small planes (see `LiveTapWeights`).
     let liveTapWeights = LiveTapWeights()
+    /// The kernels' packs of the weight run at inference (see `WeightPacks`).
+    let keptPacks = KeptWeightPacks()
 
     /// PyTorch's default initialisation: weight and bias ~ U(−1/√fanIn, 1/√fanIn).
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
@@ -84,9 +86,9 @@ public final class Conv2D: Module {
         let pad = try resolvedPadding(for: input)
         // ReLU runs inside the convolution's output pass; other activations follow as their own op.
         let fused: FusedActivation = activation == .relu ? .relu : .none
-        let (kernel, kernelPadding) = recordsGradient(input) ? (weight.value, pad) : inferenceWeight(for: input, padding: pad)
+        let (kernel, kernelPadding, packs) = recordsGradient(input) ? (weight.value, pad, nil) : inferenceWeight(for: input, padding: pad)
         let output = input.conv2d(weight: kernel, bias: bias?.value, stride: stride, padding: kernelPadding,
-                                  dilation: dilation, groups: groups, activation: fused)
+                                  dilation: dilation, groups: groups, activation: fused, packs: packs)
         return fused == .relu ? output : activation?.apply(output) ?? output
     }
 

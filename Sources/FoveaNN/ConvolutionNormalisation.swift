@@ -34,12 +34,12 @@ extension ForwardContext {
                 if let residual, residual.shape != outputShape {
                     throw FoveaError.shape("residual \(describe(shape: residual.shape)) does not match \(describe(shape: outputShape))")
                 }
-                let (weight, weightPadding) = conv.inferenceWeight(for: input, padding: pad)
+                let (weight, weightPadding, packs) = conv.inferenceWeight(for: input, padding: pad)
                 return input.conv2dBatchNormInference(
                     weight: weight, bias: conv.bias?.value, stride: conv.stride, padding: weightPadding, dilation: conv.dilation,
                     groups: conv.groups, normWeight: norm.weight.value, normBias: norm.bias.value,
                     runningMean: norm.runningMean.value, runningVariance: norm.runningVariance.value, epsilon: norm.epsilon,
-                    adding: residual, activation: fusedActivation)
+                    adding: residual, activation: fusedActivation, packs: packs)
             }
             return applyRest(output)
         }

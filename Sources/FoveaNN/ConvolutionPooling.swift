@@ -14,10 +14,11 @@ extension ForwardContext {
                                     kernel: conv.kernelSize, stride: conv.stride, padding: pad, dilation: conv.dilation)
         guard window.outputHeight >= 2 && window.outputWidth >= 2 else { return nil }
         return try scoped(conv, named: convName, input) {
-            let (weight, weightPadding) = conv.recordsGradient(input) ? (conv.weight.value, pad) : conv.inferenceWeight(for: input, padding: pad)
+            let (weight, weightPadding, packs) = conv.recordsGradient(input) ? (conv.weight.value, pad, nil)
+                : conv.inferenceWeight(for: input, padding: pad)
             return input.conv2dMaxPooled(weight: weight, bias: conv.bias?.value, stride: conv.stride, padding: weightPadding,
                                          dilation: conv.dilation, groups: conv.groups,
-                                         activation: conv.activation == .relu ? .relu : .none)
+                                         activation: conv.activation == .relu ? .relu : .none, packs: packs)
         }
     }
 }

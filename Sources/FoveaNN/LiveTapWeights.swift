@@ -34,14 +34,17 @@ extension Conv2D {
     /// The weight and padding to run `input` with when no gradient is recorded: where some taps
     /// read only padding, the kept crop of the weight to the others and the padding shrunk to match
     /// (the same outputs, see `WindowGeometry.croppedToLiveTaps`); elsewhere the weight itself.
+    /// With them the packs the kernels keep of that weight (`WeightPacks`).
     func inferenceWeight(for input: Tensor, padding: (top: Int, left: Int, bottom: Int, right: Int))
-        -> (weight: Tensor, padding: (top: Int, left: Int, bottom: Int, right: Int)) {
+        -> (weight: Tensor, padding: (top: Int, left: Int, bottom: Int, right: Int), packs: WeightPacks) {
         let geometry = WindowGeometry(channels: inChannels / groups, height: input.shape[2], width: input.shape[3],
                                       kernel: kernelSize, stride: stride, padding: padding, dilation: dilation)
-        guard let live = ConvolutionKernel.liveTapCrop(geometry) else { return (weight.value, padding) }
+        guard let live = ConvolutionKernel.liveTapCrop(geometry) else {
+            return (weight.value, padding, keptPacks.packs(for: weight.value, version: weight.version))
+        }
         let g = live.geometry
-        return (liveTapWeights.weight(of: weight, rows: live.rows, columns: live.columns),
-                (g.padTop, g.padLeft, g.padBottom, g.padRight))
+        let cropped = liveTapWeights.weight(of: weight, rows: live.rows, columns: live.columns)
+        return (cropped, (g.padTop, g.padLeft, g.padBottom, g.padRight), keptPacks.packs(for: cropped, version: weight.version))
     }
 
     /// Whether this call records a gradient for anything it reads.

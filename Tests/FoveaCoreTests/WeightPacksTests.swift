@@ -1,0 +1,99 @@
+import FoveaCore
+import FoveaTestSupport
+import Testing
+
+/// Kept packs (`WeightPacks`): the kernels that pack their weight (direct, channel vectors, with
+/// and without the pool, with the folded norm) give the same output from packs made on an earlier
+/// call as from packing on the spot, keep one layout per kernel, and ignore packs made for other
+/// memory.
+@Suite struct WeightPacksTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var batch: Int, channels: Int, out: Int, size: Int, padding = 0
+        var pooled = false
+        var testDescription: String { "\(batch)×\(channels)×\(size)² → \(out), pad \(padding)\(pooled ? ", pooled" : "")" }
+    }
+
+    static let cases: [Case] = [
+        Case(batch: 1, channels: 16, out: 16, size: 32, padding: 1),    // direct, one image's rows shared (ResNet-20)
+        Case(batch: 3, channels: 5, out: 7, size: 8, padding: 1),       // direct, image by image, narrow strips
+        Case(batch: 2, channels: 3, out: 16, size: 20),                 // direct, wide strips
+        Case(batch: 4, channels: 32, out: 64, size: 15),                // channel vectors (keras-cifar-cnn's conv2d_1)
+        Case(batch: 1, channels: 3, out: 32, size: 32, pooled: true),   // direct, pooled, one image
+        Case(batch: 1, channels: 32, out: 64, size: 15, pooled: true),  // channel vectors pooling one image's rows
+        Case(batch: 4, channels: 32, out: 64, size: 15, pooled: true),  // channel vectors pooling whole images
+        Case(batch: 2, channels: 3, out: 16, size: 20, padding: 1, pooled: true),
+    ]
+
+    /// Bit for bit (a Bool, so that a failure does not print every element).
+    func identical(_ a: [Float], _ b: [Float]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern } }
+
+    func run(_ c: Case, x: Tensor, weight: Tensor, bias: Tensor, packs: WeightPacks?) -> Tensor {
+        let p = (c.padding, c.padding, c.padding, c.padding)
+        return withoutGradients {
+            c.pooled ? x.conv2dMaxPooled(weight: weight, bias: bias, padding: p, activation: .relu, packs: packs)
+                : x.conv2d(weight: weight, bias: bias, padding: p, activation: .relu, packs: packs)
+        }
+    }
+
+    /// Whether `forward` runs a kernel that packs its weight on this case.
+    func packsItsWeight(_ c: Case) -> Bool {
+        let g = WindowGeometry(channels: c.channels, height: c.size, width: c.size, kernel: (3, 3),
+                               padding: (c.padding, c.padding, c.padding, c.padding))
+        let kernel = ConvolutionKernel(geometry: g, batch: c.batch, outChannels: c.out, groups: 1, activation: .relu)
+        return ConvolutionKernel.panelKernelAvailable
+            && (["direct", "channel vectors"].contains(kernel.forwardKernelName) || (c.pooled && kernel.poolsWhileInCache))
+    }
+
+    @Test(arguments: cases) func keptPacksGiveTheSameOutput(c: Case) {
+        let x = randomTensor([c.batch, c.channels, c.size, c.size], seed: 1)
+        let weight = randomTensor([c.out, c.channels, 3, 3], seed: 2), bias = randomTensor([c.out], seed: 3)
+        let packed = run(c, x: x, weight: weight, bias: bias, packs: nil)
+        let packs = WeightPacks(of: weight)
+        let first = run(c, x: x, weight: weight, bias: bias, packs: packs)
+        #expect(packs.layoutCount == (packsItsWeight(c) ? 1 : 0))
+        let kept = run(c, x: x, weight: weight, bias: bias, packs: packs)   // from the packs the first call made
+        #expect(packs.layoutCount == (packsItsWeight(c) ? 1 : 0))
+        #expect(identical(first.scalars, packed.scalars))
+        #expect(identical(kept.scalars, packed.scalars))
+    }
+
+    /// The cases cover both kernels that pack (on a machine with AVX2 and FMA).
+    @Test func casesReachBothPackingKernels() {
+        guard ConvolutionKernel.panelKernelAvailable else { return }
+        #expect(Self.cases.filter(packsItsWeight).count >= 6)
+    }
+
+    /// Packs of one weight, handed to a call on another (a crop on the way, a caller's slip), are
+    /// not read: the output is the other weight's.
+    @Test(arguments: [cases[0], cases[3], cases[5]]) func packsOfOtherMemoryAreIgnored(c: Case) {
+        let x = randomTensor([c.batch, c.channels, c.size, c.size], seed: 4)
+        let first = randomTensor([c.out, c.channels, 3, 3], seed: 5), second = randomTensor([c.out, c.channels, 3, 3], seed: 6)
+        let bias = randomTensor([c.out], seed: 7)
+        let packs = WeightPacks(of: first)
+        _ = run(c, x: x, weight: first, bias: bias, packs: packs)
+        let layouts = packs.layoutCount
+        let output = run(c, x: x, weight: second, bias: bias, packs: packs)
+        #expect(identical(output.scalars, run(c, x: x, weight: second, bias: bias, packs: nil).scalars))
+        #expect(!identical(output.scalars, run(c, x: x, weight: first, bias: bias, packs: nil).scalars))
+        #expect(packs.layoutCount == layouts)
+    }
+
+    /// Convolution → folded batch norm → residual → ReLU (a ResNet block at inference) from kept packs.
+    @Test func foldedNormFromKeptPacks() {
+        let x = randomTensor([1, 16, 32, 32], seed: 8), weight = randomTensor([16, 16, 3, 3], seed: 9)
+        let (gamma, beta) = (randomTensor([16], seed: 10), randomTensor([16], seed: 11))
+        let (mean, variance) = (randomTensor([16], seed: 12), randomTensor([16], seed: 13).abs() + 0.5)
+        let residual = randomTensor([1, 16, 32, 32], seed: 14)
+        func run(_ packs: WeightPacks?) -> [Float] {
+            withoutGradients {
+                x.conv2dBatchNormInference(weight: weight, bias: nil, padding: (1, 1, 1, 1), normWeight: gamma, normBias: beta,
+                                           runningMean: mean, runningVariance: variance, epsilon: 1e-5, adding: residual,
+                                           activation: .relu, packs: packs).scalars
+            }
+        }
+        let packs = WeightPacks(of: weight)
+        let expected = run(nil)
+        #expect(identical(run(packs), expected))
+        #expect(identical(run(packs), expected))
+    }
+}
