@@ -519,7 +519,7 @@ func dispatchTable() {
 
 /// ResNet-20's and SimpleCNN's layers on one image, through the kernel `forward` picks (run at 1 and 2 threads to see what sharing one image gains).
 func batchOneTable() {
-    print("\n| layer | in → out | input | stride | ms | GFLOP/s | kept packs ms | conv2d runs | direct ms | panels ms | F(2×2) kept ms | F(4×4) kept ms |")
+    print("\n| layer | in → out | input | stride | ms | GFLOP/s | kept packs ms | conv2d runs (kept) | direct ms | panels ms | F(2×2) kept ms | F(4×4) kept ms |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for (channels, out, size, stride, name) in [(3, 16, 32, 1, "ResNet-20 stem"), (16, 16, 32, 1, "ResNet-20 stage 1"),
                                                 (16, 32, 32, 2, "ResNet-20 stage 2 entry"), (32, 32, 16, 1, "ResNet-20 stage 2"),
@@ -528,6 +528,7 @@ func batchOneTable() {
                                                 (32, 64, 16, 1, "SimpleCNN block 2 entry"), (64, 64, 16, 1, "SimpleCNN block 2"),
                                                 (64, 128, 8, 1, "SimpleCNN block 3 entry"), (128, 128, 8, 1, "SimpleCNN block 3"),
                                                 (64, 64, 32, 1, "seed ResNet stage 1"), (128, 128, 16, 1, "seed ResNet stage 2"),
+                                                (256, 256, 8, 1, "seed ResNet stage 3"),
                                                 (64, 64, 56, 1, "ResNet-18 layer1 at 224"), (128, 128, 28, 1, "ResNet-18 layer2 at 224"),
                                                 (256, 256, 14, 1, "ResNet-18 layer3 at 224"), (256, 256, 16, 1, "256 at 16×16"),
                                                 (256, 256, 56, 1, "VGG-16 conv3 at 224"), (512, 512, 28, 1, "VGG-16 conv4 at 224")]
@@ -549,7 +550,7 @@ func batchOneTable() {
             return time { winograd.forward(input: x, weight: w, output: y, packs: packs) }
         }
         print(String(format: "| %@ | %d → %d | %d×%d | %d | %.4f | %.0f | %.4f | %@ | %.4f | %.4f | %.4f | %.4f |", name, channels, out, size, size,
-                     stride, ms, layer.flops / ms / 1e6, kept, k.forwardKernelName, direct, panels, winograd(2), winograd(4)))
+                     stride, ms, layer.flops / ms / 1e6, kept, "\(k.forwardKernelName) (\(k.forwardKernelName(weightsKept: true)))", direct, panels, winograd(2), winograd(4)))
     }
 }
 

@@ -111,9 +111,13 @@ public struct ConvolutionKernel: Sendable {
         case channelVectors(ChannelVectorConvolution), direct(DirectConvolution), panels(PanelConvolution), unfolding
     }
 
-    var forwardPath: ForwardPath {
+    var forwardPath: ForwardPath { forwardPath(weightsKept: false) }
+
+    /// The path with the weight's packs kept from earlier calls (`WeightPacks`) or made now: kept
+    /// transforms let Winograd run single images too (see `WinogradKernel(_:weightsKept:)`).
+    func forwardPath(weightsKept: Bool) -> ForwardPath {
         if let depthwise { return .depthwise(depthwise) }
-        if let winograd = WinogradKernel(self) { return .winograd(winograd) }
+        if let winograd = WinogradKernel(self, weightsKept: weightsKept) { return .winograd(winograd) }
         if let rowProducts = RowProductConvolution(self) { return .rowProducts(rowProducts) }
         if let channelVectors = ChannelVectorConvolution(self) { return .channelVectors(channelVectors) }
         if let direct = DirectConvolution(self) { return .direct(direct) }
@@ -125,7 +129,7 @@ public struct ConvolutionKernel: Sendable {
     /// weight's layouts kept between calls (inference; see `WeightPacks`).
     public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
                         output: UnsafeMutablePointer<Float>, packs: WeightPacks? = nil) {
-        switch forwardPath {
+        switch forwardPath(weightsKept: packs != nil) {
         case let .depthwise(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
         case let .winograd(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output, packs: packs)
         case let .rowProducts(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
@@ -154,7 +158,7 @@ public struct ConvolutionKernel: Sendable {
             ConvolutionImageOutputs(pooledInto: output, winners: winners, channels: outChannels, height: g.outputHeight, width: g.outputWidth,
                                     buffered: buffered)
         }
-        let path = forwardPath
+        let path = forwardPath(weightsKept: packs != nil)
         if let kernel = channelVectorsPoolingFewImages(path, epilogue: epilogue) {
             return kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs(buffered: false), packs: packs)
         }
@@ -201,8 +205,11 @@ public struct ConvolutionKernel: Sendable {
     }
 
     /// The kernel `forward` picks, in its order (benchmarks print it beside their timings).
-    public var forwardKernelName: String {
-        switch forwardPath {
+    public var forwardKernelName: String { forwardKernelName(weightsKept: false) }
+
+    /// The kernel `forward` picks when handed the weight's packs (a layer at inference).
+    public func forwardKernelName(weightsKept: Bool) -> String {
+        switch forwardPath(weightsKept: weightsKept) {
         case .depthwise: "depthwise"
         case let .winograd(winograd): winograd.outputTile == 4 ? "Winograd 4×4" : "Winograd"
         case .rowProducts: "row products"

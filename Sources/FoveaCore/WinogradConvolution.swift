@@ -58,8 +58,19 @@ public struct WinogradKernel: Sendable {
     /// channels pay on 32×32 planes (SimpleCNN's first block 1.11–1.41× against im2col + GEMM in
     /// three runs; ResNet-20's 32-channel 16×16 layer still 0.96×), and 64 channels on 16×16 planes
     /// beat the panels (SimpleCNN's second block 1.18–1.42× against 1.05–1.12×).
-    init?(_ kernel: ConvolutionKernel) {
+    ///
+    /// With the weight's transforms kept from earlier calls (`weightsKept`: a layer at inference,
+    /// see `WeightPacks`) one image no longer pays for them, and where the weights outgrow 512 KB
+    /// (128 × 128 channels and up) Winograd beat the direct kernel and the panels on one image
+    /// (convolution-bench batch-one, kept columns, six runs in a noisy hour: the seed ResNet's
+    /// stage 2, 128 at 16×16, F(4×4) 0.255–0.38 ms against the direct kernel's 0.28–0.58; stage 3,
+    /// 256 at 8×8, F(2×2) 0.38–0.42 against the panels' 0.52–0.83; SimpleCNN's block 3, 128 at 8×8,
+    /// 0.078–0.13 against 0.081–0.20). At 64 channels on 16×16 the direct kernel kept its lead
+    /// (SimpleCNN's block 2: 0.064 against 0.081–0.090).
+    init?(_ kernel: ConvolutionKernel, weightsKept: Bool = false) {
         let channels = Swift.min(kernel.geometry.channels, kernel.outChannels)
+        let weightBytes = kernel.outChannels * kernel.patch * MemoryLayout<Float>.stride
+        let keptAndLarge = weightsKept && channels >= WinogradKernel.minimumChannels && weightBytes > 1 << 19
         // One image: the weight transform is not shared between images, and it lost 2× at 8×8;
         // on 32×32 planes with ≥ 64 channels it still won (convolution-bench direct table, the seed
         // ResNet's stage 1: 0.53–0.60 ms against the panels' 0.65–0.76 in three runs, 1.26–1.37× in
@@ -67,13 +78,13 @@ public struct WinogradKernel: Sendable {
         // 32 channels on 32×32 planes: with AVX-512 the direct kernel ran SimpleCNN's first block in
         // 2.44–2.54 ms against F(4×4)'s 2.72–3.91 in four of five runs (one 3.26 against 3.07;
         // convolution-bench direct table, Xeon).
-        guard kernel.groups == 1, kernel.batch >= 2 || (channels >= WinogradKernel.minimumChannels && kernel.outPlane >= 1024),
+        guard kernel.groups == 1,
+              kernel.batch >= 2 || (channels >= WinogradKernel.minimumChannels && kernel.outPlane >= 1024) || keptAndLarge,
               channels >= WinogradKernel.minimumChannels
                 || (channels >= 32 && kernel.outPlane >= 1024 && !ConvolutionKernel.wideTilesAvailable),
               kernel.geometry.outputHeight % 2 == 0, kernel.geometry.outputWidth % 2 == 0
         else { return nil }
         if PanelConvolution.isAvailable {
-            let weightBytes = kernel.outChannels * kernel.patch * MemoryLayout<Float>.stride
             guard kernel.outPlane >= 64, weightBytes > 1 << 19 || kernel.outPlane >= 256 else { return nil }
         }
         self.init(geometry: kernel.geometry, batch: kernel.batch, outChannels: kernel.outChannels,
