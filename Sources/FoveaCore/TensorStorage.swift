@@ -22,10 +22,13 @@ public final class TensorStorage: @unchecked Sendable {
     public init(uninitializedCount count: Int) {
         precondition(count >= 0, "negative storage size")
         _ = TensorStorage.freedMemoryKept
-        var raw: UnsafeMutableRawPointer?
-        // posix_memalign: SIMD loads and BLAS like cache-line aligned panels.
-        let status = posix_memalign(&raw, 64, Swift.max(count, 1) * MemoryLayout<Float>.stride)
-        precondition(status == 0 && raw != nil, "out of memory allocating \(count) floats")
+        let bytes = Swift.max(count, 1) * MemoryLayout<Float>.stride
+        var raw = LargeBlocks.shared.take(bytes: bytes)
+        if raw == nil {
+            // posix_memalign: SIMD loads and BLAS like cache-line aligned panels.
+            let status = posix_memalign(&raw, 64, bytes)
+            precondition(status == 0 && raw != nil, "out of memory allocating \(count) floats")
+        }
         pointer = raw!.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
         self.count = count
     }
@@ -40,7 +43,10 @@ public final class TensorStorage: @unchecked Sendable {
         if let base = values.baseAddress { pointer.update(from: base, count: values.count) }
     }
 
-    deinit { free(pointer) }
+    deinit {
+        // Blocks of 32 MB and more are kept for the next of the same size (see `LargeBlocks`).
+        if !LargeBlocks.shared.keep(pointer, bytes: Swift.max(count, 1) * MemoryLayout<Float>.stride) { free(pointer) }
+    }
 
     /// A training step frees and reallocates the same activation-sized blocks every time. By
     /// default glibc serves blocks from 128 KB up (a threshold it raises only as far as the
