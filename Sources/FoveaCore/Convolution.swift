@@ -158,7 +158,13 @@ public struct ConvolutionKernel: Sendable {
             ConvolutionImageOutputs(pooledInto: output, winners: winners, channels: outChannels, height: g.outputHeight, width: g.outputWidth,
                                     buffered: buffered)
         }
-        let path = forwardPath(weightsKept: packs != nil)
+        // Kept packs bring Winograd to one image (see `forward`), but not in place of a direct
+        // kernel that pools in its registers: 128 → 128 at 16×16 on one image, the direct kernel
+        // pooled 0.275–0.278 ms, Winograd and the pool pass 0.274–0.32 (convolution-bench pooled).
+        var path = forwardPath(weightsKept: packs != nil)
+        if case .winograd = path, case let .direct(kernel) = forwardPath, kernel.poolsInRegisters(epilogue: epilogue) {
+            path = .direct(kernel)
+        }
         if let kernel = channelVectorsPoolingFewImages(path, epilogue: epilogue) {
             return kernel.forward(input: input, weight: weight, epilogue: epilogue, outputs: outputs(buffered: false), packs: packs)
         }
@@ -185,9 +191,12 @@ public struct ConvolutionKernel: Sendable {
     /// where it would pick the panels: the channel-vector tiles pooling in registers, the threads
     /// sharing each image's pooled rows. keras-cifar-cnn's 32 → 64 on one image (convolution-bench
     /// pooled, 2 threads): the panels and their pool pass 0.069–0.086 ms, the pooled tiles 0.054–0.056.
+    /// Up to 512 KB of weights: 256 → 256 at 8×8 (2.3 MB) ran 0.77–0.81 ms there against the
+    /// panels' and the pool pass's 0.37–0.39 (convolution-bench pooled, two runs).
     func channelVectorsPoolingFewImages(_ path: ForwardPath, epilogue: ConvolutionEpilogue) -> ChannelVectorConvolution? {
         guard case .panels = path, let kernel = ChannelVectorConvolution(anyShape: self), !kernel.runsImageByImage,
-              outChannels % Int(FOVEA_CHANNEL_GROUP) == 0, outChannels >= 32, kernel.poolsInRegisters(epilogue: epilogue)
+              outChannels % Int(FOVEA_CHANNEL_GROUP) == 0, outChannels >= 32, kernel.poolsInRegisters(epilogue: epilogue),
+              outChannels * patch * MemoryLayout<Float>.stride <= 1 << 19
         else { return nil }
         return kernel
     }
