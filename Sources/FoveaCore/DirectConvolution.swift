@@ -130,7 +130,7 @@ struct DirectConvolution {
             // once left the worker waiting for both and then reading them from the caller's cache:
             // ResNet-20's 16-channel layers on one image ran no faster on two threads than on one.)
             // Packs kept from an earlier call are read where they lie.
-            let kept = packs?.packed(weight, layout: layout, pack: pack)
+            let kept = packs?.kept(weight, layout: layout, pack: pack)
             let packedAt = (paddedSize + 15) / 16 * 16   // the packed weights from a cache line on
             let bufferSize = packedAt + (kept == nil ? packedSize : 0)
             let buffers = (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(uninitializedCount: bufferSize) }

@@ -27,7 +27,7 @@ public final class WeightPacks: Sendable {
 
     /// The packs in `layout` of `weights` (filled by `pack` the first time), or nil where these
     /// packs belong to other memory.
-    func packed(_ weights: UnsafePointer<Float>, layout: Layout, pack: (UnsafeMutablePointer<Float>) -> Void) -> TensorStorage? {
+    func kept(_ weights: UnsafePointer<Float>, layout: Layout, pack: (UnsafeMutablePointer<Float>) -> Void) -> TensorStorage? {
         guard UnsafePointer(weight.pointer) == weights else { return nil }
         return packs.withLock { packs in
             if let kept = packs[layout] { return kept }
@@ -38,8 +38,9 @@ public final class WeightPacks: Sendable {
         }
     }
 
-    /// How many layouts are kept (tests).
+    /// How many layouts are kept, and their floats (tests).
     public var layoutCount: Int { packs.withLock { $0.count } }
+    public var floatCount: Int { packs.withLock { $0.keys.reduce(0) { $0 + $1.count } } }
 }
 
 extension Optional where Wrapped == WeightPacks {
@@ -47,7 +48,7 @@ extension Optional where Wrapped == WeightPacks {
     /// into fresh storage.
     func packed(_ weights: UnsafePointer<Float>, layout: WeightPacks.Layout,
                 pack: (UnsafeMutablePointer<Float>) -> Void) -> TensorStorage {
-        if let kept = self?.packed(weights, layout: layout, pack: pack) { return kept }
+        if let kept = self?.kept(weights, layout: layout, pack: pack) { return kept }
         let storage = TensorStorage(uninitializedCount: layout.count)
         pack(storage.pointer)
         return storage

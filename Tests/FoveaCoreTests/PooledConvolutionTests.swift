@@ -156,6 +156,10 @@ import Testing
             #expect(kernel(index, batch: PooledConvolutionTests.cases[index].batch).poolsWhileInCache == ConvolutionKernel.wideTilesAvailable)
         }
         #expect(kernel(5, batch: 2).usesWinograd && !kernel(5, batch: 2).poolsWhileInCache)
+        // Over 512 KB of weights one image stays on the panels and the pool pass (256 → 256 at 8×8).
+        let large = ConvolutionKernel(geometry: WindowGeometry(channels: 256, height: 8, width: 8, kernel: (3, 3), padding: (1, 1, 1, 1)),
+                                      batch: 1, outChannels: 256, groups: 1)
+        #expect(large.forwardKernelName == "panels" && !large.poolsWhileInCache)
         for index in 8...10 {
             #expect(kernel(index, batch: 1).forwardKernelName == "direct")
             #expect(kernel(index, batch: 1).poolsWhileInCache)

@@ -89,6 +89,18 @@ import Testing
         #expect(Self.cases.filter(packsItsWeight).count >= 9)
     }
 
+    /// Conv → pool on one image: kept packs do not swap a direct kernel that pools in its registers
+    /// for Winograd (the packs then hold the direct kernel's layout, not Winograd's 4× larger one).
+    @Test func pooledDirectKernelKeepsItsPlaceOverWinograd() {
+        guard ConvolutionKernel.wideTilesAvailable else { return }
+        let c = Case(batch: 1, channels: 128, out: 128, size: 16, padding: 1, pooled: true)
+        #expect(switchesKernel(c))   // unpooled, kept transforms would take Winograd
+        let x = randomTensor([1, 128, 16, 16], seed: 30), weight = randomTensor([128, 128, 3, 3], seed: 31)
+        let packs = WeightPacks(of: weight)
+        _ = run(c, x: x, weight: weight, bias: randomTensor([128], seed: 32), packs: packs)
+        #expect(packs.floatCount == 128 * 128 * 9)
+    }
+
     /// One weight run on planes that need different layouts (narrow and wide direct strips;
     /// Winograd's F(4×4) and F(2×2)) keeps one of each, and each call reads its own.
     @Test(arguments: [(16, [Case(batch: 3, channels: 16, out: 16, size: 8, padding: 1), Case(batch: 2, channels: 16, out: 16, size: 20, padding: 1)]),
