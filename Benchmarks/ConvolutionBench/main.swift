@@ -3,6 +3,8 @@
 //
 //     swift build -c release --product convolution-bench
 //     env -u OPENBLAS_CORETYPE .build/release/convolution-bench [threads [table ...]]
+//
+// LAYERS=text limits the outer-product-weight-gradients table to the layers whose names contain it.
 import CKernels
 import FoveaCore
 import Foundation
@@ -282,6 +284,53 @@ func directWeightGradientTable() {
         let takes = kernel.weightGradientUsesWinograd ? "Winograd" : kernel.weightGradientRunsDirectly ? "direct" : "im2col + GEMM"
         print(String(format: "| %@ | %d | %d → %d | %d×%d | %d×%d | %.3f | %.3f | %.0f | %.2f× | %@ |", name, batch, channels, out,
                      size, size, window, window, a, b, flops / b / 1e6, a / b, takes))
+    }
+}
+
+// 3×3 weight gradients by outer products (AVX-512) against the row products, im2col + GEMM and,
+// where it applies, Winograd; the kernel `backward` takes is named last.
+func outerProductWeightGradientTable() {
+    print("")
+    print("| layer | batch | in → out | input | stride | im2col + GEMM ms | row products ms | Winograd ms | outer products ms | outer GFLOP/s | speed-up against the best other | backward takes |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    let layers: [(Int, Int, Int, Int, Int, Int, String)] = [
+        (128, 3, 16, 32, 1, 1, "ResNet-20 stem"), (128, 16, 16, 32, 1, 1, "ResNet-20 stage 1"),
+        (128, 16, 32, 32, 1, 2, "ResNet-20 stage 2 entry"), (128, 32, 32, 16, 1, 1, "ResNet-20 stage 2"),
+        (128, 32, 64, 16, 1, 2, "ResNet-20 stage 3 entry"), (128, 64, 64, 8, 1, 1, "ResNet-20 stage 3"),
+        (64, 3, 32, 32, 0, 1, "keras-cifar-cnn conv2d (valid)"), (64, 32, 64, 15, 0, 1, "keras-cifar-cnn conv2d_1 (valid)"),
+        (32, 3, 32, 32, 1, 1, "SimpleCNN block 1 entry"), (32, 32, 32, 32, 1, 1, "SimpleCNN block 1"),
+        (32, 64, 64, 16, 1, 1, "SimpleCNN block 2"), (32, 128, 128, 8, 1, 1, "SimpleCNN block 3"),
+        (32, 64, 64, 32, 1, 1, "seed ResNet stage 1"), (32, 128, 128, 16, 1, 1, "seed ResNet stage 2"),
+        (32, 256, 256, 8, 1, 1, "seed ResNet stage 3"), (64, 64, 64, 8, 1, 1, "ResNet-18 layer1 at 32×32"),
+        (64, 128, 128, 4, 1, 1, "ResNet-18 layer2"),
+    ]
+    let only = ProcessInfo.processInfo.environment["LAYERS"]
+    for (batch, channels, out, size, pad, stride, name) in layers where only.map({ name.contains($0) }) ?? true {
+        let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), stride: (stride, stride),
+                               padding: (pad, pad, pad, pad))
+        var generator = SeededGenerator(seed: 6)
+        let x = Tensor.normal([batch, channels, size, size], using: &generator)
+        let w = Tensor.normal([out, channels, 3, 3], std: 0.05, using: &generator)
+        let y = Tensor.normal([batch, out, g.outputHeight, g.outputWidth], using: &generator)
+        let dy = Tensor.normal([batch, out, g.outputHeight, g.outputWidth], using: &generator)
+        let dw = TensorStorage(repeating: 0, count: out * channels * 9)
+        let kernel = ConvolutionKernel(geometry: g, batch: batch, outChannels: out, groups: 1)
+        guard kernel.canComputeWeightGradientByOuterProducts else { continue }
+        let a = medianMilliseconds {
+            kernel.backwardByUnfolding(input: x.pointer, weight: w.pointer, output: y.pointer, outputGrad: dy.pointer, inputGrad: nil,
+                                       weightGrad: dw.pointer, biasGrad: nil)
+        }
+        let b = kernel.canComputeWeightGradientDirectly
+            ? medianMilliseconds { kernel.weightGradientDirectly(input: x.pointer, outputGrad: dy.pointer, into: dw.pointer) } : .nan
+        let winograd = stride == 1 ? WinogradKernel(geometry: g, batch: batch, outChannels: out) : nil
+        let c = winograd.map { w in medianMilliseconds { w.weightGradient(input: x.pointer, outputGrad: dy.pointer, into: dw.pointer) } } ?? .nan
+        let d = medianMilliseconds { kernel.weightGradientByOuterProducts(input: x.pointer, outputGrad: dy.pointer, into: dw.pointer) }
+        let flops = 2.0 * Double(batch * out * channels * 9 * g.outputHeight * g.outputWidth)
+        let best = [a, b, c].filter { !$0.isNaN }.min()!
+        let takes = kernel.weightGradientRunsOnOuterProducts ? "outer products" : kernel.weightGradientUsesWinograd ? "Winograd"
+            : kernel.weightGradientRunsDirectly ? "row products" : "im2col + GEMM"
+        print(String(format: "| %@ | %d | %d → %d | %d×%d | %d | %.3f | %.3f | %.3f | %.3f | %.0f | %.2f× | %@ |", name, batch, channels, out,
+                     size, size, stride, a, b, c, d, flops / d / 1e6, best / d, takes))
     }
 }
 
@@ -609,6 +658,7 @@ func pooledTable() {
 }
 
 let tables: [(String, () -> Void)] = [
+    ("outer-product-weight-gradients", outerProductWeightGradientTable),
     ("pooled", pooledTable),
     ("pack", packTable),
     ("batch-one", batchOneTable),

@@ -347,6 +347,20 @@ public struct ConvolutionKernel: Sendable {
             return depthwise.backward(input: input, weight: weight, output: output, outputGrad: outputGrad,
                                       inputGrad: inputGrad, weightGrad: weightGrad, biasGrad: biasGrad)
         }
+        if let weightGrad, let outer = OuterProductWeightGradient(self) {
+            if inputGrad == nil || inputGradientAsConvolution != nil {
+                return backwardMaskingOnce(output: output, outputGrad: outputGrad, weight: weight, inputGrad: inputGrad, biasGrad: biasGrad) {
+                    outer.weightGradient(input: input, outputGrad: $0, into: weightGrad)
+                }
+            }
+            // dX no transposed convolution (a strided layer): Wᵀ · dY and col2im, on dY masked once.
+            let unmasked = ConvolutionKernel(geometry: geometry, batch: batch, outChannels: outChannels, groups: groups)
+            return backwardMaskingOnce(output: output, outputGrad: outputGrad, weight: weight, inputGrad: nil, biasGrad: biasGrad) {
+                outer.weightGradient(input: input, outputGrad: $0, into: weightGrad)
+                unmasked.backwardByUnfolding(input: input, weight: weight, output: output, outputGrad: $0, inputGrad: inputGrad,
+                                             weightGrad: nil, biasGrad: nil)
+            }
+        }
         if let weightGrad, inputGrad == nil || inputGradientAsConvolution != nil {
             if let winograd = WinogradKernel(weightGradientOf: self) {
                 return backwardMaskingOnce(output: output, outputGrad: outputGrad, weight: weight, inputGrad: inputGrad, biasGrad: biasGrad) {

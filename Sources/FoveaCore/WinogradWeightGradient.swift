@@ -132,5 +132,7 @@ extension WinogradKernel {
 
 extension ConvolutionKernel {
     /// Whether `backward` computes the weight gradient in Winograd's domain.
-    public var weightGradientUsesWinograd: Bool { WinogradKernel(weightGradientOf: self) != nil }
+    public var weightGradientUsesWinograd: Bool {
+        OuterProductWeightGradient(self) == nil && WinogradKernel(weightGradientOf: self) != nil
+    }
 }

@@ -284,6 +284,20 @@ void fovea_accumulate_row_products(int rows_a, const float *a, size_t lda, int r
 void fovea_accumulate_offset_row_products(int rows_a, const float *a, size_t lda, int rows_b, const float *b,
                                           const size_t *b_offsets, size_t width, float *c, size_t ldc);
 
+/// target[p · lanes + o] = source[o · pixels + p]: `channels` planes of `pixels` floats as pixel
+/// rows of `lanes` floats (a multiple of 16 ≥ channels; the lanes past `channels` are zero).
+/// Only where `fovea_wide_tiles_available()` (AVX-512).
+void fovea_transpose_to_pixel_major(const float *source, int channels, int pixels, float *target, int lanes);
+
+/// A 3×3 convolution's weight gradient (any stride, no dilation) as outer products:
+/// accumulated[(c·9 + i·3 + j) · lanes + o] += Σ_{n, y, x} gradient[n][y·Wout + x][o] ·
+/// padded[n·image_stride + c·plane_stride + (y·sh + i)·padded_width + x·sw + j], over `images`
+/// zero-padded images and their output gradients in pixel-major rows of `lanes` floats (see
+/// `fovea_transpose_to_pixel_major`). Only where `fovea_wide_tiles_available()` (AVX-512).
+void fovea_outer_product_weight_gradient(const fovea_window *g, const float *padded, size_t image_stride,
+                                         size_t plane_stride, int padded_width, int images,
+                                         const float *gradient, int lanes, float *accumulated);
+
 /// c[m × n] = a[m × k] · b[k × n], row-major; a's element (r, d) lies at a + r·a_row_stride +
 /// d·a_depth_stride (so a can be read transposed where it lies). A multiply whose depth k
 /// is too small to pay for sgemm's packing of both operands and its clearing of c (a convolution

@@ -1,0 +1,141 @@
+// A 3×3 convolution's weight gradient as outer products, on AVX-512 (see
+// OuterProductWeightGradient.swift for where it runs and what it replaced).
+#include "kernels_internal.h"
+
+#ifdef FOVEA_X86
+
+/// Transposes a 16 × 16 block held as 16 row vectors, in registers (four rounds of shuffles).
+static inline __attribute__((always_inline, target("avx512f"))) void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++) {
+        const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+        const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+        r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    // Rows 4i..4i+3 now hold, in each 128-bit lane k, the 4 × 4 block (rows 4i.., columns 4k..).
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
+        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+        r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xdd);
+    }
+}
+
+FOVEA_AVX512 void fovea_transpose_to_pixel_major(const float *source, int channels, int pixels, float *target, int lanes) {
+    for (int o = 0; o < lanes; o += 16) {
+        const int rows = channels - o < 16 ? (channels - o > 0 ? channels - o : 0) : 16;
+        for (int p = 0; p < pixels; p += 16) {
+            const int columns = pixels - p < 16 ? pixels - p : 16;
+            const __mmask16 mask = (__mmask16)((1u << columns) - 1);
+            __m512 r[16];
+            for (int i = 0; i < 16; i++)
+                r[i] = i < rows ? _mm512_maskz_loadu_ps(mask, source + (size_t)(o + i) * pixels + p) : _mm512_setzero_ps();
+            transpose16(r);
+            for (int i = 0; i < columns; i++) _mm512_storeu_ps(target + (size_t)(p + i) * lanes + o, r[i]);
+        }
+    }
+}
+
+/// One tile: V vectors of 16 output channels (lanes first_lane…) by the 9 taps of CH input
+/// channels (first_channel…), summed over every output pixel of the images, then added to
+/// accumulated[(c·9 + tap) · lanes + lane]. CH·9·V accumulators stay in registers (at most 27);
+/// each pixel loads V gradient vectors and broadcasts CH·9 input floats.
+static inline __attribute__((always_inline, target("avx512f")))
+void tile(const int V, const int CH, const fovea_window *g, const float *padded, size_t image_stride, size_t plane_stride,
+          int wp, int images, const float *gradient, int lanes, int first_channel, int first_lane, float *accumulated) {
+    __m512 acc[27][3];
+    #pragma unroll
+    for (int r = 0; r < CH * 9; r++)
+        #pragma unroll
+        for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_ps();
+    const int oh = g->output_height, ow = g->output_width, sh = g->stride_height, sw = g->stride_width;
+    const size_t pixels = (size_t)oh * ow;
+    for (int n = 0; n < images; n++) {
+        const float *image = padded + (size_t)n * image_stride + (size_t)first_channel * plane_stride;
+        const float *gy = gradient + (size_t)n * pixels * lanes + first_lane;
+        for (int y = 0; y < oh; y++) {
+            const float *row = image + (size_t)y * sh * wp;
+            for (int x = 0; x < ow; x++, gy += lanes) {
+                __m512 gv[3];
+                #pragma unroll
+                for (int v = 0; v < V; v++) gv[v] = _mm512_loadu_ps(gy + 16 * v);
+                const float *p = row + x * sw;
+                #pragma unroll
+                for (int ch = 0; ch < CH; ch++) {
+                    const float *pc = p + ch * plane_stride;
+                    #pragma unroll
+                    for (int i = 0; i < 3; i++)
+                        #pragma unroll
+                        for (int j = 0; j < 3; j++) {
+                            const __m512 b = _mm512_set1_ps(pc[i * wp + j]);
+                            #pragma unroll
+                            for (int v = 0; v < V; v++) acc[ch * 9 + i * 3 + j][v] = _mm512_fmadd_ps(b, gv[v], acc[ch * 9 + i * 3 + j][v]);
+                        }
+                }
+            }
+        }
+    }
+    #pragma unroll
+    for (int r = 0; r < CH * 9; r++)
+        #pragma unroll
+        for (int v = 0; v < V; v++) {
+            float *t = accumulated + (size_t)(first_channel * 9 + r) * lanes + first_lane + 16 * v;
+            _mm512_storeu_ps(t, _mm512_add_ps(_mm512_loadu_ps(t), acc[r][v]));
+        }
+}
+
+FOVEA_AVX512 void fovea_outer_product_weight_gradient(const fovea_window *g, const float *padded, size_t image_stride,
+                                                      size_t plane_stride, int padded_width, int images,
+                                                      const float *gradient, int lanes, float *accumulated) {
+    const int channels = g->channels, vectors = lanes / 16;
+    int v = 0;
+    // Three vectors of output channels per input channel (12 loads per 27 FMAs), then two.
+    for (; v + 3 <= vectors; v += 3)
+        for (int c = 0; c < channels; c++)
+            tile(3, 1, g, padded, image_stride, plane_stride, padded_width, images, gradient, lanes, c, 16 * v, accumulated);
+    if (vectors - v == 2) {
+        for (int c = 0; c < channels; c++)
+            tile(2, 1, g, padded, image_stride, plane_stride, padded_width, images, gradient, lanes, c, 16 * v, accumulated);
+    } else if (vectors - v == 1) {
+        // One vector: three input channels per tile (27 accumulators), then the one or two left.
+        int c = 0;
+        for (; c + 3 <= channels; c += 3)
+            tile(1, 3, g, padded, image_stride, plane_stride, padded_width, images, gradient, lanes, c, 16 * v, accumulated);
+        if (channels - c == 2)
+            tile(1, 2, g, padded, image_stride, plane_stride, padded_width, images, gradient, lanes, c, 16 * v, accumulated);
+        else if (channels - c == 1)
+            tile(1, 1, g, padded, image_stride, plane_stride, padded_width, images, gradient, lanes, c, 16 * v, accumulated);
+    }
+}
+
+#else
+
+#include <stdlib.h>
+
+void fovea_transpose_to_pixel_major(const float *source, int channels, int pixels, float *target, int lanes) {
+    (void)source; (void)channels; (void)pixels; (void)target; (void)lanes;
+    abort();   // callers check fovea_wide_tiles_available() first
+}
+
+void fovea_outer_product_weight_gradient(const fovea_window *g, const float *padded, size_t image_stride,
+                                         size_t plane_stride, int padded_width, int images,
+                                         const float *gradient, int lanes, float *accumulated) {
+    (void)g; (void)padded; (void)image_stride; (void)plane_stride; (void)padded_width; (void)images; (void)gradient;
+    (void)lanes; (void)accumulated;
+    abort();   // callers check fovea_wide_tiles_available() first
+}
+
+#endif

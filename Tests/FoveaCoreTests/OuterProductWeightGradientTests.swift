@@ -1,0 +1,89 @@
+import FoveaCore
+import FoveaTestSupport
+import Testing
+
+/// The 3×3 weight gradient by outer products (AVX-512) against the float64 definition, over what
+/// it treats apart: one, two and three vectors of output channels per tile (16, 32, 48 and 64
+/// outputs, and 7 and 40, whose last vector is partly zero lanes), one to three input channels
+/// per tile with one vector (5 = 3 + 2, 4 = 3 + 1, 1), pixel counts that are no multiple of 16
+/// (the transposition's last block), strides 1 and 2, "same", valid and one-sided padding, and
+/// blocks of images that end before a thread's share does; then `conv2d`'s backward through it,
+/// with a fused ReLU, for a stride-1 layer (dX by the transposed convolution) and a strided one
+/// (dX by Wᵀ · dY and col2im).
+@Suite(.enabled(if: ConvolutionKernel(geometry: WindowGeometry(channels: 1, height: 3, width: 3, kernel: (3, 3)),
+                                      batch: 1, outChannels: 16, groups: 1).canComputeWeightGradientByOuterProducts,
+                "needs AVX-512"))
+struct OuterProductWeightGradientTests {
+    typealias Case = PanelConvolutionTests.Case
+
+    static let cases: [Case] = [
+        Case(batch: 3, channels: 5, out: 16, height: 8, width: 8, kernel: (3, 3), padding: (1, 1, 1, 1)),    // 1 vector, 3 + 2 channels
+        Case(batch: 2, channels: 4, out: 7, height: 5, width: 9, kernel: (3, 3), padding: (1, 1, 1, 1)),     // 7 of 16 lanes, 3 + 1
+        Case(batch: 2, channels: 1, out: 16, height: 6, width: 6, kernel: (3, 3)),                              // valid, one channel
+        Case(batch: 3, channels: 3, out: 32, height: 7, width: 6, kernel: (3, 3), padding: (1, 1, 1, 1)),    // 2 vectors
+        Case(batch: 2, channels: 2, out: 40, height: 9, width: 11, kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1)),  // 3, strided
+        Case(batch: 2, channels: 3, out: 48, height: 6, width: 5, kernel: (3, 3), padding: (0, 2, 1, 0)),    // 3 vectors, one-sided
+        Case(batch: 3, channels: 4, out: 64, height: 5, width: 5, kernel: (3, 3), stride: (1, 2), padding: (1, 1, 1, 1)),  // 3 + 1
+        Case(batch: 4, channels: 6, out: 20, height: 12, width: 12, kernel: (3, 3), stride: (2, 2)),            // 2 vectors, valid
+    ]
+
+    @Test(arguments: cases) func weightGradientMatchesTheDefinition(c: Case) {
+        let g = WindowGeometry(channels: c.channels, height: c.height, width: c.width, kernel: c.kernel, stride: c.stride,
+                               padding: c.padding)
+        let kernel = ConvolutionKernel(geometry: g, batch: c.batch, outChannels: c.out, groups: 1)
+        #expect(kernel.canComputeWeightGradientByOuterProducts)
+        let x = randomTensor([c.batch, c.channels, c.height, c.width], seed: 61)
+        let dy = randomTensor([c.batch, c.out, g.outputHeight, g.outputWidth], seed: 62)
+        let expected = DirectConvolutionTests.weightGradient(x, dy, geometry: g, outChannels: c.out)
+        for block in [nil, 1, 2] as [Int?] {
+            let dw = Tensor(repeating: .nan, shape: [c.out * c.channels * 9])
+            kernel.weightGradientByOuterProducts(input: x.pointer, outputGrad: dy.pointer, into: dw.pointer, imagesPerBlock: block)
+            #expect(peakRelativeError(dw.scalars, expected) < 1e-5, "\(c), blocks of \(String(describing: block))")
+        }
+    }
+
+    /// Not where it cannot run (other windows, dilation, groups), nor where it does not win:
+    /// weights over 128 × 128 channels, planes under 8×8 (BENCHMARKS.md, twenty-first session).
+    @Test func selectionPolicy() {
+        func kernel(_ channels: Int, _ out: Int, size: Int, stride: Int = 1, window: Int = 3, dilation: Int = 1) -> ConvolutionKernel {
+            ConvolutionKernel(geometry: WindowGeometry(channels: channels, height: size, width: size, kernel: (window, window),
+                                                       stride: (stride, stride), padding: (1, 1, 1, 1), dilation: (dilation, dilation)),
+                              batch: 8, outChannels: out, groups: 1)
+        }
+        #expect(kernel(16, 16, size: 32).weightGradientRunsOnOuterProducts)          // ResNet-20's stage 1
+        #expect(kernel(16, 32, size: 32, stride: 2).weightGradientRunsOnOuterProducts)  // its stage 2 entry
+        #expect(kernel(128, 128, size: 8).weightGradientRunsOnOuterProducts)
+        #expect(!kernel(128, 128, size: 8).weightGradientUsesWinograd)
+        #expect(!kernel(256, 256, size: 8).weightGradientRunsOnOuterProducts)
+        #expect(kernel(256, 256, size: 8).weightGradientUsesWinograd)
+        #expect(!kernel(128, 128, size: 4).weightGradientRunsOnOuterProducts)
+        #expect(!kernel(16, 16, size: 32, window: 5).canComputeWeightGradientByOuterProducts)
+        #expect(!kernel(16, 16, size: 32, dilation: 2).canComputeWeightGradientByOuterProducts)
+        #expect(!ConvolutionKernel(geometry: WindowGeometry(channels: 8, height: 16, width: 16, kernel: (3, 3)), batch: 2,
+                                   outChannels: 16, groups: 2).canComputeWeightGradientByOuterProducts)
+    }
+
+    /// conv2d's backward through it, bias and ReLU fused: dW, the bias and dX against the float64
+    /// definitions, with stride 1 (dX by the transposed convolution) and 2 (dX by col2im).
+    @Test(arguments: [1, 2]) func conv2dBackwardUsesIt(stride: Int) {
+        let (n, c, o, h) = (2, 5, 16, 16)
+        let g = WindowGeometry(channels: c, height: h, width: h, kernel: (3, 3), stride: (stride, stride), padding: (1, 1, 1, 1))
+        #expect(ConvolutionKernel(geometry: g, batch: n, outChannels: o, groups: 1).weightGradientRunsOnOuterProducts)
+        let (oh, ow) = (g.outputHeight, g.outputWidth)
+        let x = randomTensor([n, c, h, h], seed: 63).requiringGrad()
+        let w = randomTensor([o, c, 3, 3], seed: 64).requiringGrad(), b = randomTensor([o], seed: 65).requiringGrad()
+        let probe = randomTensor([n, o, oh, ow], seed: 66)
+        let y = x.conv2d(weight: w, bias: b, stride: (stride, stride), padding: (1, 1, 1, 1), activation: .relu)
+        (y * probe).sum().backward()
+        let masked = try! Tensor(zip(y.scalars, probe.scalars).map { $0 > 0 ? $1 : 0 }, shape: [n, o, oh, ow])
+        #expect(peakRelativeError(w.grad!.scalars, DirectConvolutionTests.weightGradient(x, masked, geometry: g, outChannels: o)) < 1e-5)
+        var biasSums = [Double](repeating: 0, count: o)
+        for (index, value) in masked.scalars.enumerated() { biasSums[(index / (oh * ow)) % o] += Double(value) }
+        #expect(peakRelativeError(b.grad!.scalars, biasSums) < 1e-5)
+        var expected = [Double](repeating: 0, count: n * c * h * h)
+        DirectConvolutionTests.forEachTap(g, batch: n, outChannels: o) { _, out, channel, i, j, yIndex, xIndex in
+            expected[xIndex] += Double(masked.scalars[yIndex]) * Double(w.scalars[((out * c + channel) * 3 + i) * 3 + j])
+        }
+        #expect(peakRelativeError(x.grad!.scalars, expected) < 1e-5)
+    }
+}
