@@ -302,7 +302,7 @@ func outerProductWeightGradientTable() {
         (32, 64, 64, 16, 1, 1, "SimpleCNN block 2"), (32, 128, 128, 8, 1, 1, "SimpleCNN block 3"),
         (32, 64, 64, 32, 1, 1, "seed ResNet stage 1"), (32, 128, 128, 16, 1, 1, "seed ResNet stage 2"),
         (32, 256, 256, 8, 1, 1, "seed ResNet stage 3"), (64, 64, 64, 8, 1, 1, "ResNet-18 layer1 at 32×32"),
-        (64, 128, 128, 4, 1, 1, "ResNet-18 layer2"),
+        (64, 128, 128, 4, 1, 1, "ResNet-18 layer2"), (2, 64, 64, 224, 1, 1, "VGG-16 block 1 at 224×224 (bands of rows)"),
     ]
     let only = ProcessInfo.processInfo.environment["LAYERS"]
     for (batch, channels, out, size, pad, stride, name) in layers where only.map({ name.contains($0) }) ?? true {

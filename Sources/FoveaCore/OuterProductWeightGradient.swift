@@ -54,14 +54,26 @@ struct OuterProductWeightGradient {
 
     static let blockBudget = 1 << 17
 
+    /// Output rows per pass where one image alone outgrows the block budget (VGG's 64 channels at
+    /// 224×224: 13 MB padded and 13 MB transposed): every tile then passes over a band of rows
+    /// whose padded input rows and gradient fit the budget, not over the whole image from memory.
+    var rowsPerBand: Int {
+        let g = kernel.geometry, padding = PaddedImage(g)
+        guard padding.count + kernel.outPlane * lanes > OuterProductWeightGradient.blockBudget else { return g.outputHeight }
+        let perRow = g.channels * g.strideHeight * padding.width + g.outputWidth * lanes
+        return Swift.max(1, Swift.min(g.outputHeight, OuterProductWeightGradient.blockBudget / perRow))
+    }
+
     /// Writes dW [O, C, 3, 3] from the input [N, C, H, W] and the (already masked) output gradient
-    /// [N, O, Hout, Wout]. `imagesPerBlock` overrides the block size (tests: blocks that end before the share does).
+    /// [N, O, Hout, Wout]. `imagesPerBlock` and `rowsPerBand` override the block size and, for
+    /// blocks of one image, the band (tests: blocks that end before the share does, bands that end
+    /// before the image does).
     func weightGradient(input: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>, into weightGrad: UnsafeMutablePointer<Float>,
-                        imagesPerBlock blockSize: Int? = nil) {
+                        imagesPerBlock blockSize: Int? = nil, rowsPerBand bandSize: Int? = nil) {
         let k = kernel, g = k.geometry, padding = PaddedImage(g), lanes = lanes
         let inputSize = g.channels * k.inPlane, outputSize = k.outChannels * k.outPlane, pixelRows = k.outPlane * lanes
         let patch = k.patch, accumulatedCount = patch * lanes
-        let block = blockSize ?? imagesPerBlock
+        let block = blockSize ?? imagesPerBlock, band = Swift.max(1, bandSize ?? rowsPerBand)
         // Each share sums into its own [patch × lanes] partial (a fixed order whichever thread runs
         // it). Four shares per thread, taken in turn, leave less to wait for when the VM stalls a
         // thread, but each share zeroes, fills and adds its partial: over 32 K floats of them (128
@@ -72,7 +84,7 @@ struct OuterProductWeightGradient {
         let slots = ThreadPool.shared.threadSlots
         let paddedBlocks = (0..<slots).map { _ in TensorStorage(repeating: 0, count: block * padding.count) }
         let gradientBlocks = (0..<slots).map { _ in TensorStorage(uninitializedCount: block * pixelRows) }
-        var window = fovea_window(g)
+        let window = fovea_window(g)
         withExtendedLifetime((paddedBlocks, gradientBlocks)) {
             ThreadPool.shared.parallelFor(shareCount) { s, thread in
                 let padded = paddedBlocks[thread].pointer, gradient = gradientBlocks[thread].pointer
@@ -84,8 +96,20 @@ struct OuterProductWeightGradient {
                         fovea_transpose_to_pixel_major(outputGrad + (first + b) * outputSize, Int32(k.outChannels), Int32(k.outPlane),
                                                        gradient + b * pixelRows, Int32(lanes))
                     }
-                    fovea_outer_product_weight_gradient(&window, padded, padding.count, padding.height * padding.width,
-                                                        Int32(padding.width), Int32(count), gradient, Int32(lanes), partials[s].pointer)
+                    if count > 1 || band >= g.outputHeight {
+                        var whole = window
+                        fovea_outer_product_weight_gradient(&whole, padded, padding.count, padding.height * padding.width,
+                                                            Int32(padding.width), Int32(count), gradient, Int32(lanes), partials[s].pointer)
+                        continue
+                    }
+                    // One image in bands of output rows: the kernel sees a shorter image starting at the band.
+                    for top in stride(from: 0, to: g.outputHeight, by: band) {
+                        var part = window
+                        part.output_height = Int32(Swift.min(band, g.outputHeight - top))
+                        fovea_outer_product_weight_gradient(&part, padded + top * g.strideHeight * padding.width, padding.count,
+                                                            padding.height * padding.width, Int32(padding.width), 1,
+                                                            gradient + top * g.outputWidth * lanes, Int32(lanes), partials[s].pointer)
+                    }
                 }
             }
         }
@@ -103,6 +127,8 @@ struct OuterProductWeightGradient {
 extension ConvolutionKernel {
     /// Whether `backward` computes the weight gradient with `OuterProductWeightGradient`.
     public var weightGradientRunsOnOuterProducts: Bool { OuterProductWeightGradient(self) != nil }
+    /// Output rows per pass of `OuterProductWeightGradient` over one image (all of them unless the image outgrows its block budget).
+    public var outerProductRowsPerBand: Int { OuterProductWeightGradient(anyShape: self)?.rowsPerBand ?? geometry.outputHeight }
     /// Whether `weightGradientByOuterProducts` can run here at all (AVX-512, 3×3, no groups or dilation).
     public var canComputeWeightGradientByOuterProducts: Bool { OuterProductWeightGradient(anyShape: self) != nil }
 
@@ -110,10 +136,11 @@ extension ConvolutionKernel {
     /// `OuterProductWeightGradient`, whichever kernel `backward` would pick (tests and benchmarks).
     /// Requires `canComputeWeightGradientByOuterProducts`.
     public func weightGradientByOuterProducts(input: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
-                                              into weightGrad: UnsafeMutablePointer<Float>, imagesPerBlock: Int? = nil) {
+                                              into weightGrad: UnsafeMutablePointer<Float>, imagesPerBlock: Int? = nil,
+                                              rowsPerBand: Int? = nil) {
         guard let outer = OuterProductWeightGradient(anyShape: self) else {
             preconditionFailure("weightGradientByOuterProducts needs canComputeWeightGradientByOuterProducts")
         }
-        outer.weightGradient(input: input, outputGrad: outputGrad, into: weightGrad, imagesPerBlock: imagesPerBlock)
+        outer.weightGradient(input: input, outputGrad: outputGrad, into: weightGrad, imagesPerBlock: imagesPerBlock, rowsPerBand: rowsPerBand)
     }
 }

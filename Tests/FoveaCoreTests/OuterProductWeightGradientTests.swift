@@ -6,8 +6,9 @@ import Testing
 /// it treats apart: one, two and three vectors of output channels per tile (16, 32, 48 and 64
 /// outputs, and 7 and 40, whose last vector is partly zero lanes), one to three input channels
 /// per tile with one vector (5 = 3 + 2, 4 = 3 + 1, 1), pixel counts that are no multiple of 16
-/// (the transposition's last block), strides 1 and 2, "same", valid and one-sided padding, and
-/// blocks of images that end before a thread's share does; then `conv2d`'s backward through it,
+/// (the transposition's last block), strides 1 and 2, "same", valid and one-sided padding,
+/// blocks of images that end before a thread's share does, and one image in bands of output rows
+/// (an image too large for the block budget); then `conv2d`'s backward through it,
 /// with a fused ReLU, for a stride-1 layer (dX by the transposed convolution) and a strided one
 /// (dX by Wᵀ · dY and col2im).
 @Suite(.enabled(if: ConvolutionKernel(geometry: WindowGeometry(channels: 1, height: 3, width: 3, kernel: (3, 3)),
@@ -35,11 +36,27 @@ struct OuterProductWeightGradientTests {
         let x = randomTensor([c.batch, c.channels, c.height, c.width], seed: 61)
         let dy = randomTensor([c.batch, c.out, g.outputHeight, g.outputWidth], seed: 62)
         let expected = DirectConvolutionTests.weightGradient(x, dy, geometry: g, outChannels: c.out)
-        for block in [nil, 1, 2] as [Int?] {
+        for (block, band) in [(nil, nil), (1, nil), (2, nil), (1, 1), (1, 2)] as [(Int?, Int?)] {
             let dw = Tensor(repeating: .nan, shape: [c.out * c.channels * 9])
-            kernel.weightGradientByOuterProducts(input: x.pointer, outputGrad: dy.pointer, into: dw.pointer, imagesPerBlock: block)
-            #expect(peakRelativeError(dw.scalars, expected) < 1e-5, "\(c), blocks of \(String(describing: block))")
+            kernel.weightGradientByOuterProducts(input: x.pointer, outputGrad: dy.pointer, into: dw.pointer, imagesPerBlock: block,
+                                                 rowsPerBand: band)
+            #expect(peakRelativeError(dw.scalars, expected) < 1e-5,
+                    "\(c), blocks of \(String(describing: block)), bands of \(String(describing: band))")
         }
+    }
+
+    /// Bands only where one image outgrows the block budget: VGG's 64 channels at 224×224 take
+    /// bands of output rows whose padded rows and gradient fit it; ResNet-20's whole images.
+    @Test func bandsOfRowsForLargeImages() {
+        let vgg = ConvolutionKernel(geometry: WindowGeometry(channels: 64, height: 224, width: 224, kernel: (3, 3), padding: (1, 1, 1, 1)),
+                                    batch: 2, outChannels: 64, groups: 1)
+        #expect(vgg.weightGradientRunsOnOuterProducts)
+        let rows = vgg.outerProductRowsPerBand
+        #expect(rows > 1 && rows < 224)
+        #expect(rows * (64 * 226 + 224 * 64) <= 1 << 17)
+        let resnet = ConvolutionKernel(geometry: WindowGeometry(channels: 16, height: 32, width: 32, kernel: (3, 3), padding: (1, 1, 1, 1)),
+                                       batch: 2, outChannels: 16, groups: 1)
+        #expect(resnet.outerProductRowsPerBand == 32)
     }
 
     /// Not where it cannot run (other windows, dilation, groups), nor where it does not win:
