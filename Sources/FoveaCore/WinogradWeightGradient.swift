@@ -19,7 +19,9 @@ extension WinogradKernel {
     /// seed ResNet's 256-channel 8×8 layer 1.14–1.31× faster than im2col + GEMM, SimpleCNN's
     /// 128-channel 8×8 layer 0.86–1.16×, the seed ResNet's 128-channel 16×16 layer 0.87–1.30×;
     /// at 64 channels (0.6–1.1×) and on ResNet-18's 2×2 and 4×4 planes (0.9×) the transforms,
-    /// which write and read V and dM through memory, cost more than the products save.
+    /// which write and read V and dM through memory, cost more than the products save. With
+    /// AVX-512 `OuterProductWeightGradient` comes first and leaves this only weights over 128 × 128
+    /// channels (the seed ResNet's 256 at 8×8).
     init?(weightGradientOf kernel: ConvolutionKernel) {
         let g = kernel.geometry
         guard WinogradKernel.weightGradientEnabled, kernel.groups == 1,
