@@ -117,6 +117,14 @@ cases.append(case("multihead_attention_2_heads", attention,
                   [torch.randn(2, 5, 8), torch.randn(24, 8) * 0.4, torch.randn(24) * 0.1, torch.randn(8, 8) * 0.4,
                    torch.randn(8) * 0.1], {"heads": 2}))
 
+# 3×3 layers that Fovea's backward takes through the outer-product weight gradient (AVX-512: planes
+# of 8×8 outputs and more), stride 1 and 2. Appended last, so the cases above keep their values.
+for name, xs, ws, stride in [("conv2d_3x3_outer_products", (1, 4, 9, 8), (18, 4, 3, 3), 1),
+                             ("conv2d_3x3_stride2_outer_products", (1, 2, 16, 16), (8, 2, 3, 3), 2)]:
+    cases.append(case(name, lambda x, w, b: F.conv2d(x, w, b, stride=stride, padding=1),
+                      [torch.randn(xs), torch.randn(ws) * 0.5, torch.randn(ws[0])],
+                      {"stride": [stride, stride], "padding": [1, 1], "dilation": 1, "groups": 1}))
+
 out = pathlib.Path("Tests/FoveaCoreTests/Fixtures/pytorch_reference.json")
 out.parent.mkdir(parents=True, exist_ok=True)
 out.write_text(json.dumps({"torch_version": torch.__version__, "cases": cases}, separators=(",", ":")))

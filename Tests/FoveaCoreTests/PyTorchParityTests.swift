@@ -26,7 +26,8 @@ import Testing
     }
 
     @Test(arguments: ["conv2d_basic_3x3", "conv2d_same_pad1", "conv2d_stride2_pad2_5x5", "conv2d_no_bias_1x1",
-                      "conv2d_dilation2", "conv2d_groups2", "conv2d_depthwise_stride2", "conv2d_rect_kernel"])
+                      "conv2d_dilation2", "conv2d_groups2", "conv2d_depthwise_stride2", "conv2d_rect_kernel",
+                      "conv2d_3x3_outer_products", "conv2d_3x3_stride2_outer_products"])
     func conv2dMatchesPyTorch(name: String) {
         check(name) { x, c in
             let stride = c.params["stride"]!.ints, padding = c.params["padding"]!.ints, dilation = c.params["dilation"]!.int
