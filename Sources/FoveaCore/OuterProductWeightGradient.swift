@@ -7,7 +7,9 @@ import CKernels
 /// pixel-major rows (each pixel's output channels side by side, 16 to a vector). Then for every
 /// output pixel one tile loads up to three vectors of output channels and broadcasts the 9 taps
 /// of one to three input channels, one fused multiply-add per pair: up to 27 vectors of dW stay
-/// in registers over the whole block, with no horizontal sums and no zeros multiplied. The row
+/// in registers over the whole block, with no horizontal sums and no zeros multiplied. With one
+/// or two vectors and stride 1 it takes two neighbouring pixels a step, whose windows share two
+/// of each row's four input columns (four broadcasts for six FMAs a vector). The row
 /// products (`DirectWeightGradient`) sum dot products of shifted rows instead: a horizontal sum
 /// per 64 steps, and a fifth to a third of their work on the padded planes' zeros at 16×16 to
 /// 8×8; they ran ResNet-20's and keras-cifar-cnn's weight gradients at 115–165 GFLOP/s, im2col +
