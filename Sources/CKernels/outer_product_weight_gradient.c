@@ -49,13 +49,68 @@ FOVEA_AVX512 void fovea_transpose_to_pixel_major(const float *source, int channe
     }
 }
 
+/// One output pixel into a tile's accumulators: V gradient vectors from `gy`, and per input
+/// channel (`p` at the pixel's window corner in the first one's padded plane) the 9 taps broadcast.
+static inline __attribute__((always_inline, target("avx512f")))
+void add_pixel(const int V, const int CH, __m512 acc[27][3], const float *gy, const float *p, size_t plane_stride, int wp) {
+    __m512 gv[3];
+    #pragma unroll
+    for (int v = 0; v < V; v++) gv[v] = _mm512_loadu_ps(gy + 16 * v);
+    #pragma unroll
+    for (int ch = 0; ch < CH; ch++) {
+        const float *pc = p + ch * plane_stride;
+        #pragma unroll
+        for (int i = 0; i < 3; i++)
+            #pragma unroll
+            for (int j = 0; j < 3; j++) {
+                const __m512 b = _mm512_set1_ps(pc[i * wp + j]);
+                #pragma unroll
+                for (int v = 0; v < V; v++) acc[ch * 9 + i * 3 + j][v] = _mm512_fmadd_ps(b, gv[v], acc[ch * 9 + i * 3 + j][v]);
+            }
+    }
+}
+
+/// Two neighbouring output pixels (stride 1 along the width; the second's gradient `lanes` after
+/// the first's): their windows share two of each row's four input columns, so a row of taps takes
+/// four broadcasts for six FMAs per vector where one pixel at a time takes three for three (one
+/// vector of output channels and three input channels: 38 loads per 54 FMAs instead of 56). V ≤ 2:
+/// the second pixel's gradient vectors need registers too.
+static inline __attribute__((always_inline, target("avx512f")))
+void add_pixel_pair(const int V, const int CH, __m512 acc[27][3], const float *gy, int lanes, const float *p, size_t plane_stride,
+                    int wp) {
+    __m512 g0[2], g1[2];
+    #pragma unroll
+    for (int v = 0; v < V; v++) {
+        g0[v] = _mm512_loadu_ps(gy + 16 * v);
+        g1[v] = _mm512_loadu_ps(gy + lanes + 16 * v);
+    }
+    #pragma unroll
+    for (int ch = 0; ch < CH; ch++) {
+        const float *pc = p + ch * plane_stride;
+        #pragma unroll
+        for (int i = 0; i < 3; i++)
+            #pragma unroll
+            for (int k = 0; k < 4; k++) {
+                const __m512 b = _mm512_set1_ps(pc[i * wp + k]);
+                #pragma unroll
+                for (int v = 0; v < V; v++) {
+                    // Column k is tap k of the first pixel and tap k − 1 of the second.
+                    if (k < 3) acc[ch * 9 + i * 3 + k][v] = _mm512_fmadd_ps(b, g0[v], acc[ch * 9 + i * 3 + k][v]);
+                    if (k > 0) acc[ch * 9 + i * 3 + k - 1][v] = _mm512_fmadd_ps(b, g1[v], acc[ch * 9 + i * 3 + k - 1][v]);
+                }
+            }
+    }
+}
+
 /// One tile: V vectors of 16 output channels (lanes first_lane…) by the 9 taps of CH input
 /// channels (first_channel…), summed over every output pixel of the images, then added to
 /// accumulated[(c·9 + tap) · lanes + lane]. CH·9·V accumulators stay in registers (at most 27);
-/// each pixel loads V gradient vectors and broadcasts CH·9 input floats.
+/// each pixel loads V gradient vectors and broadcasts CH·9 input floats. With PAIRS (stride 1
+/// along the width, V ≤ 2) the pixels go two at a time, an odd last one of a row alone.
 static inline __attribute__((always_inline, target("avx512f")))
-void tile(const int V, const int CH, const fovea_window *g, const float *padded, size_t image_stride, size_t plane_stride,
-          int wp, int images, const float *gradient, int lanes, int first_channel, int first_lane, float *accumulated) {
+void tile(const int V, const int CH, const int PAIRS, const fovea_window *g, const float *padded, size_t image_stride,
+          size_t plane_stride, int wp, int images, const float *gradient, int lanes, int first_channel, int first_lane,
+          float *accumulated) {
     __m512 acc[27][3];
     #pragma unroll
     for (int r = 0; r < CH * 9; r++)
@@ -68,101 +123,10 @@ void tile(const int V, const int CH, const fovea_window *g, const float *padded,
         const float *gy = gradient + (size_t)n * pixels * lanes + first_lane;
         for (int y = 0; y < oh; y++) {
             const float *row = image + (size_t)y * sh * wp;
-            for (int x = 0; x < ow; x++, gy += lanes) {
-                __m512 gv[3];
-                #pragma unroll
-                for (int v = 0; v < V; v++) gv[v] = _mm512_loadu_ps(gy + 16 * v);
-                const float *p = row + x * sw;
-                #pragma unroll
-                for (int ch = 0; ch < CH; ch++) {
-                    const float *pc = p + ch * plane_stride;
-                    #pragma unroll
-                    for (int i = 0; i < 3; i++)
-                        #pragma unroll
-                        for (int j = 0; j < 3; j++) {
-                            const __m512 b = _mm512_set1_ps(pc[i * wp + j]);
-                            #pragma unroll
-                            for (int v = 0; v < V; v++) acc[ch * 9 + i * 3 + j][v] = _mm512_fmadd_ps(b, gv[v], acc[ch * 9 + i * 3 + j][v]);
-                        }
-                }
-            }
-        }
-    }
-    #pragma unroll
-    for (int r = 0; r < CH * 9; r++)
-        #pragma unroll
-        for (int v = 0; v < V; v++) {
-            float *t = accumulated + (size_t)(first_channel * 9 + r) * lanes + first_lane + 16 * v;
-            _mm512_storeu_ps(t, _mm512_add_ps(_mm512_loadu_ps(t), acc[r][v]));
-        }
-}
-
-/// The tile for stride 1 along the width, two neighbouring output pixels a step: their windows
-/// share two of each row's four input columns, so each row of taps takes four broadcasts for six
-/// FMAs per vector, where one pixel at a time takes three for three (one vector of output channels
-/// and three input channels: 38 loads per 54 FMAs instead of 56). V ≤ 2 (the second pixel's
-/// gradient vectors need registers too). An odd last pixel of a row goes alone.
-static inline __attribute__((always_inline, target("avx512f")))
-void tile_pairs(const int V, const int CH, const fovea_window *g, const float *padded, size_t image_stride, size_t plane_stride,
-                int wp, int images, const float *gradient, int lanes, int first_channel, int first_lane, float *accumulated) {
-    __m512 acc[27][2];
-    #pragma unroll
-    for (int r = 0; r < CH * 9; r++)
-        #pragma unroll
-        for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_ps();
-    const int oh = g->output_height, ow = g->output_width, sh = g->stride_height;
-    const size_t pixels = (size_t)oh * ow;
-    for (int n = 0; n < images; n++) {
-        const float *image = padded + (size_t)n * image_stride + (size_t)first_channel * plane_stride;
-        const float *gy = gradient + (size_t)n * pixels * lanes + first_lane;
-        for (int y = 0; y < oh; y++) {
-            const float *row = image + (size_t)y * sh * wp;
             int x = 0;
-            for (; x + 2 <= ow; x += 2, gy += 2 * lanes) {
-                __m512 g0[2], g1[2];
-                #pragma unroll
-                for (int v = 0; v < V; v++) {
-                    g0[v] = _mm512_loadu_ps(gy + 16 * v);
-                    g1[v] = _mm512_loadu_ps(gy + lanes + 16 * v);
-                }
-                #pragma unroll
-                for (int ch = 0; ch < CH; ch++) {
-                    const float *pc = row + x + ch * plane_stride;
-                    #pragma unroll
-                    for (int i = 0; i < 3; i++) {
-                        __m512 *a = &acc[ch * 9 + i * 3][0];
-                        #pragma unroll
-                        for (int k = 0; k < 4; k++) {
-                            const __m512 b = _mm512_set1_ps(pc[i * wp + k]);
-                            #pragma unroll
-                            for (int v = 0; v < V; v++) {
-                                // Column k is tap k of the first pixel and tap k − 1 of the second.
-                                if (k < 3) a[k * 2 + v] = _mm512_fmadd_ps(b, g0[v], a[k * 2 + v]);
-                                if (k > 0) a[(k - 1) * 2 + v] = _mm512_fmadd_ps(b, g1[v], a[(k - 1) * 2 + v]);
-                            }
-                        }
-                    }
-                }
-            }
-            if (x < ow) {
-                __m512 g0[2];
-                #pragma unroll
-                for (int v = 0; v < V; v++) g0[v] = _mm512_loadu_ps(gy + 16 * v);
-                #pragma unroll
-                for (int ch = 0; ch < CH; ch++) {
-                    const float *pc = row + x + ch * plane_stride;
-                    #pragma unroll
-                    for (int i = 0; i < 3; i++)
-                        #pragma unroll
-                        for (int j = 0; j < 3; j++) {
-                            const __m512 b = _mm512_set1_ps(pc[i * wp + j]);
-                            #pragma unroll
-                            for (int v = 0; v < V; v++)
-                                acc[ch * 9 + i * 3 + j][v] = _mm512_fmadd_ps(b, g0[v], acc[ch * 9 + i * 3 + j][v]);
-                        }
-                }
-                gy += lanes;
-            }
+            if (PAIRS)
+                for (; x + 2 <= ow; x += 2, gy += 2 * lanes) add_pixel_pair(V, CH, acc, gy, lanes, row + x, plane_stride, wp);
+            for (; x < ow; x++, gy += lanes) add_pixel(V, CH, acc, gy, row + x * sw, plane_stride, wp);
         }
     }
     #pragma unroll
@@ -182,10 +146,10 @@ FOVEA_AVX512 void fovea_outer_product_weight_gradient(const fovea_window *g, con
     // Three vectors of output channels per input channel (12 loads per 27 FMAs), then two.
     for (; v + 3 <= vectors; v += 3)
         for (int c = 0; c < channels; c++)
-            tile(3, 1, g, padded, image_stride, plane_stride, padded_width, images, gradient, lanes, c, 16 * v, accumulated);
+            tile(3, 1, 0, g, padded, image_stride, plane_stride, padded_width, images, gradient, lanes, c, 16 * v, accumulated);
 #define FOVEA_OUTER_TILE(V, CH, c) do { \
-        if (pairs) tile_pairs(V, CH, g, padded, image_stride, plane_stride, padded_width, images, gradient, lanes, c, 16 * v, accumulated); \
-        else tile(V, CH, g, padded, image_stride, plane_stride, padded_width, images, gradient, lanes, c, 16 * v, accumulated); \
+        if (pairs) tile(V, CH, 1, g, padded, image_stride, plane_stride, padded_width, images, gradient, lanes, c, 16 * v, accumulated); \
+        else tile(V, CH, 0, g, padded, image_stride, plane_stride, padded_width, images, gradient, lanes, c, 16 * v, accumulated); \
     } while (0)
     // Pairs of pixels where the width's stride is 1 (convolution-bench outer-product-weight-gradients,
     // two alternating runs: ResNet-20's stage 1 141–186 → 255–259 GFLOP/s, SimpleCNN's block 1

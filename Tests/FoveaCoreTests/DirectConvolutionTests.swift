@@ -144,22 +144,7 @@ struct DirectConvolutionTests {
         let wide = WindowGeometry(channels: 32, height: 7, width: 7, kernel: (3, 3), padding: (1, 1, 1, 1))
         #expect(!ConvolutionKernel(geometry: wide, batch: n, outChannels: 64, groups: 1).weightGradientRunsDirectly)
         #expect(ConvolutionKernel(geometry: wide, batch: n, outChannels: 32, groups: 1).weightGradientRunsDirectly)
-        let x = randomTensor([n, c, h, h], seed: 23).requiringGrad()
-        let w = randomTensor([o, c, 5, 5], seed: 24).requiringGrad(), b = randomTensor([o], seed: 25).requiringGrad()
-        let probe = randomTensor([n, o, h, h], seed: 26)
-        let y = x.conv2d(weight: w, bias: b, padding: (2, 2, 2, 2), activation: .relu)
-        (y * probe).sum().backward()
-        let masked = try! Tensor(zip(y.scalars, probe.scalars).map { $0 > 0 ? $1 : 0 }, shape: [n, o, h, h])
-        #expect(peakRelativeError(w.grad!.scalars, DirectConvolutionTests.weightGradient(x, masked, geometry: g, outChannels: o)) < 1e-5)
-        var biasSums = [Double](repeating: 0, count: o)
-        for (index, value) in masked.scalars.enumerated() { biasSums[(index / (h * h)) % o] += Double(value) }
-        #expect(peakRelativeError(b.grad!.scalars, biasSums) < 1e-5)
-        // dX[c, y', x'] = Σ dY[o, y, x] · W[o, c, i, j] over the taps that read (y', x').
-        var expected = [Double](repeating: 0, count: n * c * h * h)
-        DirectConvolutionTests.forEachTap(g, batch: n, outChannels: o) { image, out, channel, i, j, yIndex, xIndex in
-            expected[xIndex] += Double(masked.scalars[yIndex]) * Double(w.scalars[((out * c + channel) * 5 + i) * 5 + j])
-        }
-        #expect(peakRelativeError(x.grad!.scalars, expected) < 1e-5)
+        DirectConvolutionTests.expectReLUBackwardMatchesTheDefinition(g, batch: n, outChannels: o, seed: 23)
     }
 
     /// A valid convolution whose input needs a gradient too (LeNet-5's second layer), and one with
@@ -170,23 +155,30 @@ struct DirectConvolutionTests {
     @Test(arguments: [WindowGeometry(channels: 6, height: 12, width: 12, kernel: (5, 5)),
                       WindowGeometry(channels: 3, height: 9, width: 11, kernel: (3, 3), padding: (1, 0, 0, 2), dilation: (1, 2))])
     func convolutionSmallerThanItsInputNeedingDX(g: WindowGeometry) {
-        let (n, c, o) = (3, g.channels, 16)
-        let (kh, kw) = (g.kernelHeight, g.kernelWidth)
-        #expect(ConvolutionKernel(geometry: g, batch: n, outChannels: o, groups: 1).weightGradientRunsDirectly)
-        let x = randomTensor([n, c, g.height, g.width], seed: 27).requiringGrad()
-        let w = randomTensor([o, c, kh, kw], seed: 28).requiringGrad(), b = randomTensor([o], seed: 29).requiringGrad()
+        #expect(ConvolutionKernel(geometry: g, batch: 3, outChannels: 16, groups: 1).weightGradientRunsDirectly)
+        DirectConvolutionTests.expectReLUBackwardMatchesTheDefinition(g, batch: 3, outChannels: 16, seed: 27)
+    }
+
+    /// conv2d with bias and a fused ReLU over random data (seeds `seed`…`seed` + 3), backward from a
+    /// random probe: dW, the bias and dX against their float64 definitions, through the ReLU's mask.
+    static func expectReLUBackwardMatchesTheDefinition(_ g: WindowGeometry, batch n: Int, outChannels o: Int, seed: UInt64) {
+        let (c, kh, kw) = (g.channels, g.kernelHeight, g.kernelWidth)
+        let x = randomTensor([n, c, g.height, g.width], seed: seed).requiringGrad()
+        let w = randomTensor([o, c, kh, kw], seed: seed + 1).requiringGrad(), b = randomTensor([o], seed: seed + 2).requiringGrad()
         let plane = g.outputHeight * g.outputWidth
-        let probe = randomTensor([n, o, g.outputHeight, g.outputWidth], seed: 30)
-        let y = x.conv2d(weight: w, bias: b, padding: (g.padTop, g.padLeft, g.padBottom, g.padRight),
+        let probe = randomTensor([n, o, g.outputHeight, g.outputWidth], seed: seed + 3)
+        let y = x.conv2d(weight: w, bias: b, stride: (g.strideHeight, g.strideWidth),
+                         padding: (g.padTop, g.padLeft, g.padBottom, g.padRight),
                          dilation: (g.dilationHeight, g.dilationWidth), activation: .relu)
         (y * probe).sum().backward()
         let masked = try! Tensor(zip(y.scalars, probe.scalars).map { $0 > 0 ? $1 : 0 }, shape: y.shape)
-        #expect(peakRelativeError(w.grad!.scalars, DirectConvolutionTests.weightGradient(x, masked, geometry: g, outChannels: o)) < 1e-5)
+        #expect(peakRelativeError(w.grad!.scalars, weightGradient(x, masked, geometry: g, outChannels: o)) < 1e-5)
         var biasSums = [Double](repeating: 0, count: o)
         for (index, value) in masked.scalars.enumerated() { biasSums[(index / plane) % o] += Double(value) }
         #expect(peakRelativeError(b.grad!.scalars, biasSums) < 1e-5)
+        // dX[c, y', x'] = Σ dY[o, y, x] · W[o, c, i, j] over the taps that read (y', x').
         var expected = [Double](repeating: 0, count: x.count)
-        DirectConvolutionTests.forEachTap(g, batch: n, outChannels: o) { image, out, channel, i, j, yIndex, xIndex in
+        forEachTap(g, batch: n, outChannels: o) { _, out, channel, i, j, yIndex, xIndex in
             expected[xIndex] += Double(masked.scalars[yIndex]) * Double(w.scalars[((out * c + channel) * kh + i) * kw + j])
         }
         #expect(peakRelativeError(x.grad!.scalars, expected) < 1e-5)
