@@ -113,6 +113,24 @@ public struct ConvolutionKernel: Sendable {
 
     var forwardPath: ForwardPath { forwardPath(weightsKept: false) }
 
+    /// The kernels that compute dW faster than im2col + GEMM where they apply, in `backward`'s order.
+    enum WeightGradientPath {
+        case outerProducts(OuterProductWeightGradient), winograd(WinogradKernel), rowProducts(DirectWeightGradient)
+
+        /// Whether `backward` runs it beside dX by Wᵀ · dY and col2im where dX is no transposed
+        /// convolution; Winograd's dW was never measured there, and such layers take im2col for both.
+        var pairsWithUnfoldedInputGradient: Bool { if case .winograd = self { false } else { true } }
+    }
+
+    /// The dW kernel `backward` takes (nil: im2col + GEMM).
+    var weightGradientPath: WeightGradientPath? {
+        guard depthwise == nil else { return nil }
+        if let outer = OuterProductWeightGradient(self) { return .outerProducts(outer) }
+        if let winograd = WinogradKernel(weightGradientOf: self) { return .winograd(winograd) }
+        if let direct = DirectWeightGradient(self) { return .rowProducts(direct) }
+        return nil
+    }
+
     /// The path with the weight's packs kept from earlier calls (`WeightPacks`) or made now: kept
     /// transforms let Winograd run single images too (see `WinogradKernel(_:weightsKept:)`).
     func forwardPath(weightsKept: Bool) -> ForwardPath {
@@ -347,42 +365,29 @@ public struct ConvolutionKernel: Sendable {
             return depthwise.backward(input: input, weight: weight, output: output, outputGrad: outputGrad,
                                       inputGrad: inputGrad, weightGrad: weightGrad, biasGrad: biasGrad)
         }
-        if let weightGrad, let outer = OuterProductWeightGradient(self) {
+        if let weightGrad, let path = weightGradientPath {
+            func weightGradient(_ maskedGradient: UnsafePointer<Float>) {
+                switch path {
+                case let .outerProducts(kernel): kernel.weightGradient(input: input, outputGrad: maskedGradient, into: weightGrad)
+                case let .winograd(kernel): kernel.weightGradient(input: input, outputGrad: maskedGradient, into: weightGrad)
+                case let .rowProducts(kernel): kernel.weightGradient(input: input, outputGrad: maskedGradient, into: weightGrad)
+                }
+            }
             if inputGrad == nil || inputGradientAsConvolution != nil {
-                return backwardMaskingOnce(output: output, outputGrad: outputGrad, weight: weight, inputGrad: inputGrad, biasGrad: biasGrad) {
-                    outer.weightGradient(input: input, outputGrad: $0, into: weightGrad)
+                return backwardMaskingOnce(output: output, outputGrad: outputGrad, weight: weight, inputGrad: inputGrad, biasGrad: biasGrad,
+                                           weightGradient: weightGradient)
+            }
+            if path.pairsWithUnfoldedInputGradient {
+                // A convolution whose dX is no transposed convolution (a strided one; a valid one
+                // without AVX-512, see `inputGradientAsConvolution`): dW by its kernel, dX by Wᵀ · dY
+                // and col2im, no im2col at all (LeNet-5's second convolution spent 10 % of the training
+                // step in im2col for dW alone). dY is masked once; the unfolding pass takes it as it is.
+                let unmasked = ConvolutionKernel(geometry: geometry, batch: batch, outChannels: outChannels, groups: groups)
+                return backwardMaskingOnce(output: output, outputGrad: outputGrad, weight: weight, inputGrad: nil, biasGrad: biasGrad) {
+                    weightGradient($0)
+                    unmasked.backwardByUnfolding(input: input, weight: weight, output: output, outputGrad: $0, inputGrad: inputGrad,
+                                                 weightGrad: nil, biasGrad: nil)
                 }
-            }
-            // dX no transposed convolution (a strided layer): Wᵀ · dY and col2im, on dY masked once.
-            let unmasked = ConvolutionKernel(geometry: geometry, batch: batch, outChannels: outChannels, groups: groups)
-            return backwardMaskingOnce(output: output, outputGrad: outputGrad, weight: weight, inputGrad: nil, biasGrad: biasGrad) {
-                outer.weightGradient(input: input, outputGrad: $0, into: weightGrad)
-                unmasked.backwardByUnfolding(input: input, weight: weight, output: output, outputGrad: $0, inputGrad: inputGrad,
-                                             weightGrad: nil, biasGrad: nil)
-            }
-        }
-        if let weightGrad, inputGrad == nil || inputGradientAsConvolution != nil {
-            if let winograd = WinogradKernel(weightGradientOf: self) {
-                return backwardMaskingOnce(output: output, outputGrad: outputGrad, weight: weight, inputGrad: inputGrad, biasGrad: biasGrad) {
-                    winograd.weightGradient(input: input, outputGrad: $0, into: weightGrad)
-                }
-            }
-            if let direct = DirectWeightGradient(self) {
-                return backwardMaskingOnce(output: output, outputGrad: outputGrad, weight: weight, inputGrad: inputGrad, biasGrad: biasGrad) {
-                    direct.weightGradient(input: input, outputGrad: $0, into: weightGrad)
-                }
-            }
-        }
-        if let weightGrad, let inputGrad, let direct = DirectWeightGradient(self), WinogradKernel(weightGradientOf: self) == nil {
-            // A convolution whose dX is no transposed convolution (a valid one without AVX-512, see
-            // `inputGradientAsConvolution`): dW straight from the input's windows, dX by Wᵀ · dY and
-            // col2im, no im2col at all (LeNet-5's second convolution spent 10 % of the training step
-            // in im2col for dW alone). dY is masked once; the unfolding pass takes it as it is.
-            let unmasked = ConvolutionKernel(geometry: geometry, batch: batch, outChannels: outChannels, groups: groups)
-            return backwardMaskingOnce(output: output, outputGrad: outputGrad, weight: weight, inputGrad: nil, biasGrad: biasGrad) {
-                direct.weightGradient(input: input, outputGrad: $0, into: weightGrad)
-                unmasked.backwardByUnfolding(input: input, weight: weight, output: output, outputGrad: $0, inputGrad: inputGrad,
-                                             weightGrad: nil, biasGrad: nil)
             }
         }
         if let inputGrad, let transposed = inputGradientAsConvolution {

@@ -102,7 +102,7 @@ struct DirectWeightGradient {
 extension ConvolutionKernel {
     /// Whether `backward` computes the weight gradient with `DirectWeightGradient`.
     public var weightGradientRunsDirectly: Bool {
-        OuterProductWeightGradient(self) == nil && WinogradKernel(weightGradientOf: self) == nil && DirectWeightGradient(self) != nil
+        if case .rowProducts = weightGradientPath { true } else { false }
     }
     /// Whether `weightGradientDirectly` can run here at all (AVX2 + FMA, no groups, stride 1).
     public var canComputeWeightGradientDirectly: Bool { DirectWeightGradient(anyShape: self) != nil }

@@ -25,12 +25,8 @@ public final class LargeBlocks: Sendable {
         return memory > 0 ? Swift.min(1 << 30, memory / 8) : 256 << 20
     }
 
-    private struct State {
-        var free: [Int: [UInt]] = [:]          // size in bytes → addresses
-        var order: [(size: Int, address: UInt)] = []   // oldest first
-        var keptBytes = 0
-    }
-    private let state = Mutex(State())
+    /// The kept blocks, oldest freed first (at most capacity / 32 MB of them: a scan is enough).
+    private let kept = Mutex<[(size: Int, address: UInt)]>([])
     public let capacity: Int
     let enabled: Bool
 
@@ -42,12 +38,10 @@ public final class LargeBlocks: Sendable {
     /// A kept block of exactly `bytes`, or nil (allocate one).
     public func take(bytes: Int) -> UnsafeMutableRawPointer? {
         guard enabled, bytes >= LargeBlocks.minimumBytes else { return nil }
-        let address: UInt? = state.withLock { state in
-            guard let address = state.free[bytes]?.popLast() else { return nil }
-            if state.free[bytes]?.isEmpty == true { state.free[bytes] = nil }
-            state.order.removeAll { $0.address == address }
-            state.keptBytes -= bytes
-            return address
+        // The latest freed of that size.
+        let address: UInt? = kept.withLock { kept in
+            guard let index = kept.lastIndex(where: { $0.size == bytes }) else { return nil }
+            return kept.remove(at: index).address
         }
         return address.flatMap { UnsafeMutableRawPointer(bitPattern: $0) }
     }
@@ -56,19 +50,14 @@ public final class LargeBlocks: Sendable {
     /// kept blocks to stay within `capacity`; false where it is not kept (the caller frees it).
     public func keep(_ block: UnsafeMutableRawPointer, bytes: Int) -> Bool {
         guard enabled, bytes >= LargeBlocks.minimumBytes, bytes <= capacity else { return false }
-        let released: [UInt] = state.withLock { state in
-            var released: [UInt] = []
-            while state.keptBytes + bytes > capacity, !state.order.isEmpty {
-                let oldest = state.order.removeFirst()
-                state.free[oldest.size]?.removeAll { $0 == oldest.address }
-                if state.free[oldest.size]?.isEmpty == true { state.free[oldest.size] = nil }
-                state.keptBytes -= oldest.size
+        let released: [UInt] = kept.withLock { kept in
+            var keptBytes = kept.reduce(0) { $0 + $1.size }, released: [UInt] = []
+            while keptBytes + bytes > capacity, !kept.isEmpty {
+                let oldest = kept.removeFirst()
+                keptBytes -= oldest.size
                 released.append(oldest.address)
             }
-            let address = UInt(bitPattern: block)
-            state.free[bytes, default: []].append(address)
-            state.order.append((bytes, address))
-            state.keptBytes += bytes
+            kept.append((bytes, UInt(bitPattern: block)))
             return released
         }
         for address in released { free(UnsafeMutableRawPointer(bitPattern: address)) }
@@ -76,13 +65,13 @@ public final class LargeBlocks: Sendable {
     }
 
     /// Bytes kept now.
-    public var keptBytes: Int { state.withLock { $0.keptBytes } }
+    public var keptBytes: Int { kept.withLock { $0.reduce(0) { $0 + $1.size } } }
 
     /// Gives every kept block back to the system.
     public func releaseAll() {
-        let addresses: [UInt] = state.withLock { state in
-            defer { state = State() }
-            return state.order.map(\.address)
+        let addresses: [UInt] = kept.withLock { kept in
+            defer { kept = [] }
+            return kept.map(\.address)
         }
         for address in addresses { free(UnsafeMutableRawPointer(bitPattern: address)) }
     }

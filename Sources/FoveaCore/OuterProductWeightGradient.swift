@@ -128,7 +128,9 @@ struct OuterProductWeightGradient {
 
 extension ConvolutionKernel {
     /// Whether `backward` computes the weight gradient with `OuterProductWeightGradient`.
-    public var weightGradientRunsOnOuterProducts: Bool { OuterProductWeightGradient(self) != nil }
+    public var weightGradientRunsOnOuterProducts: Bool {
+        if case .outerProducts = weightGradientPath { true } else { false }
+    }
     /// Output rows per pass of `OuterProductWeightGradient` over one image (all of them unless the image outgrows its block budget).
     public var outerProductRowsPerBand: Int { OuterProductWeightGradient(anyShape: self)?.rowsPerBand ?? geometry.outputHeight }
     /// Whether `weightGradientByOuterProducts` can run here at all (AVX-512, 3×3, no groups or dilation).

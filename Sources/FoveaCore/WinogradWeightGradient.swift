@@ -135,6 +135,6 @@ extension WinogradKernel {
 extension ConvolutionKernel {
     /// Whether `backward` computes the weight gradient in Winograd's domain.
     public var weightGradientUsesWinograd: Bool {
-        OuterProductWeightGradient(self) == nil && WinogradKernel(weightGradientOf: self) != nil
+        if case .winograd = weightGradientPath { true } else { false }
     }
 }
