@@ -4,10 +4,13 @@
 //     swift build -c release --product convolution-bench
 //     env -u OPENBLAS_CORETYPE .build/release/convolution-bench [threads [table ...]]
 //
-// LAYERS=text limits the outer-product-weight-gradients table to the layers whose names contain it.
+// LAYERS=text limits the direct and outer-product-weight-gradients tables to the layers whose names contain it.
 import CKernels
 import FoveaCore
 import Foundation
+
+/// Whether LAYERS (if set) is part of the layer's name.
+func layerChosen(_ name: String) -> Bool { ProcessInfo.processInfo.environment["LAYERS"].map { name.contains($0) } ?? true }
 
 func medianMilliseconds(_ body: () -> Void) -> Double {
     for _ in 0..<2 { body() }
@@ -241,7 +244,7 @@ func directTable() {
         (1, 16, 16, 12, 3, 1, "16 channels at 12×12, one image"), (1, 8, 8, 16, 3, 1, "8 channels at 16×16, one image"),
         (1, 32, 48, 20, 3, 1, "32 → 48 at 20×20, one image"),
     ]
-    for (batch, channels, out, size, window, pad, name) in directLayers {
+    for (batch, channels, out, size, window, pad, name) in directLayers where layerChosen(name) {
         let layer = ForwardCase(batch: batch, channels: channels, out: out, size: size, window: window, pad: pad, seed: 5)
         guard layer.kernel.canRunDirectly else { continue }
         let a = layer.milliseconds(.unfolding), b = layer.milliseconds(.panels), d = layer.milliseconds(.winograd)
@@ -304,8 +307,7 @@ func outerProductWeightGradientTable() {
         (32, 256, 256, 8, 1, 1, "seed ResNet stage 3"), (64, 64, 64, 8, 1, 1, "ResNet-18 layer1 at 32×32"),
         (64, 128, 128, 4, 1, 1, "ResNet-18 layer2"), (2, 64, 64, 224, 1, 1, "VGG-16 block 1 at 224×224 (bands of rows)"),
     ]
-    let only = ProcessInfo.processInfo.environment["LAYERS"]
-    for (batch, channels, out, size, pad, stride, name) in layers where only.map({ name.contains($0) }) ?? true {
+    for (batch, channels, out, size, pad, stride, name) in layers where layerChosen(name) {
         let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), stride: (stride, stride),
                                padding: (pad, pad, pad, pad))
         var generator = SeededGenerator(seed: 6)

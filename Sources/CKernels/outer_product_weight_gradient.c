@@ -1,6 +1,18 @@
 // A 3×3 convolution's weight gradient as outer products, on AVX-512 (see
 // OuterProductWeightGradient.swift for where it runs and what it replaced).
 #include "kernels_internal.h"
+#include <string.h>
+
+void fovea_pooled_gradient_to_pixel_major(const float *pooled_gradient, const int32_t *winners, int channels, int pooled_plane,
+                                          int pixels, float *target, int lanes) {
+    memset(target, 0, (size_t)pixels * lanes * sizeof(float));
+    // The 2×2 windows do not overlap: each cell wins at most one window, so stores suffice.
+    for (int o = 0; o < channels; o++) {
+        const float *g = pooled_gradient + (size_t)o * pooled_plane;
+        const int32_t *w = winners + (size_t)o * pooled_plane;
+        for (int i = 0; i < pooled_plane; i++) target[(size_t)w[i] * lanes + o] = g[i];
+    }
+}
 
 #ifdef FOVEA_X86
 

@@ -391,8 +391,11 @@ public struct ConvolutionKernel: Sendable {
             }
         }
         if let inputGrad, let transposed = inputGradientAsConvolution {
-            backwardByUnfolding(input: input, weight: weight, output: output, outputGrad: outputGrad, inputGrad: nil,
-                                weightGrad: weightGrad, biasGrad: biasGrad)
+            // (dX alone, as for a frozen layer or a pooled one whose dW is done: no pass over dY for nothing.)
+            if weightGrad != nil || biasGrad != nil {
+                backwardByUnfolding(input: input, weight: weight, output: output, outputGrad: outputGrad, inputGrad: nil,
+                                    weightGrad: weightGrad, biasGrad: biasGrad)
+            }
             return inputGradientByConvolution(transposed, weight: weight, output: output, outputGrad: outputGrad, inputGrad: inputGrad)
         }
         backwardByUnfolding(input: input, weight: weight, output: output, outputGrad: outputGrad, inputGrad: inputGrad,

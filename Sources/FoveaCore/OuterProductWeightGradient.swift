@@ -66,14 +66,30 @@ struct OuterProductWeightGradient {
         return Swift.max(1, Swift.min(g.outputHeight, OuterProductWeightGradient.blockBudget / perRow))
     }
 
+    /// The (already masked) output gradient, as the kernel reads it.
+    enum OutputGradient {
+        /// Its planes, [N, O, Hout, Wout].
+        case planes(UnsafePointer<Float>)
+        /// A 2×2 max pool's gradient [N, O, Hout/2, Wout/2] and its winners' offsets in the planes
+        /// (`conv2dMaxPooled`): scattered straight into the pixel-major rows, so that the planes,
+        /// three quarters zeros, are never written nor read.
+        case pooled(UnsafePointer<Float>, winners: UnsafePointer<Int32>)
+    }
+
     /// Writes dW [O, C, 3, 3] from the input [N, C, H, W] and the (already masked) output gradient
     /// [N, O, Hout, Wout]. `imagesPerBlock` and `rowsPerBand` override the block size and, for
     /// blocks of one image, the band (tests: blocks that end before the share does, bands that end
     /// before the image does).
     func weightGradient(input: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>, into weightGrad: UnsafeMutablePointer<Float>,
                         imagesPerBlock blockSize: Int? = nil, rowsPerBand bandSize: Int? = nil) {
+        weightGradient(input: input, outputGrad: .planes(outputGrad), into: weightGrad, imagesPerBlock: blockSize, rowsPerBand: bandSize)
+    }
+
+    func weightGradient(input: UnsafePointer<Float>, outputGrad: OutputGradient, into weightGrad: UnsafeMutablePointer<Float>,
+                        imagesPerBlock blockSize: Int? = nil, rowsPerBand bandSize: Int? = nil) {
         let k = kernel, g = k.geometry, padding = PaddedImage(g), lanes = lanes
         let inputSize = g.channels * k.inPlane, outputSize = k.outChannels * k.outPlane, pixelRows = k.outPlane * lanes
+        let pooledPlane = (g.outputHeight / 2) * (g.outputWidth / 2), pooledSize = k.outChannels * pooledPlane
         let patch = k.patch, accumulatedCount = patch * lanes
         let block = blockSize ?? imagesPerBlock, band = Swift.max(1, bandSize ?? rowsPerBand)
         // Each share sums into its own [patch × lanes] partial (a fixed order whichever thread runs
@@ -95,8 +111,16 @@ struct OuterProductWeightGradient {
                     let count = Swift.min(block, images.upperBound - first)
                     for b in 0..<count {
                         padding.copy(input + (first + b) * inputSize, into: padded + b * padding.count)
-                        fovea_transpose_to_pixel_major(outputGrad + (first + b) * outputSize, Int32(k.outChannels), Int32(k.outPlane),
-                                                       gradient + b * pixelRows, Int32(lanes))
+                        let n = first + b
+                        switch outputGrad {
+                        case let .planes(planes):
+                            fovea_transpose_to_pixel_major(planes + n * outputSize, Int32(k.outChannels), Int32(k.outPlane),
+                                                           gradient + b * pixelRows, Int32(lanes))
+                        case let .pooled(pooled, winners):
+                            fovea_pooled_gradient_to_pixel_major(pooled + n * pooledSize, winners + n * pooledSize, Int32(k.outChannels),
+                                                                 Int32(pooledPlane), Int32(k.outPlane),
+                                                                 gradient + b * pixelRows, Int32(lanes))
+                        }
                     }
                     if count > 1 || band >= g.outputHeight {
                         var whole = window
@@ -146,5 +170,18 @@ extension ConvolutionKernel {
             preconditionFailure("weightGradientByOuterProducts needs canComputeWeightGradientByOuterProducts")
         }
         outer.weightGradient(input: input, outputGrad: outputGrad, into: weightGrad, imagesPerBlock: imagesPerBlock, rowsPerBand: rowsPerBand)
+    }
+
+    /// The same from a 2×2 max pool's (masked) gradient [N, O, Hout/2, Wout/2] and its winners'
+    /// offsets in the output planes, as `conv2dMaxPooled`'s backward passes them (tests).
+    /// Requires `canComputeWeightGradientByOuterProducts`.
+    public func weightGradientByOuterProducts(input: UnsafePointer<Float>, pooledGradient: UnsafePointer<Float>,
+                                              winners: UnsafePointer<Int32>, into weightGrad: UnsafeMutablePointer<Float>,
+                                              imagesPerBlock: Int? = nil) {
+        guard let outer = OuterProductWeightGradient(anyShape: self) else {
+            preconditionFailure("weightGradientByOuterProducts needs canComputeWeightGradientByOuterProducts")
+        }
+        outer.weightGradient(input: input, outputGrad: .pooled(pooledGradient, winners: winners), into: weightGrad,
+                             imagesPerBlock: imagesPerBlock)
     }
 }

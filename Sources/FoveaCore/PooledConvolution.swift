@@ -56,12 +56,23 @@ extension Tensor {
         return Tensor.record(result, op: "conv2dMaxPooled", inputs: inputs) { g, needs in
             let planes = batch * outChannels, pooledPlane = pooledShape[2] * pooledShape[3]
             let height = geometry.outputHeight, width = geometry.outputWidth
+            // The mask is applied below: the convolution's backward takes dY as it is, and the bias is done.
+            // (`output` is read only for a fused activation's mask, which `unmasked` has none of.)
+            let unmasked = ConvolutionKernel(geometry: geometry, batch: batch, outChannels: outChannels, groups: groups)
+            // dW by outer products reads the pooled gradient itself, so dY's planes are written only for dX
+            // (none for a network's first layer; keras-cifar-cnn's conv2d wrote 7.4 MB of them a step).
+            let outer: OuterProductWeightGradient? = if needs[1], case let .outerProducts(kernel) = unmasked.weightGradientPath {
+                kernel
+            } else {
+                nil
+            }
+            let writesPlanes = needs[0] || (needs[1] && outer == nil)
             // The pooled gradient where the winner's activation let it through, then each window's
             // share back to its winner: dY, every cell written.
             // The bias gradient is the masked pooled gradient's sum per channel (dY holds the same
             // values and zeros), taken here from a quarter of the floats.
             let masked = TensorStorage(uninitializedCount: g.count)
-            let outputGrad = TensorStorage(uninitializedCount: planes * height * width)
+            let outputGrad = writesPlanes ? TensorStorage(uninitializedCount: planes * height * width) : nil
             let planeSums = TensorStorage(uninitializedCount: planes)
             withExtendedLifetime((masked, outputGrad, winners, planeSums)) {
                 ThreadPool.shared.parallelRanges(planes, chunksPerThread: poolingChunksPerThread) { range in
@@ -70,8 +81,10 @@ extension Tensor {
                         planeSums.pointer[plane] = activation.maskGradient(g.pointer + offset, output: pooled.pointer + offset,
                                                                            into: masked.pointer + offset, count: pooledPlane)
                     }
-                    fovea_max_pool_halving_backward(masked.pointer, winners.pointer, Int32(height), Int32(width), Int32(range.lowerBound),
-                                                    Int32(range.upperBound), outputGrad.pointer)
+                    if let outputGrad {
+                        fovea_max_pool_halving_backward(masked.pointer, winners.pointer, Int32(height), Int32(width),
+                                                        Int32(range.lowerBound), Int32(range.upperBound), outputGrad.pointer)
+                    }
                 }
             }
             let gradBias = needs.count > 2 && needs[2] ? Tensor(uninitializedShape: [outChannels]) : nil
@@ -82,14 +95,21 @@ extension Tensor {
                     gradBias.pointer[o] = sum
                 }
             }
-            // The mask is applied: the convolution's backward takes dY as it is, and the bias is done.
-            // (`output` is read only for a fused activation's mask, which `unmasked` has none of.)
-            let unmasked = ConvolutionKernel(geometry: geometry, batch: batch, outChannels: outChannels, groups: groups)
+            var gradWeight: Tensor?
+            if let outer {
+                let target = Tensor(uninitializedShape: w.shape)
+                withExtendedLifetime((masked, winners)) {
+                    outer.weightGradient(input: input.pointer, outputGrad: .pooled(masked.pointer, winners: winners.pointer),
+                                         into: target.pointer)
+                }
+                gradWeight = target
+            }
+            guard let outputGrad else { return [nil, gradWeight, gradBias] }
             let gradients = withExtendedLifetime(outputGrad) {
                 unmasked.gradients(input: input, weight: w, output: outputGrad.pointer, outputGrad: outputGrad.pointer,
-                                   needs: Array(needs.prefix(2)))
+                                   needs: [needs[0], needs[1] && outer == nil])
             }
-            return [gradients[0], gradients[1], gradBias]
+            return [gradients[0], gradWeight ?? gradients[1], gradBias]
         }
     }
 }

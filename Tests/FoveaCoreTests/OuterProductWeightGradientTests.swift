@@ -1,3 +1,4 @@
+import CKernels
 import FoveaCore
 import FoveaTestSupport
 import Testing
@@ -42,6 +43,39 @@ struct OuterProductWeightGradientTests {
                                                  rowsPerBand: band)
             #expect(peakRelativeError(dw.scalars, expected) < 1e-5,
                     "\(c), blocks of \(String(describing: block)), bands of \(String(describing: band))")
+        }
+    }
+
+    /// From a 2×2 max pool's gradient and winners (`conv2dMaxPooled`'s backward) the same dW, bit
+    /// for bit, as from the planes the pool's backward writes: even and odd outputs (the last row
+    /// and column in no window), one and two vectors, blocks of one image and of all.
+    @Test(arguments: [(3, 16, 10, 10), (2, 32, 15, 15), (3, 7, 13, 12)]) func pooledGradientMatchesItsPlanes(
+        c: (batch: Int, out: Int, height: Int, width: Int)) {
+        let g = WindowGeometry(channels: 3, height: c.height, width: c.width, kernel: (3, 3))
+        let kernel = ConvolutionKernel(geometry: g, batch: c.batch, outChannels: c.out, groups: 1)
+        let (pooledHeight, pooledWidth) = (g.outputHeight / 2, g.outputWidth / 2), planes = c.batch * c.out
+        let x = randomTensor([c.batch, 3, c.height, c.width], seed: 63)
+        let pooled = randomTensor([planes * pooledHeight * pooledWidth], seed: 64)
+        // A winner per window, anywhere in its 2 × 2 cells.
+        var generator = SeededGenerator(seed: 65)
+        var winners = [Int32]()
+        for _ in 0..<planes {
+            for py in 0..<pooledHeight {
+                for px in 0..<pooledWidth {
+                    let cell = Int.random(in: 0..<4, using: &generator)
+                    winners.append(Int32((2 * py + cell / 2) * g.outputWidth + 2 * px + cell % 2))
+                }
+            }
+        }
+        let dy = Tensor(repeating: .nan, shape: [planes * g.outputHeight * g.outputWidth])
+        fovea_max_pool_halving_backward(pooled.pointer, winners, Int32(g.outputHeight), Int32(g.outputWidth), 0, Int32(planes), dy.pointer)
+        for block in [nil, 1] as [Int?] {
+            let fromPlanes = Tensor(repeating: .nan, shape: [c.out * 27]), fromPool = Tensor(repeating: .nan, shape: [c.out * 27])
+            kernel.weightGradientByOuterProducts(input: x.pointer, outputGrad: dy.pointer, into: fromPlanes.pointer, imagesPerBlock: block)
+            kernel.weightGradientByOuterProducts(input: x.pointer, pooledGradient: pooled.pointer, winners: winners,
+                                                 into: fromPool.pointer, imagesPerBlock: block)
+            #expect(fromPool.scalars == fromPlanes.scalars, "\(c), blocks of \(String(describing: block))")
+            #expect(fromPlanes.scalars.allSatisfy { $0.isFinite })
         }
     }
 
