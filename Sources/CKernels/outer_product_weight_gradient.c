@@ -3,17 +3,6 @@
 #include "kernels_internal.h"
 #include <string.h>
 
-void fovea_pooled_gradient_to_pixel_major(const float *pooled_gradient, const int32_t *winners, int channels, int pooled_plane,
-                                          int pixels, float *target, int lanes) {
-    memset(target, 0, (size_t)pixels * lanes * sizeof(float));
-    // The 2×2 windows do not overlap: each cell wins at most one window, so stores suffice.
-    for (int o = 0; o < channels; o++) {
-        const float *g = pooled_gradient + (size_t)o * pooled_plane;
-        const int32_t *w = winners + (size_t)o * pooled_plane;
-        for (int i = 0; i < pooled_plane; i++) target[(size_t)w[i] * lanes + o] = g[i];
-    }
-}
-
 #ifdef FOVEA_X86
 
 /// Transposes a 16 × 16 block held as 16 row vectors, in registers (four rounds of shuffles).
@@ -59,6 +48,42 @@ FOVEA_AVX512 void fovea_transpose_to_pixel_major(const float *source, int channe
             for (int i = 0; i < columns; i++) _mm512_storeu_ps(target + (size_t)(p + i) * lanes + o, r[i]);
         }
     }
+}
+
+FOVEA_AVX512 void fovea_pooled_gradient_to_pixel_major(const float *pooled_gradient, const int32_t *winners, int channels,
+                                                      int height, int width, float *target, int lanes) {
+    const int pooled_width = width / 2, pooled_plane = (height / 2) * pooled_width;
+    for (int o = 0; o < lanes; o += 16) {
+        const int rows = channels - o < 16 ? (channels - o > 0 ? channels - o : 0) : 16;
+        for (int w = 0; w < pooled_plane; w += 16) {
+            // 16 windows × 16 channels of gradients and winners, transposed to one vector per window.
+            const int count = pooled_plane - w < 16 ? pooled_plane - w : 16;
+            const __mmask16 mask = (__mmask16)((1u << count) - 1);
+            __m512 g[16], cells[16];
+            for (int i = 0; i < 16; i++) {
+                const size_t at = (size_t)(o + i) * pooled_plane + w;
+                g[i] = i < rows ? _mm512_maskz_loadu_ps(mask, pooled_gradient + at) : _mm512_setzero_ps();
+                cells[i] = i < rows ? _mm512_castsi512_ps(_mm512_maskz_loadu_epi32(mask, winners + at)) : _mm512_setzero_ps();
+            }
+            transpose16(g);
+            transpose16(cells);
+            // Each of the window's four cells gets the lanes whose winner it is, zeros elsewhere:
+            // every pixel row inside a window written once.
+            for (int i = 0; i < count; i++) {
+                const int py = (w + i) / pooled_width, px = (w + i) % pooled_width, first = 2 * py * width + 2 * px;
+                const __m512i winner = _mm512_castps_si512(cells[i]);
+                const int cell[4] = { first, first + 1, first + width, first + width + 1 };
+                for (int k = 0; k < 4; k++)
+                    _mm512_storeu_ps(target + (size_t)cell[k] * lanes + o,
+                                     _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(winner, _mm512_set1_epi32(cell[k])), g[i]));
+            }
+        }
+    }
+    // The cells in no window (an odd height's last row, an odd width's last column).
+    const size_t row = (size_t)width * lanes;
+    if (width % 2)
+        for (int y = 0; y < height; y++) memset(target + y * row + (size_t)(width - 1) * lanes, 0, (size_t)lanes * sizeof(float));
+    if (height % 2) memset(target + (size_t)(height - 1) * row, 0, row * sizeof(float));
 }
 
 /// One output pixel into a tile's accumulators: V gradient vectors from `gy`, and per input
@@ -185,6 +210,12 @@ FOVEA_AVX512 void fovea_outer_product_weight_gradient(const fovea_window *g, con
 
 void fovea_transpose_to_pixel_major(const float *source, int channels, int pixels, float *target, int lanes) {
     (void)source; (void)channels; (void)pixels; (void)target; (void)lanes;
+    abort();   // callers check fovea_wide_tiles_available() first
+}
+
+void fovea_pooled_gradient_to_pixel_major(const float *pooled_gradient, const int32_t *winners, int channels,
+                                          int height, int width, float *target, int lanes) {
+    (void)pooled_gradient; (void)winners; (void)channels; (void)height; (void)width; (void)target; (void)lanes;
     abort();   // callers check fovea_wide_tiles_available() first
 }
 

@@ -118,7 +118,7 @@ struct OuterProductWeightGradient {
                                                            gradient + b * pixelRows, Int32(lanes))
                         case let .pooled(pooled, winners):
                             fovea_pooled_gradient_to_pixel_major(pooled + n * pooledSize, winners + n * pooledSize, Int32(k.outChannels),
-                                                                 Int32(pooledPlane), Int32(k.outPlane),
+                                                                 Int32(g.outputHeight), Int32(g.outputWidth),
                                                                  gradient + b * pixelRows, Int32(lanes))
                         }
                     }

@@ -69,6 +69,13 @@ struct OuterProductWeightGradientTests {
         }
         let dy = Tensor(repeating: .nan, shape: [planes * g.outputHeight * g.outputWidth])
         fovea_max_pool_halving_backward(pooled.pointer, winners, Int32(g.outputHeight), Int32(g.outputWidth), 0, Int32(planes), dy.pointer)
+        // The rows themselves, every float written (a NaN left would show), as the planes transposed.
+        let lanes = (c.out + 15) / 16 * 16, pixels = g.outputHeight * g.outputWidth
+        let rows = Tensor(repeating: .nan, shape: [pixels * lanes]), transposed = Tensor(repeating: .nan, shape: [pixels * lanes])
+        fovea_pooled_gradient_to_pixel_major(pooled.pointer, winners, Int32(c.out), Int32(g.outputHeight), Int32(g.outputWidth),
+                                             rows.pointer, Int32(lanes))
+        fovea_transpose_to_pixel_major(dy.pointer, Int32(c.out), Int32(pixels), transposed.pointer, Int32(lanes))
+        #expect(rows.scalars == transposed.scalars, "\(c): pixel-major rows")
         for block in [nil, 1] as [Int?] {
             let fromPlanes = Tensor(repeating: .nan, shape: [c.out * 27]), fromPool = Tensor(repeating: .nan, shape: [c.out * 27])
             kernel.weightGradientByOuterProducts(input: x.pointer, outputGrad: dy.pointer, into: fromPlanes.pointer, imagesPerBlock: block)

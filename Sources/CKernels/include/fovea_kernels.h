@@ -289,12 +289,13 @@ void fovea_accumulate_offset_row_products(int rows_a, const float *a, size_t lda
 /// Only where `fovea_wide_tiles_available()` (AVX-512).
 void fovea_transpose_to_pixel_major(const float *source, int channels, int pixels, float *target, int lanes);
 
-/// The same rows from a 2×2 max pool's gradient instead of the planes it would write: each
-/// channel's `pooled_plane` window gradients go to the rows of their winners (`winners`: offsets
-/// within the `pixels` of the plane, one per window, as fovea_max_pool_halving writes them), every
-/// other float of target[pixels × lanes] is zero. Any CPU.
-void fovea_pooled_gradient_to_pixel_major(const float *pooled_gradient, const int32_t *winners, int channels, int pooled_plane,
-                                          int pixels, float *target, int lanes);
+/// The same rows from a 2×2 max pool's gradient instead of the height × width planes it would
+/// write: each channel's window gradients go to the rows of their winners (`winners`: offsets
+/// within the plane, one per window, each one of its window's cells, as fovea_max_pool_halving
+/// writes them), every other float of target[height · width × lanes] is zero. Only where
+/// `fovea_wide_tiles_available()` (AVX-512).
+void fovea_pooled_gradient_to_pixel_major(const float *pooled_gradient, const int32_t *winners, int channels, int height,
+                                          int width, float *target, int lanes);
 
 /// A 3×3 convolution's weight gradient (any stride, no dilation) as outer products:
 /// accumulated[(c·9 + i·3 + j) · lanes + o] += Σ_{n, y, x} gradient[n][y·Wout + x][o] ·
