@@ -5,36 +5,6 @@
 
 #ifdef FOVEA_X86
 
-/// Transposes a 16 × 16 block held as 16 row vectors, in registers (four rounds of shuffles).
-static inline __attribute__((always_inline, target("avx512f"))) void transpose16(__m512 r[16]) {
-    __m512 t[16];
-    for (int i = 0; i < 8; i++) {
-        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    for (int i = 0; i < 4; i++) {
-        const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
-        const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
-        r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
-        r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
-        r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
-        r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
-    }
-    // Rows 4i..4i+3 now hold, in each 128-bit lane k, the 4 × 4 block (rows 4i.., columns 4k..).
-    for (int i = 0; i < 4; i++) {
-        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
-        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
-        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
-        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
-    }
-    for (int i = 0; i < 4; i++) {
-        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
-        r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
-        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
-        r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xdd);
-    }
-}
-
 FOVEA_AVX512 void fovea_transpose_to_pixel_major(const float *source, int channels, int pixels, float *target, int lanes) {
     for (int o = 0; o < lanes; o += 16) {
         const int rows = channels - o < 16 ? (channels - o > 0 ? channels - o : 0) : 16;
@@ -44,7 +14,7 @@ FOVEA_AVX512 void fovea_transpose_to_pixel_major(const float *source, int channe
             __m512 r[16];
             for (int i = 0; i < 16; i++)
                 r[i] = i < rows ? _mm512_maskz_loadu_ps(mask, source + (size_t)(o + i) * pixels + p) : _mm512_setzero_ps();
-            transpose16(r);
+            fovea_transpose16(r);
             for (int i = 0; i < columns; i++) _mm512_storeu_ps(target + (size_t)(p + i) * lanes + o, r[i]);
         }
     }
@@ -65,8 +35,8 @@ FOVEA_AVX512 void fovea_pooled_gradient_to_pixel_major(const float *pooled_gradi
                 g[i] = i < rows ? _mm512_maskz_loadu_ps(mask, pooled_gradient + at) : _mm512_setzero_ps();
                 cells[i] = i < rows ? _mm512_castsi512_ps(_mm512_maskz_loadu_epi32(mask, winners + at)) : _mm512_setzero_ps();
             }
-            transpose16(g);
-            transpose16(cells);
+            fovea_transpose16(g);
+            fovea_transpose16(cells);
             // Each of the window's four cells gets the lanes whose winner it is, zeros elsewhere:
             // every pixel row inside a window written once.
             for (int i = 0; i < count; i++) {

@@ -66,7 +66,10 @@ extension Tensor {
             } else {
                 nil
             }
-            let writesPlanes = needs[0] || (needs[1] && outer == nil)
+            // dX likewise, where its pixel rows fit in L2.
+            let pooledInput = needs[0] ? PooledInputGradient(unmasked) : nil
+            let planesNeeded = [needs[0] && pooledInput == nil, needs[1] && outer == nil]
+            let writesPlanes = planesNeeded.contains(true)
             // The pooled gradient where the winner's activation let it through, then each window's
             // share back to its winner: dY, every cell written.
             // The bias gradient is the masked pooled gradient's sum per channel (dY holds the same
@@ -95,7 +98,7 @@ extension Tensor {
                     gradBias.pointer[o] = sum
                 }
             }
-            var gradWeight: Tensor?
+            var gradWeight: Tensor?, gradInput: Tensor?
             if let outer {
                 let target = Tensor(uninitializedShape: w.shape)
                 withExtendedLifetime((masked, winners)) {
@@ -104,12 +107,19 @@ extension Tensor {
                 }
                 gradWeight = target
             }
-            guard let outputGrad else { return [nil, gradWeight, gradBias] }
+            if let pooledInput {
+                let target = Tensor(uninitializedShape: input.shape)
+                withExtendedLifetime((masked, winners)) {
+                    pooledInput.inputGradient(pooled: masked.pointer, winners: winners.pointer, weight: w.pointer, into: target.pointer)
+                }
+                gradInput = target
+            }
+            guard let outputGrad else { return [gradInput, gradWeight, gradBias] }
             let gradients = withExtendedLifetime(outputGrad) {
                 unmasked.gradients(input: input, weight: w, output: outputGrad.pointer, outputGrad: outputGrad.pointer,
-                                   needs: [needs[0], needs[1] && outer == nil])
+                                   needs: planesNeeded)
             }
-            return [gradients[0], gradWeight ?? gradients[1], gradBias]
+            return [gradInput ?? gradients[0], gradWeight ?? gradients[1], gradBias]
         }
     }
 }

@@ -171,4 +171,18 @@ import Testing
             #expect(kernel(index, batch: 1).poolsWhileInCache)
         }
     }
+
+    /// Where backward takes dX from the pooled windows (so the gradient test above covers both
+    /// ways): with AVX-512, ungrouped layers whose padded pixel rows fit 1 MB; VGG's 224 × 224
+    /// planes and grouped layers keep the transposed convolution over dY.
+    @Test func inputGradientFromPooledWindows() {
+        func kernel(_ channels: Int, size: Int, groups: Int = 1) -> ConvolutionKernel {
+            ConvolutionKernel(geometry: WindowGeometry(channels: channels / groups, height: size, width: size, kernel: (3, 3),
+                                                       padding: (1, 1, 1, 1)),
+                              batch: 4, outChannels: 64, groups: groups)
+        }
+        #expect(kernel(32, size: 15).inputGradientRunsOnPooledWindows == ConvolutionKernel.wideTilesAvailable)   // keras-cifar-cnn's conv2d_1
+        #expect(!kernel(64, size: 224).inputGradientRunsOnPooledWindows)
+        #expect(!kernel(32, size: 15, groups: 2).inputGradientRunsOnPooledWindows)
+    }
 }

@@ -289,6 +289,17 @@ void fovea_accumulate_offset_row_products(int rows_a, const float *a, size_t lda
 /// Only where `fovea_wide_tiles_available()` (AVX-512).
 void fovea_transpose_to_pixel_major(const float *source, int channels, int pixels, float *target, int lanes);
 
+/// A convolution's input gradient from its 2×2 max pool's (masked) gradient alone, one image:
+/// each window's gradient g (zeros skipped) times its output channel's packed weights
+/// (packed[o][tap][lanes], input channels in the lanes, zero past them) added to the pixel rows of
+/// `rows` (scratch of padded_height × padded_width rows of `lanes` floats: the input's zero-padded
+/// geometry) that its winner's window reads; then the rows' interior into input_gradient's
+/// [channels × height × width] planes, every float written. Only where
+/// `fovea_wide_tiles_available()` (AVX-512).
+void fovea_pooled_input_gradient(const fovea_window *window, int padded_height, int padded_width, const float *pooled_gradient,
+                                 const int32_t *winners, int out_channels, const float *packed, float *rows, int lanes,
+                                 float *input_gradient);
+
 /// The same rows from a 2×2 max pool's gradient instead of the height × width planes it would
 /// write: each channel's window gradients go to the rows of their winners (`winners`: offsets
 /// within the plane, one per window, each one of its window's cells, as fovea_max_pool_halving

@@ -1,0 +1,70 @@
+import CKernels
+
+/// The input gradient of a convolution → 2×2 max pool (`conv2dMaxPooled`) from the pooled
+/// gradient alone (Sources/CKernels/pooled_input_gradient.c, AVX-512).
+///
+/// Only a window's winner gets its gradient, so dY is three quarters zeros, more where the ReLU
+/// stopped the winner; the transposed convolution over dY (channel vectors or the direct kernel)
+/// multiplies them all, and keras-cifar-cnn's conv2d_1 spent a quarter of its training step
+/// there. Here each window with a gradient adds it times its output channel's weights (input
+/// channels in the vector lanes) to the pixel rows its winner read: a sixth of the FMAs for
+/// conv2d_1, each with a load and a store of dX's row (pixel-major, in L1), then dX is moved
+/// into its planes.
+struct PooledInputGradient {
+    let kernel: ConvolutionKernel
+
+    /// The CPU has AVX-512, and `FOVEA_POOLED_INPUT_GRADIENT=0` is not set (for A/B runs).
+    static let isAvailable = kernelSwitchedOn("FOVEA_POOLED_INPUT_GRADIENT") && ConvolutionKernel.wideTilesAvailable
+
+    /// Where it can run: AVX-512, no groups, and one image's pixel rows within 256 K floats (1 MB:
+    /// in L2; VGG's 224 × 224 planes keep the transposed convolution).
+    init?(_ kernel: ConvolutionKernel) {
+        let g = kernel.geometry
+        guard PooledInputGradient.isAvailable, kernel.groups == 1, kernel.depthwise == nil,
+              g.outputHeight >= 2, g.outputWidth >= 2
+        else { return nil }
+        self.kernel = kernel
+        guard paddedHeight * paddedWidth * lanes <= 1 << 18 else { return nil }
+    }
+
+    /// Input channels rounded up to whole vectors: the floats of one pixel row.
+    var lanes: Int { (kernel.geometry.channels + 15) / 16 * 16 }
+    var paddedHeight: Int { kernel.geometry.height + kernel.geometry.padTop + kernel.geometry.padBottom }
+    var paddedWidth: Int { kernel.geometry.width + kernel.geometry.padLeft + kernel.geometry.padRight }
+
+    /// Writes dX [N, C, H, W] (every element) from the pooled gradient [N, O, Hout/2, Wout/2]
+    /// (masked by the activation) and its winners' offsets in the output planes.
+    func inputGradient(pooled: UnsafePointer<Float>, winners: UnsafePointer<Int32>, weight: UnsafePointer<Float>,
+                       into inputGrad: UnsafeMutablePointer<Float>) {
+        let k = kernel, g = k.geometry, lanes = lanes, taps = g.kernelHeight * g.kernelWidth, channels = g.channels
+        let outChannels = k.outChannels, width = paddedWidth, rowCount = paddedHeight * width
+        let pooledPlane = (g.outputHeight / 2) * (g.outputWidth / 2), pooledSize = outChannels * pooledPlane
+        // packed[o][tap][c] = W[o][c][tap], zero past the channels.
+        let packed = TensorStorage(repeating: 0, count: outChannels * taps * lanes)
+        for o in 0..<outChannels {
+            for c in 0..<channels {
+                for t in 0..<taps { packed.pointer[(o * taps + t) * lanes + c] = weight[(o * channels + c) * taps + t] }
+            }
+        }
+        let slots = ThreadPool.shared.threadSlots
+        let buffers = (0..<slots).map { _ in TensorStorage(uninitializedCount: rowCount * lanes) }
+        let (shareCount, share) = k.shares(perThread: 4)   // taken in turn: less to wait for when the VM stalls a thread
+        let window = fovea_window(g)
+        let inputSize = channels * g.height * g.width
+        withExtendedLifetime((packed, buffers)) {
+            ThreadPool.shared.parallelFor(shareCount) { s, thread in
+                var geometry = window
+                for n in share(s) {
+                    fovea_pooled_input_gradient(&geometry, Int32(paddedHeight), Int32(width), pooled + n * pooledSize,
+                                                winners + n * pooledSize, Int32(outChannels), packed.pointer, buffers[thread].pointer,
+                                                Int32(lanes), inputGrad + n * inputSize)
+                }
+            }
+        }
+    }
+}
+
+extension ConvolutionKernel {
+    /// Whether `conv2dMaxPooled`'s backward takes dX from the pooled gradient (`PooledInputGradient`).
+    public var inputGradientRunsOnPooledWindows: Bool { PooledInputGradient(self) != nil }
+}
