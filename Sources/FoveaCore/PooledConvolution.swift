@@ -59,16 +59,19 @@ extension Tensor {
             // The mask is applied below: the convolution's backward takes dY as it is, and the bias is done.
             // (`output` is read only for a fused activation's mask, which `unmasked` has none of.)
             let unmasked = ConvolutionKernel(geometry: geometry, batch: batch, outChannels: outChannels, groups: groups)
-            // dW by outer products reads the pooled gradient itself, so dY's planes are written only for dX
-            // (none for a network's first layer; keras-cifar-cnn's conv2d wrote 7.4 MB of them a step).
-            let outer: OuterProductWeightGradient? = if needs[1], case let .outerProducts(kernel) = unmasked.weightGradientPath {
+            // dW from the pooled windows alone (16 input channels and more), else by outer products, which
+            // read the pooled gradient too: dY's planes are then written only for dX (none for a
+            // network's first layer; keras-cifar-cnn's conv2d wrote 7.4 MB of them a step).
+            let pooledWeight = needs[1] ? PooledWeightGradient(unmasked) : nil
+            let outer: OuterProductWeightGradient? = if needs[1], pooledWeight == nil,
+                                                        case let .outerProducts(kernel) = unmasked.weightGradientPath {
                 kernel
             } else {
                 nil
             }
-            // dX likewise, where its pixel rows fit in L2.
+            // dX from the pooled windows too, where its pixel rows fit in L2.
             let pooledInput = needs[0] ? PooledInputGradient(unmasked) : nil
-            let planesNeeded = [needs[0] && pooledInput == nil, needs[1] && outer == nil]
+            let planesNeeded = [needs[0] && pooledInput == nil, needs[1] && outer == nil && pooledWeight == nil]
             let writesPlanes = planesNeeded.contains(true)
             // The pooled gradient where the winner's activation let it through, then each window's
             // share back to its winner: dY, every cell written.
@@ -99,6 +102,13 @@ extension Tensor {
                 }
             }
             var gradWeight: Tensor?, gradInput: Tensor?
+            if let pooledWeight {
+                let target = Tensor(uninitializedShape: w.shape)
+                withExtendedLifetime((masked, winners)) {
+                    pooledWeight.weightGradient(input: input.pointer, pooled: masked.pointer, winners: winners.pointer, into: target.pointer)
+                }
+                gradWeight = target
+            }
             if let outer {
                 let target = Tensor(uninitializedShape: w.shape)
                 withExtendedLifetime((masked, winners)) {

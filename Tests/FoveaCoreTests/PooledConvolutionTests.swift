@@ -172,10 +172,11 @@ import Testing
         }
     }
 
-    /// Where backward takes dX from the pooled windows (so the gradient test above covers both
-    /// ways): with AVX-512, ungrouped layers whose padded pixel rows fit 1 MB; VGG's 224 × 224
-    /// planes and grouped layers keep the transposed convolution over dY.
-    @Test func inputGradientFromPooledWindows() {
+    /// Where backward takes dX and dW from the pooled windows (so the gradient test above covers
+    /// both ways): with AVX-512, ungrouped layers whose padded pixel rows fit 1 MB (dW: 3×3 windows
+    /// over 16 input channels or more); VGG's 224 × 224 planes and grouped layers keep the
+    /// kernels over dY, an RGB input's dW the outer products.
+    @Test func gradientsFromPooledWindows() {
         func kernel(_ channels: Int, size: Int, groups: Int = 1) -> ConvolutionKernel {
             ConvolutionKernel(geometry: WindowGeometry(channels: channels / groups, height: size, width: size, kernel: (3, 3),
                                                        padding: (1, 1, 1, 1)),
@@ -184,5 +185,10 @@ import Testing
         #expect(kernel(32, size: 15).inputGradientRunsOnPooledWindows == ConvolutionKernel.wideTilesAvailable)   // keras-cifar-cnn's conv2d_1
         #expect(!kernel(64, size: 224).inputGradientRunsOnPooledWindows)
         #expect(!kernel(32, size: 15, groups: 2).inputGradientRunsOnPooledWindows)
+        #expect(kernel(32, size: 15).weightGradientRunsOnPooledWindows == ConvolutionKernel.wideTilesAvailable)
+        #expect(kernel(16, size: 13).weightGradientRunsOnPooledWindows == ConvolutionKernel.wideTilesAvailable)
+        #expect(!kernel(3, size: 32).weightGradientRunsOnPooledWindows)
+        #expect(!kernel(64, size: 224).weightGradientRunsOnPooledWindows)
+        #expect(!kernel(32, size: 15, groups: 2).weightGradientRunsOnPooledWindows)
     }
 }

@@ -289,6 +289,20 @@ void fovea_accumulate_offset_row_products(int rows_a, const float *a, size_t lda
 /// Only where `fovea_wide_tiles_available()` (AVX-512).
 void fovea_transpose_to_pixel_major(const float *source, int channels, int pixels, float *target, int lanes);
 
+/// An image's [channels × height × width] planes as the pixel rows of its zero-padded geometry:
+/// rows[(y · padded_width + x) · lanes + c], lanes past the channels zero. Only where
+/// `fovea_wide_tiles_available()` (AVX-512).
+void fovea_planes_to_pixel_rows(const float *image, const fovea_window *window, int padded_height, int padded_width,
+                                float *rows, int lanes);
+
+/// A 3×3 convolution's weight gradient from its 2×2 max pool's (masked) gradient alone, one
+/// image: accumulated[o][tap][lanes] += g · the pixel row the tap of the winner's window reads,
+/// for each window's gradient g (zeros skipped), `rows` as fovea_planes_to_pixel_rows writes
+/// them, `corners[cell]` the row of output cell `cell`'s window corner. Only where
+/// `fovea_wide_tiles_available()` (AVX-512).
+void fovea_pooled_weight_gradient(const fovea_window *window, int padded_width, const float *rows, const float *pooled_gradient,
+                                  const int32_t *winners, int out_channels, const int *corners, float *accumulated, int lanes);
+
 /// A convolution's input gradient from its 2×2 max pool's (masked) gradient alone, one image:
 /// each window's gradient g (zeros skipped) times its output channel's packed weights
 /// (packed[o][tap][lanes], input channels in the lanes, zero past them) added to the pixel rows of
