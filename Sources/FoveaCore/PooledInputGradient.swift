@@ -21,23 +21,17 @@ struct PooledInputGradient {
     init?(_ kernel: ConvolutionKernel) {
         let g = kernel.geometry
         guard PooledInputGradient.isAvailable, kernel.groups == 1, kernel.depthwise == nil,
-              g.outputHeight >= 2, g.outputWidth >= 2
+              g.outputHeight >= 2, g.outputWidth >= 2, PixelRows(g).fitInL2
         else { return nil }
         self.kernel = kernel
-        guard paddedHeight * paddedWidth * lanes <= 1 << 18 else { return nil }
     }
-
-    /// Input channels rounded up to whole vectors: the floats of one pixel row.
-    var lanes: Int { (kernel.geometry.channels + 15) / 16 * 16 }
-    var paddedHeight: Int { kernel.geometry.height + kernel.geometry.padTop + kernel.geometry.padBottom }
-    var paddedWidth: Int { kernel.geometry.width + kernel.geometry.padLeft + kernel.geometry.padRight }
 
     /// Writes dX [N, C, H, W] (every element) from the pooled gradient [N, O, Hout/2, Wout/2]
     /// (masked by the activation) and its winners' offsets in the output planes.
     func inputGradient(pooled: UnsafePointer<Float>, winners: UnsafePointer<Int32>, weight: UnsafePointer<Float>,
                        into inputGrad: UnsafeMutablePointer<Float>) {
-        let k = kernel, g = k.geometry, lanes = lanes, taps = g.kernelHeight * g.kernelWidth, channels = g.channels
-        let outChannels = k.outChannels, width = paddedWidth, rowCount = paddedHeight * width
+        let k = kernel, g = k.geometry, layout = PixelRows(g), lanes = layout.lanes, taps = g.kernelHeight * g.kernelWidth
+        let channels = g.channels, outChannels = k.outChannels
         let pooledPlane = (g.outputHeight / 2) * (g.outputWidth / 2), pooledSize = outChannels * pooledPlane
         // packed[o][tap][c] = W[o][c][tap], zero past the channels.
         let packed = TensorStorage(repeating: 0, count: outChannels * taps * lanes)
@@ -47,7 +41,7 @@ struct PooledInputGradient {
             }
         }
         let slots = ThreadPool.shared.threadSlots
-        let buffers = (0..<slots).map { _ in TensorStorage(uninitializedCount: rowCount * lanes) }
+        let buffers = (0..<slots).map { _ in TensorStorage(uninitializedCount: layout.count) }
         let (shareCount, share) = k.shares(perThread: 4)   // taken in turn: less to wait for when the VM stalls a thread
         let window = fovea_window(g)
         let inputSize = channels * g.height * g.width
@@ -55,7 +49,7 @@ struct PooledInputGradient {
             ThreadPool.shared.parallelFor(shareCount) { s, thread in
                 var geometry = window
                 for n in share(s) {
-                    fovea_pooled_input_gradient(&geometry, Int32(paddedHeight), Int32(width), pooled + n * pooledSize,
+                    fovea_pooled_input_gradient(&geometry, Int32(layout.height), Int32(layout.width), pooled + n * pooledSize,
                                                 winners + n * pooledSize, Int32(outChannels), packed.pointer, buffers[thread].pointer,
                                                 Int32(lanes), inputGrad + n * inputSize)
                 }

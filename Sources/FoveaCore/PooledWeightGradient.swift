@@ -21,23 +21,17 @@ struct PooledWeightGradient {
     init?(_ kernel: ConvolutionKernel) {
         let g = kernel.geometry
         guard PooledWeightGradient.isAvailable, kernel.groups == 1, kernel.depthwise == nil, g.kernelHeight == 3, g.kernelWidth == 3,
-              g.channels >= 16, g.outputHeight >= 2, g.outputWidth >= 2
+              g.channels >= 16, g.outputHeight >= 2, g.outputWidth >= 2, PixelRows(g).fitInL2
         else { return nil }
         self.kernel = kernel
-        guard paddedHeight * paddedWidth * lanes <= 1 << 18 else { return nil }
     }
-
-    /// Input channels rounded up to whole vectors: the floats of one pixel row.
-    var lanes: Int { (kernel.geometry.channels + 15) / 16 * 16 }
-    var paddedHeight: Int { kernel.geometry.height + kernel.geometry.padTop + kernel.geometry.padBottom }
-    var paddedWidth: Int { kernel.geometry.width + kernel.geometry.padLeft + kernel.geometry.padRight }
 
     /// Writes dW [O, C, 3, 3] from the input [N, C, H, W], the pooled gradient [N, O, Hout/2,
     /// Wout/2] (masked by the activation) and its winners' offsets in the output planes.
     func weightGradient(input: UnsafePointer<Float>, pooled: UnsafePointer<Float>, winners: UnsafePointer<Int32>,
                         into weightGrad: UnsafeMutablePointer<Float>) {
-        let k = kernel, g = k.geometry, lanes = lanes, channels = g.channels, outChannels = k.outChannels
-        let width = paddedWidth, height = paddedHeight, inputSize = channels * g.height * g.width
+        let k = kernel, g = k.geometry, layout = PixelRows(g), lanes = layout.lanes, channels = g.channels, outChannels = k.outChannels
+        let width = layout.width, height = layout.height, inputSize = channels * g.height * g.width
         let pooledSize = outChannels * (g.outputHeight / 2) * (g.outputWidth / 2), accumulatedCount = outChannels * 9 * lanes
         var corners = [Int32]()
         for y in 0..<g.outputHeight {
@@ -47,7 +41,7 @@ struct PooledWeightGradient {
         // taken in turn where the partials are small, as the outer products do.
         let (shareCount, share) = k.shares(perThread: accumulatedCount <= 1 << 15 ? 4 : 1)
         let partials = (0..<shareCount).map { _ in TensorStorage(repeating: 0, count: accumulatedCount) }
-        let buffers = (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(uninitializedCount: height * width * lanes) }
+        let buffers = (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(uninitializedCount: layout.count) }
         let window = fovea_window(g)
         withExtendedLifetime(buffers) {
             ThreadPool.shared.parallelFor(shareCount) { s, thread in
