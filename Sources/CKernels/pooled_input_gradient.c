@@ -6,59 +6,92 @@
 
 #ifdef FOVEA_X86
 
-/// One window's share: `g` times the V vectors of each of the KH × KW taps of the output
-/// channel's packed weights, added to the pixel rows its winner's window reads (`base`: the
-/// window corner's row). All loads before the stores: the rows are distinct within a window.
-static inline __attribute__((always_inline, target("avx512f")))
-void add_window(const int V, const int KH, const int KW, float g, const float *weights, const fovea_window *w, int padded_width,
-                float *base, int lanes) {
-    const __m512 gv = _mm512_set1_ps(g);
-    for (int i = 0; i < KH; i++) {
-        float *row = base + (size_t)i * w->dilation_height * padded_width * lanes;
-        for (int j = 0; j < KW; j++, row += (size_t)w->dilation_width * lanes, weights += lanes) {
-            __m512 sum[4];
-            #pragma unroll
-            for (int v = 0; v < V; v++) sum[v] = _mm512_fmadd_ps(gv, _mm512_loadu_ps(weights + 16 * v), _mm512_loadu_ps(row + 16 * v));
-            #pragma unroll
-            for (int v = 0; v < V; v++) _mm512_storeu_ps(row + 16 * v, sum[v]);
+/// The windows with a gradient, listed by their winner's output cell: cell q's are entries
+/// [start[q], start[q + 1]) of `channels` (the window's output channel) and `gradients`.
+typedef struct {
+    int *start, *channels;
+    float *gradients;
+} winner_lists;
+
+static winner_lists list_winners(int cells, const float *pooled_gradient, const int32_t *winners, int out_channels,
+                                 int pooled_plane) {
+    const size_t count = (size_t)out_channels * pooled_plane;
+    winner_lists l = { calloc((size_t)cells + 1, sizeof(int)), malloc(count * sizeof(int) + 1), malloc(count * sizeof(float) + 1) };
+    int *next = malloc((size_t)cells * sizeof(int) + 1);
+    if (!l.start || !l.channels || !l.gradients || !next) abort();   // as Swift's allocations: out of memory is fatal
+    for (size_t i = 0; i < count; i++)
+        if (pooled_gradient[i] != 0) l.start[winners[i] + 1]++;   // the windows whose winner the activation stopped: none
+    for (int q = 0; q < cells; q++) l.start[q + 1] += l.start[q];
+    memcpy(next, l.start, (size_t)cells * sizeof(int));
+    for (int o = 0; o < out_channels; o++)
+        for (int k = 0; k < pooled_plane; k++) {
+            const size_t i = (size_t)o * pooled_plane + k;
+            if (pooled_gradient[i] == 0) continue;
+            const int at = next[winners[i]]++;
+            l.channels[at] = o;
+            l.gradients[at] = pooled_gradient[i];
         }
-    }
+    free(next);
+    return l;
 }
 
-/// Every window with a gradient, V ≤ 4 vectors of input channels from `packed` and `rows` on.
-/// Windows two apart in a pooled row read no pixel in common (their winners are at least three
-/// columns apart), so each channel's even windows go first, then its odd ones: a window's stores
-/// are then seldom the next window's loads, which would wait for them.
+/// Per tap (its weights `packed[tap][o][lanes]`, one tap's for every channel: in L1), per output
+/// cell, the sum of g times the tap's weights of each window the cell won, in registers (four
+/// sets in turn: the FMAs' latency), then added to the pixel row the tap of the cell's window
+/// reads: one load and one store of the row per cell and tap, where a window at a time took
+/// them per window (and waited for the store of a window before when their rows met).
 static inline __attribute__((always_inline, target("avx512f")))
-void add_windows(const int V, const int KH, const int KW, const fovea_window *w, int padded_width, const int *corners,
-                 const float *pooled_gradient, const int32_t *winners, int out_channels, const float *packed, float *rows, int lanes) {
-    const int pooled_plane = (w->output_height / 2) * (w->output_width / 2), taps = w->kernel_height * w->kernel_width;
-    for (int o = 0; o < out_channels; o++) {
-        const float *g = pooled_gradient + (size_t)o * pooled_plane;
-        const int32_t *cell = winners + (size_t)o * pooled_plane;
-        const float *weights = packed + (size_t)o * taps * lanes;
-        for (int parity = 0; parity < 2; parity++)
-            for (int k = parity; k < pooled_plane; k += 2) {
-                if (g[k] == 0) continue;   // the windows whose winner the activation stopped
-                add_window(V, KH, KW, g[k], weights, w, padded_width, rows + (size_t)corners[cell[k]] * lanes, lanes);
+void add_cells(const int V, const fovea_window *w, int padded_width, const int *corners, const winner_lists *l, int out_channels,
+               const float *packed, float *rows, int lanes) {
+    const int cells = w->output_height * w->output_width;
+    for (int i = 0; i < w->kernel_height; i++)
+        for (int j = 0; j < w->kernel_width; j++) {
+            const float *tap = packed + (size_t)(i * w->kernel_width + j) * out_channels * lanes;
+            const size_t offset = ((size_t)i * w->dilation_height * padded_width + (size_t)j * w->dilation_width) * lanes;
+            for (int q = 0; q < cells; q++) {
+                int e = l->start[q];
+                const int end = l->start[q + 1];
+                if (e == end) continue;
+                __m512 acc[4][4];
+                #pragma unroll
+                for (int s = 0; s < 4; s++)
+                    #pragma unroll
+                    for (int v = 0; v < V; v++) acc[s][v] = _mm512_setzero_ps();
+                for (; e + 4 <= end; e += 4) {
+                    #pragma unroll
+                    for (int s = 0; s < 4; s++) {
+                        const __m512 g = _mm512_set1_ps(l->gradients[e + s]);
+                        const float *weights = tap + (size_t)l->channels[e + s] * lanes;
+                        #pragma unroll
+                        for (int v = 0; v < V; v++) acc[s][v] = _mm512_fmadd_ps(g, _mm512_loadu_ps(weights + 16 * v), acc[s][v]);
+                    }
+                }
+                for (; e < end; e++) {   // (into one fixed set: indexed at run time, the sets would go to the stack)
+                    const __m512 g = _mm512_set1_ps(l->gradients[e]);
+                    const float *weights = tap + (size_t)l->channels[e] * lanes;
+                    #pragma unroll
+                    for (int v = 0; v < V; v++) acc[0][v] = _mm512_fmadd_ps(g, _mm512_loadu_ps(weights + 16 * v), acc[0][v]);
+                }
+                float *row = rows + (size_t)corners[q] * lanes + offset;
+                #pragma unroll
+                for (int v = 0; v < V; v++)
+                    _mm512_storeu_ps(row + 16 * v, _mm512_add_ps(_mm512_loadu_ps(row + 16 * v),
+                                                                 _mm512_add_ps(_mm512_add_ps(acc[0][v], acc[1][v]),
+                                                                               _mm512_add_ps(acc[2][v], acc[3][v]))));
             }
-    }
+        }
 }
 
-/// add_windows with V and, for 3 × 3 windows, the taps known when compiled.
+/// add_cells with V known when compiled.
 static __attribute__((target("avx512f")))
-void add_windows_of(int V, const fovea_window *w, int padded_width, const int *corners, const float *pooled_gradient,
-                    const int32_t *winners, int out_channels, const float *packed, float *rows, int lanes) {
-    const int three = w->kernel_height == 3 && w->kernel_width == 3, kh = w->kernel_height, kw = w->kernel_width;
-#define FOVEA_WINDOWS(V) if (three) add_windows(V, 3, 3, w, padded_width, corners, pooled_gradient, winners, out_channels, packed, rows, lanes); \
-                         else add_windows(V, kh, kw, w, padded_width, corners, pooled_gradient, winners, out_channels, packed, rows, lanes);
+void add_cells_of(int V, const fovea_window *w, int padded_width, const int *corners, const winner_lists *l, int out_channels,
+                  const float *packed, float *rows, int lanes) {
     switch (V) {
-    case 1: FOVEA_WINDOWS(1) break;
-    case 2: FOVEA_WINDOWS(2) break;
-    case 3: FOVEA_WINDOWS(3) break;
-    default: FOVEA_WINDOWS(4) break;
+    case 1: add_cells(1, w, padded_width, corners, l, out_channels, packed, rows, lanes); break;
+    case 2: add_cells(2, w, padded_width, corners, l, out_channels, packed, rows, lanes); break;
+    case 3: add_cells(3, w, padded_width, corners, l, out_channels, packed, rows, lanes); break;
+    default: add_cells(4, w, padded_width, corners, l, out_channels, packed, rows, lanes); break;
     }
-#undef FOVEA_WINDOWS
 }
 
 FOVEA_AVX512 void fovea_pooled_input_gradient(const fovea_window *w, int padded_height, int padded_width,
@@ -70,12 +103,14 @@ FOVEA_AVX512 void fovea_pooled_input_gradient(const fovea_window *w, int padded_
     if (!corners) abort();   // as Swift's allocations: out of memory is fatal
     for (int y = 0, cell = 0; y < w->output_height; y++)
         for (int x = 0; x < w->output_width; x++, cell++) corners[cell] = y * w->stride_height * padded_width + x * w->stride_width;
+    const int cells = w->output_height * w->output_width;
+    winner_lists l = list_winners(cells, pooled_gradient, winners, out_channels, (w->output_height / 2) * (w->output_width / 2));
     // Up to four vectors of input channels a pass (wider inputs in several: the pointers move, the rows stay `lanes` long).
     for (int first = 0; first < lanes; first += 64) {
         const int V = (lanes - first) / 16 < 4 ? (lanes - first) / 16 : 4;
-        add_windows_of(V, w, padded_width, corners, pooled_gradient, winners, out_channels, packed + first, rows + first, lanes);
+        add_cells_of(V, w, padded_width, corners, &l, out_channels, packed + first, rows + first, lanes);
     }
-    free(corners);
+    free(corners); free(l.start); free(l.channels); free(l.gradients);
     // The rows' interior into the planes, 16 pixels × 16 channels at a time transposed in registers.
     const int height = w->height, width = w->width, channels = w->channels;
     const size_t plane = (size_t)height * width;

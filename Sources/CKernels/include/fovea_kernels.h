@@ -305,7 +305,7 @@ void fovea_pooled_weight_gradient(const fovea_window *window, int padded_width, 
 
 /// A convolution's input gradient from its 2×2 max pool's (masked) gradient alone, one image:
 /// each window's gradient g (zeros skipped) times its output channel's packed weights
-/// (packed[o][tap][lanes], input channels in the lanes, zero past them) added to the pixel rows of
+/// (packed[tap][o][lanes], input channels in the lanes, zero past them) added to the pixel rows of
 /// `rows` (scratch of padded_height × padded_width rows of `lanes` floats: the input's zero-padded
 /// geometry) that its winner's window reads; then the rows' interior into input_gradient's
 /// [channels × height × width] planes, every float written. Only where
