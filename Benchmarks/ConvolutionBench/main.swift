@@ -4,7 +4,7 @@
 //     swift build -c release --product convolution-bench
 //     env -u OPENBLAS_CORETYPE .build/release/convolution-bench [threads [table ...]]
 //
-// LAYERS=text limits the direct and outer-product-weight-gradients tables to the layers whose names contain it.
+// LAYERS=text limits the direct, pooled-gradients and outer-product-weight-gradients tables to the layers whose names contain it.
 import CKernels
 import FoveaCore
 import Foundation
@@ -659,7 +659,57 @@ func pooledTable() {
     }
 }
 
+// A convolution → 2×2 max pool's gradients from the pool's winners (what `conv2dMaxPooled`'s
+// backward runs with AVX-512) against the kernels over dY's planes (what it ran before: dX by
+// `backward` without dW, the transposed convolution; dW by the outer products), the planes'
+// writing by the pool's backward not counted; random winners, every window's gradient nonzero.
+func pooledGradientsTable() {
+    print("")
+    print("| layer | batch | in → out | input | dX over dY ms | dX from the windows ms | speed-up | dW by outer products ms | dW from the windows ms | speed-up |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    let layers: [(Int, Int, Int, Int, Int, String)] = [
+        (64, 32, 64, 15, 0, "keras-cifar-cnn conv2d_1 (valid)"), (32, 32, 32, 32, 1, "SimpleCNN block 1"),
+        (32, 64, 64, 16, 1, "SimpleCNN block 2"), (32, 128, 128, 8, 1, "SimpleCNN block 3"),
+    ]
+    for (batch, channels, out, size, pad, name) in layers where layerChosen(name) {
+        let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), padding: (pad, pad, pad, pad))
+        let kernel = ConvolutionKernel(geometry: g, batch: batch, outChannels: out, groups: 1)
+        guard kernel.inputGradientRunsOnPooledWindows, kernel.weightGradientRunsOnPooledWindows else { continue }
+        var generator = SeededGenerator(seed: 7)
+        let x = Tensor.normal([batch, channels, size, size], using: &generator)
+        let w = Tensor.normal([out, channels, 3, 3], std: 0.05, using: &generator)
+        let (pooledHeight, pooledWidth) = (g.outputHeight / 2, g.outputWidth / 2), planes = batch * out
+        let pooled = Tensor.normal([planes * pooledHeight * pooledWidth], using: &generator)
+        var winners = [Int32]()
+        for _ in 0..<planes {
+            for py in 0..<pooledHeight {
+                for px in 0..<pooledWidth {
+                    let cell = Int.random(in: 0..<4, using: &generator)
+                    winners.append(Int32((2 * py + cell / 2) * g.outputWidth + 2 * px + cell % 2))
+                }
+            }
+        }
+        let dy = TensorStorage(uninitializedCount: planes * g.outputHeight * g.outputWidth)
+        fovea_max_pool_halving_backward(pooled.pointer, winners, Int32(g.outputHeight), Int32(g.outputWidth), 0, Int32(planes), dy.pointer)
+        let dx = TensorStorage(uninitializedCount: batch * channels * size * size), dw = TensorStorage(uninitializedCount: out * channels * 9)
+        let denseInput = medianMilliseconds {
+            kernel.backward(input: x.pointer, weight: w.pointer, output: dy.pointer, outputGrad: dy.pointer, inputGrad: dx.pointer,
+                            weightGrad: nil, biasGrad: nil)
+        }
+        let sparseInput = medianMilliseconds {
+            kernel.inputGradientFromPooledWindows(pooledGradient: pooled.pointer, winners: winners, weight: w.pointer, into: dx.pointer)
+        }
+        let denseWeight = medianMilliseconds { kernel.weightGradientByOuterProducts(input: x.pointer, outputGrad: dy.pointer, into: dw.pointer) }
+        let sparseWeight = medianMilliseconds {
+            kernel.weightGradientFromPooledWindows(input: x.pointer, pooledGradient: pooled.pointer, winners: winners, into: dw.pointer)
+        }
+        print(String(format: "| %@ | %d | %d → %d | %d×%d | %.3f | %.3f | %.2f× | %.3f | %.3f | %.2f× |", name, batch, channels, out, size, size,
+                     denseInput, sparseInput, denseInput / sparseInput, denseWeight, sparseWeight, denseWeight / sparseWeight))
+    }
+}
+
 let tables: [(String, () -> Void)] = [
+    ("pooled-gradients", pooledGradientsTable),
     ("outer-product-weight-gradients", outerProductWeightGradientTable),
     ("pooled", pooledTable),
     ("pack", packTable),

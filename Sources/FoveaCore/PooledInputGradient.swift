@@ -19,13 +19,16 @@ struct PooledInputGradient {
     /// The CPU has AVX-512, and `FOVEA_POOLED_INPUT_GRADIENT=0` is not set (for A/B runs).
     static let isAvailable = kernelSwitchedOn("FOVEA_POOLED_INPUT_GRADIENT") && ConvolutionKernel.wideTilesAvailable
 
-    /// Where it runs: AVX-512, no groups, 16 input channels or more, and one image's pixel rows
-    /// within 256 K floats (1 MB: in L2; VGG's 224 × 224 planes keep the transposed convolution).
-    /// LeNet-5's second layer (6 input channels, 16 output channels, 5×5) ran 0.88× as fast this
-    /// way: four windows a cell, one vector, 25 taps: the per-cell work is mostly overhead.
+    /// Where it runs: AVX-512, no groups, 16 input channels or more, 64 output channels or more,
+    /// and one image's pixel rows within 256 K floats (1 MB: in L2; VGG's 224 × 224 planes keep
+    /// the transposed convolution). A cell wins a quarter of its channels' windows: with fewer
+    /// than 64 output channels the per-cell work is mostly overhead. convolution-bench
+    /// pooled-gradients, two runs: keras-cifar-cnn's conv2d_1 (64 outputs) 1.96–2.04× the
+    /// transposed convolution, SimpleCNN's 64 and 128 channels 1.34–1.73×, its 32 at 32×32
+    /// 0.91–0.92×; LeNet-5's second layer (6 → 16, 5×5) trained 0.88× as fast this way.
     init?(_ kernel: ConvolutionKernel) {
         let g = kernel.geometry
-        guard PooledInputGradient.isAvailable, kernel.groups == 1, kernel.depthwise == nil, g.channels >= 16,
+        guard PooledInputGradient.isAvailable, kernel.groups == 1, kernel.depthwise == nil, g.channels >= 16, kernel.outChannels >= 64,
               g.outputHeight >= 2, g.outputWidth >= 2, PixelRows(g).fitInL2
         else { return nil }
         self.kernel = kernel
@@ -66,4 +69,15 @@ struct PooledInputGradient {
 extension ConvolutionKernel {
     /// Whether `conv2dMaxPooled`'s backward takes dX from the pooled gradient (`PooledInputGradient`).
     public var inputGradientRunsOnPooledWindows: Bool { PooledInputGradient(self) != nil }
+
+    /// dX [N, C, H, W] from a 2×2 max pool's (masked) gradient and its winners' offsets in the
+    /// output planes, as `conv2dMaxPooled`'s backward computes it (benchmarks). Requires
+    /// `inputGradientRunsOnPooledWindows`.
+    public func inputGradientFromPooledWindows(pooledGradient: UnsafePointer<Float>, winners: UnsafePointer<Int32>,
+                                               weight: UnsafePointer<Float>, into inputGrad: UnsafeMutablePointer<Float>) {
+        guard let kernel = PooledInputGradient(self) else {
+            preconditionFailure("inputGradientFromPooledWindows needs inputGradientRunsOnPooledWindows")
+        }
+        kernel.inputGradient(pooled: pooledGradient, winners: winners, weight: weight, into: inputGrad)
+    }
 }

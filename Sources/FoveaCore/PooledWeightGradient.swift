@@ -70,4 +70,15 @@ struct PooledWeightGradient {
 extension ConvolutionKernel {
     /// Whether `conv2dMaxPooled`'s backward takes dW from the pooled gradient (`PooledWeightGradient`).
     public var weightGradientRunsOnPooledWindows: Bool { PooledWeightGradient(self) != nil }
+
+    /// dW [O, C, 3, 3] from the input, a 2×2 max pool's (masked) gradient and its winners' offsets
+    /// in the output planes, as `conv2dMaxPooled`'s backward computes it (benchmarks). Requires
+    /// `weightGradientRunsOnPooledWindows`.
+    public func weightGradientFromPooledWindows(input: UnsafePointer<Float>, pooledGradient: UnsafePointer<Float>,
+                                                winners: UnsafePointer<Int32>, into weightGrad: UnsafeMutablePointer<Float>) {
+        guard let kernel = PooledWeightGradient(self) else {
+            preconditionFailure("weightGradientFromPooledWindows needs weightGradientRunsOnPooledWindows")
+        }
+        kernel.weightGradient(input: input, pooled: pooledGradient, winners: winners, into: weightGrad)
+    }
 }

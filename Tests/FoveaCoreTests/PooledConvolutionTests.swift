@@ -32,8 +32,8 @@ import Testing
         Case(batch: 1, channels: 32, out: 64, height: 15, width: 15, kernel: (3, 3)),                         // conv2d_1, one image
         Case(batch: 2, channels: 16, out: 64, height: 13, width: 13, kernel: (3, 3), padding: (1, 1, 1, 1)),  // padded, 13 → 6
         // Gradients from the pooled windows (AVX-512): 5×5 at stride 2, and 80 channels (a pass of 64 and one of 16).
-        Case(batch: 2, channels: 16, out: 8, height: 11, width: 13, kernel: (5, 5), stride: (2, 2), padding: (2, 2, 2, 2)),
-        Case(batch: 2, channels: 80, out: 16, height: 6, width: 6, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        Case(batch: 2, channels: 16, out: 64, height: 11, width: 13, kernel: (5, 5), stride: (2, 2), padding: (2, 2, 2, 2)),
+        Case(batch: 2, channels: 80, out: 64, height: 6, width: 6, kernel: (3, 3), padding: (1, 1, 1, 1)),
     ]
 
     @Test(arguments: cases) func pooledEqualsConvolutionThenPool(c: Case) {
@@ -177,8 +177,9 @@ import Testing
 
     /// Where backward takes dX and dW from the pooled windows (so the gradient test above covers
     /// both ways): with AVX-512, ungrouped layers of 16 input channels or more whose padded pixel
-    /// rows fit 1 MB (dW: 3×3 windows); VGG's 224 × 224 planes, LeNet-5's 6 channels and grouped
-    /// layers keep the kernels over dY, an RGB input's dW the outer products.
+    /// rows fit 1 MB (dX: 64 output channels or more; dW: 3×3 windows); VGG's 224 × 224 planes,
+    /// LeNet-5's 6 channels, SimpleCNN's 32 outputs (dX) and grouped layers keep the kernels over
+    /// dY, an RGB input's dW the outer products.
     @Test func gradientsFromPooledWindows() {
         func kernel(_ channels: Int, size: Int, groups: Int = 1) -> ConvolutionKernel {
             ConvolutionKernel(geometry: WindowGeometry(channels: channels / groups, height: size, width: size, kernel: (3, 3),
@@ -189,6 +190,8 @@ import Testing
         #expect(!kernel(64, size: 224).inputGradientRunsOnPooledWindows)
         #expect(!kernel(32, size: 15, groups: 2).inputGradientRunsOnPooledWindows)
         #expect(!kernel(6, size: 14).inputGradientRunsOnPooledWindows)   // 6 input channels, as LeNet-5's second layer
+        #expect(!ConvolutionKernel(geometry: WindowGeometry(channels: 32, height: 32, width: 32, kernel: (3, 3), padding: (1, 1, 1, 1)),
+                                   batch: 4, outChannels: 32, groups: 1).inputGradientRunsOnPooledWindows)   // SimpleCNN's block 1
         #expect(kernel(32, size: 15).weightGradientRunsOnPooledWindows == ConvolutionKernel.wideTilesAvailable)
         #expect(kernel(16, size: 13).weightGradientRunsOnPooledWindows == ConvolutionKernel.wideTilesAvailable)
         #expect(!kernel(3, size: 32).weightGradientRunsOnPooledWindows)
