@@ -94,50 +94,27 @@ void add_cells_of(int V, const fovea_window *w, int padded_width, const int *cor
     }
 }
 
-FOVEA_AVX512 void fovea_pooled_input_gradient(const fovea_window *w, int padded_height, int padded_width,
+FOVEA_AVX512 void fovea_pooled_input_gradient(const fovea_window *w, int padded_height, int padded_width, const int *corners,
                                              const float *pooled_gradient, const int32_t *winners, int out_channels,
-                                             const float *packed, float *rows, int lanes, float *input_gradient) {
+                                             const float *packed, float *rows, int lanes) {
     memset(rows, 0, (size_t)padded_height * padded_width * lanes * sizeof(float));
-    // Each output cell's window corner, in rows (a division per window cost more than its FMAs).
-    int *corners = malloc((size_t)w->output_height * w->output_width * sizeof(int));
-    if (!corners) abort();   // as Swift's allocations: out of memory is fatal
-    for (int y = 0, cell = 0; y < w->output_height; y++)
-        for (int x = 0; x < w->output_width; x++, cell++) corners[cell] = y * w->stride_height * padded_width + x * w->stride_width;
-    const int cells = w->output_height * w->output_width;
-    winner_lists l = list_winners(cells, pooled_gradient, winners, out_channels, (w->output_height / 2) * (w->output_width / 2));
+    winner_lists l = list_winners(w->output_height * w->output_width, pooled_gradient, winners, out_channels,
+                                  (w->output_height / 2) * (w->output_width / 2));
     // Up to four vectors of input channels a pass (wider inputs in several: the pointers move, the rows stay `lanes` long).
     for (int first = 0; first < lanes; first += 64) {
         const int V = (lanes - first) / 16 < 4 ? (lanes - first) / 16 : 4;
         add_cells_of(V, w, padded_width, corners, &l, out_channels, packed + first, rows + first, lanes);
     }
-    free(corners); free(l.start); free(l.channels); free(l.gradients);
-    // The rows' interior into the planes, 16 pixels × 16 channels at a time transposed in registers.
-    const int height = w->height, width = w->width, channels = w->channels;
-    const size_t plane = (size_t)height * width;
-    for (int y = 0; y < height; y++) {
-        const float *source = rows + ((size_t)(y + w->pad_top) * padded_width + w->pad_left) * lanes;
-        for (int c = 0; c < channels; c += 16) {
-            const int count = channels - c < 16 ? channels - c : 16;
-            for (int x = 0; x < width; x += 16) {
-                const int pixels = width - x < 16 ? width - x : 16;
-                __m512 r[16];
-                for (int i = 0; i < 16; i++) r[i] = i < pixels ? _mm512_loadu_ps(source + (size_t)(x + i) * lanes + c) : _mm512_setzero_ps();
-                fovea_transpose16(r);
-                const __mmask16 mask = (__mmask16)((1u << pixels) - 1);
-                for (int k = 0; k < count; k++)
-                    _mm512_mask_storeu_ps(input_gradient + (size_t)(c + k) * plane + (size_t)y * width + x, mask, r[k]);
-            }
-        }
-    }
+    free(l.start); free(l.channels); free(l.gradients);
 }
 
 #else
 
-void fovea_pooled_input_gradient(const fovea_window *w, int padded_height, int padded_width, const float *pooled_gradient,
-                                 const int32_t *winners, int out_channels, const float *packed, float *rows, int lanes,
-                                 float *input_gradient) {
-    (void)w; (void)padded_height; (void)padded_width; (void)pooled_gradient; (void)winners; (void)out_channels; (void)packed;
-    (void)rows; (void)lanes; (void)input_gradient;
+void fovea_pooled_input_gradient(const fovea_window *w, int padded_height, int padded_width, const int *corners,
+                                 const float *pooled_gradient, const int32_t *winners, int out_channels, const float *packed,
+                                 float *rows, int lanes) {
+    (void)w; (void)padded_height; (void)padded_width; (void)corners; (void)pooled_gradient; (void)winners; (void)out_channels;
+    (void)packed; (void)rows; (void)lanes;
     abort();   // callers check fovea_wide_tiles_available() first
 }
 

@@ -1,33 +1,8 @@
 // The weight gradient of a 3×3 convolution → 2×2 max pool, from the pooled gradient's winners
 // alone (see PooledWeightGradient.swift for where it runs and what it replaced).
 #include "kernels_internal.h"
-#include <string.h>
 
 #ifdef FOVEA_X86
-
-FOVEA_AVX512 void fovea_planes_to_pixel_rows(const float *image, const fovea_window *w, int padded_height, int padded_width,
-                                            float *rows, int lanes) {
-    memset(rows, 0, (size_t)padded_height * padded_width * lanes * sizeof(float));
-    const int height = w->height, width = w->width, channels = w->channels;
-    const size_t plane = (size_t)height * width;
-    for (int y = 0; y < height; y++) {
-        float *target = rows + ((size_t)(y + w->pad_top) * padded_width + w->pad_left) * lanes;
-        for (int c = 0; c < channels; c += 16) {
-            const int count = channels - c < 16 ? channels - c : 16;
-            for (int x = 0; x < width; x += 16) {
-                // 16 channels × 16 pixels of the row, transposed in registers to one vector per pixel.
-                const int pixels = width - x < 16 ? width - x : 16;
-                const __mmask16 mask = (__mmask16)((1u << pixels) - 1);
-                __m512 r[16];
-                for (int i = 0; i < 16; i++)
-                    r[i] = i < count ? _mm512_maskz_loadu_ps(mask, image + (size_t)(c + i) * plane + (size_t)y * width + x)
-                                     : _mm512_setzero_ps();
-                fovea_transpose16(r);
-                for (int p = 0; p < pixels; p++) _mm512_storeu_ps(target + (size_t)(x + p) * lanes + c, r[p]);
-            }
-        }
-    }
-}
 
 /// V ≤ 2 vectors of input channels (from `rows` and `accumulated` on) of every output channel's
 /// 9 taps, in 9·V registers over all of one image's windows: per window with a gradient one
@@ -78,12 +53,6 @@ FOVEA_AVX512 void fovea_pooled_weight_gradient(const fovea_window *w, int padded
 #else
 
 #include <stdlib.h>
-
-void fovea_planes_to_pixel_rows(const float *image, const fovea_window *w, int padded_height, int padded_width, float *rows,
-                                int lanes) {
-    (void)image; (void)w; (void)padded_height; (void)padded_width; (void)rows; (void)lanes;
-    abort();   // callers check fovea_wide_tiles_available() first
-}
 
 void fovea_pooled_weight_gradient(const fovea_window *w, int padded_width, const float *rows, const float *pooled_gradient,
                                   const int32_t *winners, int out_channels, const int *corners, float *accumulated, int lanes) {

@@ -15,4 +15,17 @@ struct PixelRows {
     /// Whether one image's rows fit in 256 K floats (1 MB: in L2, where their kernels want them;
     /// VGG's 64 channels at 224 × 224 do not).
     var fitInL2: Bool { count <= 1 << 18 }
+
+    /// The row of each output cell's window corner (cell y · output width + x), the same for every
+    /// image of a call: the kernels look it up for each window's winner (a division per window
+    /// cost more than its FMAs).
+    var corners: [Int32] {
+        let g = geometry
+        var corners = [Int32]()
+        corners.reserveCapacity(g.outputHeight * g.outputWidth)
+        for y in 0..<g.outputHeight {
+            for x in 0..<g.outputWidth { corners.append(Int32(y * g.strideHeight * width + x * g.strideWidth)) }
+        }
+        return corners
+    }
 }

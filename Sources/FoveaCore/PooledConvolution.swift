@@ -102,18 +102,15 @@ extension Tensor {
                 }
             }
             var gradWeight: Tensor?, gradInput: Tensor?
-            if let pooledWeight {
+            if pooledWeight != nil || outer != nil {
                 let target = Tensor(uninitializedShape: w.shape)
                 withExtendedLifetime((masked, winners)) {
-                    pooledWeight.weightGradient(input: input.pointer, pooled: masked.pointer, winners: winners.pointer, into: target.pointer)
-                }
-                gradWeight = target
-            }
-            if let outer {
-                let target = Tensor(uninitializedShape: w.shape)
-                withExtendedLifetime((masked, winners)) {
-                    outer.weightGradient(input: input.pointer, outputGrad: .pooled(masked.pointer, winners: winners.pointer),
-                                         into: target.pointer)
+                    if let pooledWeight {
+                        pooledWeight.weightGradient(input: input.pointer, pooled: masked.pointer, winners: winners.pointer, into: target.pointer)
+                    } else if let outer {
+                        outer.weightGradient(input: input.pointer, outputGrad: .pooled(masked.pointer, winners: winners.pointer),
+                                             into: target.pointer)
+                    }
                 }
                 gradWeight = target
             }

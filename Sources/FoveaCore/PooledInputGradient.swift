@@ -51,15 +51,16 @@ struct PooledInputGradient {
         let slots = ThreadPool.shared.threadSlots
         let buffers = (0..<slots).map { _ in TensorStorage(uninitializedCount: layout.count) }
         let (shareCount, share) = k.shares(perThread: 4)   // taken in turn: less to wait for when the VM stalls a thread
-        let window = fovea_window(g)
+        let window = fovea_window(g), corners = layout.corners
         let inputSize = channels * g.height * g.width
         withExtendedLifetime((packed, buffers)) {
             ThreadPool.shared.parallelFor(shareCount) { s, thread in
                 var geometry = window
+                let rows = buffers[thread].pointer
                 for n in share(s) {
-                    fovea_pooled_input_gradient(&geometry, Int32(layout.height), Int32(layout.width), pooled + n * pooledSize,
-                                                winners + n * pooledSize, Int32(outChannels), packed.pointer, buffers[thread].pointer,
-                                                Int32(lanes), inputGrad + n * inputSize)
+                    fovea_pooled_input_gradient(&geometry, Int32(layout.height), Int32(layout.width), corners, pooled + n * pooledSize,
+                                                winners + n * pooledSize, Int32(outChannels), packed.pointer, rows, Int32(lanes))
+                    fovea_pixel_rows_to_planes(rows, &geometry, Int32(layout.width), Int32(lanes), inputGrad + n * inputSize)
                 }
             }
         }

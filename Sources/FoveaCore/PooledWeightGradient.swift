@@ -33,10 +33,7 @@ struct PooledWeightGradient {
         let k = kernel, g = k.geometry, layout = PixelRows(g), lanes = layout.lanes, channels = g.channels, outChannels = k.outChannels
         let width = layout.width, height = layout.height, inputSize = channels * g.height * g.width
         let pooledSize = outChannels * (g.outputHeight / 2) * (g.outputWidth / 2), accumulatedCount = outChannels * 9 * lanes
-        var corners = [Int32]()
-        for y in 0..<g.outputHeight {
-            for x in 0..<g.outputWidth { corners.append(Int32(y * g.strideHeight * width + x * g.strideWidth)) }
-        }
+        let corners = layout.corners
         // A partial per share (a fixed order whichever thread runs it), four shares per thread
         // taken in turn where the partials are small, as the outer products do.
         let (shareCount, share) = k.shares(perThread: accumulatedCount <= 1 << 15 ? 4 : 1)

@@ -34,6 +34,9 @@ import Testing
         // Gradients from the pooled windows (AVX-512): 5×5 at stride 2, and 80 channels (a pass of 64 and one of 16).
         Case(batch: 2, channels: 16, out: 64, height: 11, width: 13, kernel: (5, 5), stride: (2, 2), padding: (2, 2, 2, 2)),
         Case(batch: 2, channels: 80, out: 64, height: 6, width: 6, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        // Both from the windows with strides (2, 1) and dilation 2 (the taps' rows and the corners).
+        Case(batch: 2, channels: 16, out: 64, height: 13, width: 12, kernel: (3, 3), stride: (2, 1), padding: (2, 2, 2, 2),
+             dilation: (2, 2)),
     ]
 
     @Test(arguments: cases) func pooledEqualsConvolutionThenPool(c: Case) {
@@ -129,8 +132,10 @@ import Testing
                     let (wv, bv) = (w.detached().requiringGrad(), b.detached().requiringGrad())
                     let xv = inputGradient ? x.detached().requiringGrad() : x.detached()
                     let y = fused
-                        ? xv.conv2dMaxPooled(weight: wv, bias: bv, stride: c.stride, padding: c.padding, groups: c.groups, activation: activation)
-                        : xv.conv2d(weight: wv, bias: bv, stride: c.stride, padding: c.padding, groups: c.groups, activation: activation).maxPool2d(kernel: (2, 2))
+                        ? xv.conv2dMaxPooled(weight: wv, bias: bv, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups,
+                                             activation: activation)
+                        : xv.conv2d(weight: wv, bias: bv, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups,
+                                    activation: activation).maxPool2d(kernel: (2, 2))
                     (y * seed).sum().backward()
                     return [y.scalars, inputGradient ? xv.grad!.scalars : [], wv.grad!.scalars, bv.grad!.scalars]
                 }
@@ -194,6 +199,14 @@ import Testing
                                    batch: 4, outChannels: 32, groups: 1).inputGradientRunsOnPooledWindows)   // SimpleCNN's block 1
         #expect(kernel(32, size: 15).weightGradientRunsOnPooledWindows == ConvolutionKernel.wideTilesAvailable)
         #expect(kernel(16, size: 13).weightGradientRunsOnPooledWindows == ConvolutionKernel.wideTilesAvailable)
+        // The test above's strided, dilated case runs through both.
+        let last = PooledConvolutionTests.cases.last!
+        let dilated = ConvolutionKernel(geometry: WindowGeometry(channels: last.channels, height: last.height, width: last.width,
+                                                                 kernel: last.kernel, stride: last.stride, padding: last.padding,
+                                                                 dilation: last.dilation),
+                                        batch: last.batch, outChannels: last.out, groups: 1)
+        #expect(dilated.weightGradientRunsOnPooledWindows == ConvolutionKernel.wideTilesAvailable)
+        #expect(dilated.inputGradientRunsOnPooledWindows == ConvolutionKernel.wideTilesAvailable)
         #expect(!kernel(3, size: 32).weightGradientRunsOnPooledWindows)
         #expect(!kernel(64, size: 224).weightGradientRunsOnPooledWindows)
         #expect(!kernel(32, size: 15, groups: 2).weightGradientRunsOnPooledWindows)

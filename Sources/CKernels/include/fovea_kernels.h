@@ -290,10 +290,12 @@ void fovea_accumulate_offset_row_products(int rows_a, const float *a, size_t lda
 void fovea_transpose_to_pixel_major(const float *source, int channels, int pixels, float *target, int lanes);
 
 /// An image's [channels × height × width] planes as the pixel rows of its zero-padded geometry:
-/// rows[(y · padded_width + x) · lanes + c], lanes past the channels zero. Only where
-/// `fovea_wide_tiles_available()` (AVX-512).
+/// rows[(y · padded_width + x) · lanes + c], lanes past the channels and the padding zero. Only
+/// where `fovea_wide_tiles_available()` (AVX-512).
 void fovea_planes_to_pixel_rows(const float *image, const fovea_window *window, int padded_height, int padded_width,
                                 float *rows, int lanes);
+/// The reverse: the rows' interior (padding dropped) into the image's planes, every float written.
+void fovea_pixel_rows_to_planes(const float *rows, const fovea_window *window, int padded_width, int lanes, float *image);
 
 /// A 3×3 convolution's weight gradient from its 2×2 max pool's (masked) gradient alone, one
 /// image: accumulated[o][tap][lanes] += g · the pixel row the tap of the winner's window reads,
@@ -303,16 +305,16 @@ void fovea_planes_to_pixel_rows(const float *image, const fovea_window *window, 
 void fovea_pooled_weight_gradient(const fovea_window *window, int padded_width, const float *rows, const float *pooled_gradient,
                                   const int32_t *winners, int out_channels, const int *corners, float *accumulated, int lanes);
 
-/// A convolution's input gradient from its 2×2 max pool's (masked) gradient alone, one image:
-/// each window's gradient g (zeros skipped) times its output channel's packed weights
-/// (packed[tap][o][lanes], input channels in the lanes, zero past them) added to the pixel rows of
-/// `rows` (scratch of padded_height × padded_width rows of `lanes` floats: the input's zero-padded
-/// geometry) that its winner's window reads; then the rows' interior into input_gradient's
-/// [channels × height × width] planes, every float written. Only where
+/// A convolution's input gradient from its 2×2 max pool's (masked) gradient alone, one image, as
+/// pixel rows (scratch of padded_height × padded_width rows of `lanes` floats: the input's
+/// zero-padded geometry; move them to planes with fovea_pixel_rows_to_planes): each window's
+/// gradient g (zeros skipped) times its output channel's packed weights (packed[tap][o][lanes],
+/// input channels in the lanes, zero past them) added to the rows its winner's window reads,
+/// `corners[cell]` the row of output cell `cell`'s window corner. Only where
 /// `fovea_wide_tiles_available()` (AVX-512).
-void fovea_pooled_input_gradient(const fovea_window *window, int padded_height, int padded_width, const float *pooled_gradient,
-                                 const int32_t *winners, int out_channels, const float *packed, float *rows, int lanes,
-                                 float *input_gradient);
+void fovea_pooled_input_gradient(const fovea_window *window, int padded_height, int padded_width, const int *corners,
+                                 const float *pooled_gradient, const int32_t *winners, int out_channels, const float *packed,
+                                 float *rows, int lanes);
 
 /// The same rows from a 2×2 max pool's gradient instead of the height × width planes it would
 /// write: each channel's window gradients go to the rows of their winners (`winners`: offsets
