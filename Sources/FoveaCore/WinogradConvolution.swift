@@ -75,13 +75,15 @@ public struct WinogradKernel: Sendable {
         // on 32×32 planes with ≥ 64 channels it still won (convolution-bench direct table, the seed
         // ResNet's stage 1: 0.53–0.60 ms against the panels' 0.65–0.76 in three runs, 1.26–1.37× in
         // an earlier session); at 32 channels it tied the direct kernel, at 16×16 the panels.
-        // 32 channels on 32×32 planes: with AVX-512 the direct kernel ran SimpleCNN's first block in
-        // 2.44–2.54 ms against F(4×4)'s 2.72–3.91 in four of five runs (one 3.26 against 3.07;
-        // convolution-bench direct table, Xeon).
+        // 32 channels on 32×32 planes, two images and more, with AVX-512 too: F(4×4) ran SimpleCNN's
+        // first block in 1.69–1.73 ms against the direct kernel's 2.79–2.88 (convolution-bench
+        // winograd-tiles, three runs; an earlier session had measured the reverse, 2.72–3.91 against
+        // 2.44–2.54; the kernels around it have changed since), and SimpleCNN trained 1.05–1.11×
+        // faster (paired A/B, six rounds: its forward and its transposed dX both take it). At 16
+        // channels (ResNet-20's stage 1) training ran 0.99× and inference 0.95×: not taken.
         guard kernel.groups == 1,
               kernel.batch >= 2 || (channels >= WinogradKernel.minimumChannels && kernel.outPlane >= 1024) || keptAndLarge,
-              channels >= WinogradKernel.minimumChannels
-                || (channels >= 32 && kernel.outPlane >= 1024 && !ConvolutionKernel.wideTilesAvailable),
+              channels >= WinogradKernel.minimumChannels || (channels >= 32 && kernel.outPlane >= 1024),
               kernel.geometry.outputHeight % 2 == 0, kernel.geometry.outputWidth % 2 == 0
         else { return nil }
         if PanelConvolution.isAvailable {
