@@ -89,8 +89,19 @@ public struct WinogradKernel: Sendable {
         if PanelConvolution.isAvailable {
             guard kernel.outPlane >= 64, weightBytes > 1 << 19 || kernel.outPlane >= 256 else { return nil }
         }
+        let fourByFour = WinogradKernel.fourByFourPays(kernel)
         self.init(geometry: kernel.geometry, batch: kernel.batch, outChannels: kernel.outChannels,
-                  outputTile: WinogradKernel.fourByFourPays(kernel) ? 4 : 2)
+                  blockBudget: WinogradKernel.blockBudget(kernel, outputTile: fourByFour ? 4 : 2), outputTile: fourByFour ? 4 : 2)
+    }
+
+    /// Twice the default where F(4×4)'s GEMMs are at most 64 deep and 64 wide (Fovea's small-depth
+    /// kernel, which packs nothing): each of the 36 products then runs on twice the tiles, and the
+    /// seed ResNet's stage 1 (64 at 32×32) ran in 4.8 ms against 5.8–6.2, ResNet-18's layer1 at
+    /// 224×224 in 3.6–4.1 against 4.2–4.8 (convolution-bench winograd-tiles, five runs);
+    /// SimpleCNN's 32-channel block was even. At 128 channels (OpenBLAS's GEMMs) the larger block
+    /// lost: the seed's stage 2 6.4–6.7 ms against 5.1–5.4.
+    static func blockBudget(_ kernel: ConvolutionKernel, outputTile: Int) -> Int {
+        outputTile == 4 && Swift.max(kernel.geometry.channels, kernel.outChannels) <= 64 ? 2 * defaultBlockBudget : defaultBlockBudget
     }
 
     /// Where F(4×4, 3×3) replaces F(2×2, 3×3): outputs in whole 4×4 tiles, on rows of at least
@@ -141,11 +152,13 @@ public struct WinogradKernel: Sendable {
         let budgetBlock = Swift.max(1, blockBudget / (positions * (channels + outChannels)))
         let capacity = Swift.max(1, Swift.min(budgetBlock, tiles, Swift.max(8, (tiles + 4 * threads - 1) / (4 * threads))))
         let blocks = (tiles + capacity - 1) / capacity
+        // F(4×4)'s input transform stores whole groups of eight tiles: its rows of V end in 8 spare floats.
+        let vStride = wide ? capacity + 8 : capacity
         let u = UnsafePointer(transformed.pointer)
         // Each thread's transformed inputs, products and transform scratch, reused from block to block.
         let scratchFloats = wide ? fovea_winograd4_scratch_floats(Int32(tileColumns)) : WinogradKernel.scratchFloats(tileColumns)
         let perThread = (0..<Swift.min(ThreadPool.shared.threadSlots, blocks)).map { _ in
-            (v: TensorStorage(uninitializedCount: positions * channels * capacity),
+            (v: TensorStorage(uninitializedCount: positions * channels * vStride),
              // The output transforms read up to 3 (F(2×2)) or 7 (F(4×4)) floats past a run (lanes they then drop).
              m: TensorStorage(uninitializedCount: positions * outChannels * capacity + 8),
              // F(2×2): the input transform's four combined rows; two output rows (+8 slack) for the output.
@@ -160,7 +173,7 @@ public struct WinogradKernel: Sendable {
                     fovea_winograd4_transform_input(input + image * channels * inPlane, Int32(channels), Int32(geometry.height),
                                                     Int32(geometry.width), Int32(geometry.padTop), Int32(geometry.padLeft),
                                                     Int32(row), Int32(columns.lowerBound), Int32(columns.count),
-                                                    v.pointer + column, capacity, scratch.pointer)
+                                                    v.pointer + column, vStride, scratch.pointer)
                 } else {
                     transformInput(input, image: image, tileRow: row, tileColumns: columns,
                                    into: v.pointer + column, stride: capacity, scratch: scratch.pointer)
@@ -168,7 +181,7 @@ public struct WinogradKernel: Sendable {
             }
             for xi in 0..<positions {
                 gemm(m: outChannels, n: block.count, k: channels, a: u + xi * outChannels * channels, lda: channels,
-                     b: v.pointer + xi * channels * capacity, ldb: capacity,
+                     b: v.pointer + xi * channels * vStride, ldb: vStride,
                      c: m.pointer + xi * outChannels * capacity, ldc: capacity)
             }
             forEachSegment(of: block, tilesPerImage: tilesPerImage) { image, row, columns, column in

@@ -360,7 +360,8 @@ void fovea_winograd4_transform_weights(const float *weight, size_t first_pair, s
 size_t fovea_winograd4_scratch_floats(int tile_columns);
 
 /// V_ξ[c, q] = (Bᵀ d B)_ξ for tiles [first_tile, first_tile + count) of tile row `tile_row` of one
-/// image (`channels` planes of height × width, zero outside), written to v + (ξ·channels + c)·stride + q.
+/// image (`channels` planes of height × width, zero outside), written to v + (ξ·channels + c)·stride + q;
+/// it writes whole groups of eight tiles, so each row of v must have room for 7 floats past tile count − 1.
 void fovea_winograd4_transform_input(const float *image, int channels, int height, int width, int pad_top, int pad_left,
                                      int tile_row, int first_tile, int count, float *v, size_t stride, float *scratch);
 
