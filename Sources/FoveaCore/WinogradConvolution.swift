@@ -75,12 +75,14 @@ public struct WinogradKernel: Sendable {
         // on 32×32 planes with ≥ 64 channels it still won (convolution-bench direct table, the seed
         // ResNet's stage 1: 0.53–0.60 ms against the panels' 0.65–0.76 in three runs, 1.26–1.37× in
         // an earlier session); at 32 channels it tied the direct kernel, at 16×16 the panels.
-        // 32 channels on 32×32 planes, two images and more, with AVX-512 too: F(4×4) ran SimpleCNN's
-        // first block in 1.69–1.73 ms against the direct kernel's 2.79–2.88 (convolution-bench
-        // winograd-tiles, three runs; an earlier session had measured the reverse, 2.72–3.91 against
-        // 2.44–2.54; the kernels around it have changed since), and SimpleCNN trained 1.05–1.11×
-        // faster (paired A/B, six rounds: its forward and its transposed dX both take it). At 16
-        // channels (ResNet-20's stage 1) training ran 0.99× and inference 0.95×: not taken.
+        // 32 channels on 32×32 planes, two images and more, with AVX-512 too: on an AMD Zen 4 VM
+        // (AVX-512 on 256-bit units) F(4×4) ran SimpleCNN's first block in 1.69–1.73 ms against the
+        // direct kernel's 2.79–2.88 (convolution-bench winograd-tiles, three runs), and SimpleCNN
+        // trained 1.05–1.11× faster (paired A/B, six rounds: its forward and its transposed dX both
+        // take it). An earlier session's Xeon (full-width AVX-512) had measured the reverse, 2.72–3.91
+        // against 2.44–2.54, with F(4×4)'s older input transform: the loss there was a tenth, the
+        // gain here two thirds. At 16 channels (ResNet-20's stage 1) training ran 0.99× and
+        // inference 0.95× on the Zen 4: not taken.
         guard kernel.groups == 1,
               kernel.batch >= 2 || (channels >= WinogradKernel.minimumChannels && kernel.outPlane >= 1024) || keptAndLarge,
               channels >= WinogradKernel.minimumChannels || (channels >= 32 && kernel.outPlane >= 1024),
@@ -97,7 +99,7 @@ public struct WinogradKernel: Sendable {
     /// Twice the default where F(4×4)'s GEMMs are at most 64 deep and 64 wide (Fovea's small-depth
     /// kernel, which packs nothing): each of the 36 products then runs on twice the tiles, and the
     /// seed ResNet's stage 1 (64 at 32×32) ran in 4.8 ms against 5.8–6.2, ResNet-18's layer1 at
-    /// 224×224 in 3.6–4.1 against 4.2–4.8 (convolution-bench winograd-tiles, five runs);
+    /// 224×224 in 3.6–4.1 against 4.2–4.8 (convolution-bench winograd-tiles, five runs, Zen 4);
     /// SimpleCNN's 32-channel block was even. At 128 channels (OpenBLAS's GEMMs) the larger block
     /// lost: the seed's stage 2 6.4–6.7 ms against 5.1–5.4.
     static func blockBudget(_ kernel: ConvolutionKernel, outputTile: Int) -> Int {
