@@ -1,6 +1,9 @@
 #include "kernels_internal.h"
 #include <stdlib.h>
 #include <string.h>
+#ifdef FOVEA_X86
+#include <cpuid.h>
+#endif
 
 #ifdef FOVEA_X86
 // AVX-512 CPUs (Intel Xeon since Skylake-SP, AMD Zen 4/5) do sixteen multiply-adds per FMA
@@ -16,6 +19,27 @@ int fovea_wide_tiles_available(void) {
         available = __builtin_cpu_supports("avx512f") && !(setting && strcmp(setting, "0") == 0);
     }
     return available;
+}
+
+// Zen 4 runs each 512-bit operation on its 256-bit units in two halves: its AVX-512 tiles do no
+// more multiply-adds per cycle than AVX2's, so kernels that save multiplies (Winograd) gain more
+// against them there than on a Xeon or a Zen 5, whose units are 512 bits wide.
+// Read from CPUID: AMD family 19h with AVX-512 is Zen 4 (Zen 3, the same family, has none).
+// (__builtin_cpu_is("znver4") answered 0 on a Zen 4: libgcc's table predates it.)
+int fovea_avx512_in_halves(void) {
+    static int halves = -1;
+    if (halves < 0) {
+        unsigned eax, ebx, ecx, edx;
+        int amd = 0, family = 0;
+        if (__get_cpuid(0, &eax, &ebx, &ecx, &edx))
+            amd = ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163;   // "AuthenticAMD"
+        if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
+            family = (eax >> 8) & 0xf;
+            if (family == 0xf) family += (eax >> 20) & 0xff;
+        }
+        halves = amd && family == 0x19 && __builtin_cpu_supports("avx512f");
+    }
+    return halves;
 }
 
 /// R ≤ FOVEA_WIDE_TILE_ROWS rows (a compile-time constant once inlined) × 16 columns.
@@ -65,4 +89,5 @@ FOVEA_AVX512 void fovea_wide_tile_multiply(int rows, int depth, const float *a, 
 }
 #else
 int fovea_wide_tiles_available(void) { return 0; }
+int fovea_avx512_in_halves(void) { return 0; }
 #endif

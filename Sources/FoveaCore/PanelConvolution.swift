@@ -102,6 +102,9 @@ extension ConvolutionKernel {
 
     /// Whether the C kernels run their AVX-512 tiles (the CPU has AVX-512, `FOVEA_AVX512` is not 0).
     public static let wideTilesAvailable = PanelConvolution.isAvailable && fovea_wide_tiles_available() != 0
+    /// Whether those tiles run on 256-bit units in two halves (Zen 4: no more multiply-adds per
+    /// cycle than AVX2), where saving multiplies pays more than on full-width units.
+    public static let wideTilesRunInHalves = wideTilesAvailable && fovea_avx512_in_halves() != 0
 
     /// Whether `forward` runs the panel kernel (AVX2 + FMA, not depthwise, ≥ 64 output channels per
     /// group or a single image, ≥ 4 panels of pixels).

@@ -75,17 +75,19 @@ public struct WinogradKernel: Sendable {
         // on 32×32 planes with ≥ 64 channels it still won (convolution-bench direct table, the seed
         // ResNet's stage 1: 0.53–0.60 ms against the panels' 0.65–0.76 in three runs, 1.26–1.37× in
         // an earlier session); at 32 channels it tied the direct kernel, at 16×16 the panels.
-        // 32 channels on 32×32 planes, two images and more, with AVX-512 too: on an AMD Zen 4 VM
-        // (AVX-512 on 256-bit units) F(4×4) ran SimpleCNN's first block in 1.69–1.73 ms against the
-        // direct kernel's 2.79–2.88 (convolution-bench winograd-tiles, three runs), and SimpleCNN
-        // trained 1.05–1.11× faster (paired A/B, six rounds: its forward and its transposed dX both
-        // take it). An earlier session's Xeon (full-width AVX-512) had measured the reverse, 2.72–3.91
-        // against 2.44–2.54, with F(4×4)'s older input transform: the loss there was a tenth, the
-        // gain here two thirds. At 16 channels (ResNet-20's stage 1) training ran 0.99× and
-        // inference 0.95× on the Zen 4: not taken.
+        // 32 channels on 32×32 planes, two images and more: without AVX-512, and where its tiles
+        // run in halves (Zen 4). There F(4×4) ran SimpleCNN's first block in 1.69–1.73 ms against
+        // the direct kernel's 2.79–2.88 (convolution-bench winograd-tiles, three runs), and
+        // SimpleCNN trained 1.05–1.11× faster (paired A/B, six rounds: its forward and its
+        // transposed dX both take it). On a Xeon's full-width units the direct kernel had won,
+        // 2.44–2.54 ms against 2.72–3.91 (an earlier session, F(4×4)'s older input transform). At 16
+        // channels (ResNet-20's stage 1) the Zen 4 measured training 0.99–1.01× and inference
+        // 0.95–0.99×: not taken.
         guard kernel.groups == 1,
               kernel.batch >= 2 || (channels >= WinogradKernel.minimumChannels && kernel.outPlane >= 1024) || keptAndLarge,
-              channels >= WinogradKernel.minimumChannels || (channels >= 32 && kernel.outPlane >= 1024),
+              channels >= WinogradKernel.minimumChannels
+                || (channels >= 32 && kernel.outPlane >= 1024
+                    && (!ConvolutionKernel.wideTilesAvailable || ConvolutionKernel.wideTilesRunInHalves)),
               kernel.geometry.outputHeight % 2 == 0, kernel.geometry.outputWidth % 2 == 0
         else { return nil }
         if PanelConvolution.isAvailable {

@@ -58,6 +58,10 @@ void fovea_blas_sgemv(int transpose, int m, int n, float alpha, const float *a, 
 /// their 512-bit tiles.
 int fovea_wide_tiles_available(void);
 
+/// 1 on a CPU that runs 512-bit operations on 256-bit units (AMD Zen 4), where AVX-512 tiles
+/// multiply no faster than AVX2's. Read once.
+int fovea_avx512_in_halves(void);
+
 /// Floats per vector of the element-wise kernels below: 16 with AVX-512 (as
 /// fovea_wide_tiles_available), 8 with AVX2 + FMA, else 1 (plain C, any CPU); FOVEA_VECTOR_LANES
 /// (16, 8 or 1) caps it. Read once.
