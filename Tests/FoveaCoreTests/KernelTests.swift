@@ -85,6 +85,21 @@ import Testing
         #endif
     }
 
+    /// AVX-512 in 256-bit halves is read from CPUID as AMD family 19h with AVX-512 (Zen 4): the same
+    /// answer /proc/cpuinfo's vendor, family and flags give.
+    @Test func avx512HalvesMatchTheCPUInfo() throws {
+        #if os(Linux) && arch(x86_64)
+        let lines = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n") ?? []
+        func field(_ name: String) -> String? {
+            lines.first { $0.hasPrefix(name) }?.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let flags = Set((field("flags") ?? "").split(separator: " ").map(String.init))
+        let zen4 = field("vendor_id") == "AuthenticAMD" && field("cpu family") == "25" && flags.contains("avx512f")
+        #expect((fovea_avx512_in_halves() != 0) == zen4)
+        #expect(ConvolutionKernel.wideTilesRunInHalves == (zen4 && ConvolutionKernel.wideTilesAvailable))
+        #endif
+    }
+
     /// C += A · Bᵀ (the weight gradient's product) on shapes that take the row products (where
     /// the CPU has AVX2; AVX-512 tiles where it has that) and sgemm: every remainder of the 4 × 3
     /// and 4 × 5 tiles, rows across the 512- and 1024-float width blocks and the 120-row blocks of
