@@ -23,7 +23,8 @@ int fovea_wide_tiles_available(void) {
 
 // Zen 4 runs each 512-bit operation on its 256-bit units in two halves: its AVX-512 tiles do no
 // more multiply-adds per cycle than AVX2's, so kernels that save multiplies (Winograd) gain more
-// against them there than on a Xeon or a Zen 5, whose units are 512 bits wide.
+// against them there than on a Xeon or a server Zen 5, whose units are 512 bits wide (a Zen 5
+// laptop part, split like Zen 4, is not told apart here).
 // Read from CPUID: AMD family 19h with AVX-512 is Zen 4 (Zen 3, the same family, has none).
 // (__builtin_cpu_is("znver4") answered 0 on a Zen 4: libgcc's table predates it.)
 int fovea_avx512_in_halves(void) {
