@@ -40,8 +40,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Winograd against im2col + GEMM per layer shape (BENCHMARKS.md); not a product.
-        .executableTarget(name: "convolution-bench", dependencies: ["FoveaCore", "CKernels"], path: "Benchmarks/ConvolutionBench"),
-        // Helpers shared by the test targets (gradient checks, fixture loading); not a product.
+        .executableTarget(name: "convolution-bench", dependencies: ["FoveaCore", "CKernels", "FoveaTestSupport"], path: "Benchmarks/ConvolutionBench"),
+        // Helpers shared by the test targets (gradient checks, fixture loading) and convolution-bench; not a product.
         .target(name: "FoveaTestSupport", dependencies: ["FoveaCore"], path: "Tests/FoveaTestSupport"),
         .testTarget(name: "FoveaCoreTests", dependencies: ["FoveaCore", "FoveaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FoveaNNTests", dependencies: ["FoveaNN", "FoveaTestSupport"], resources: [.copy("Fixtures")]),

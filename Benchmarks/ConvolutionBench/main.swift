@@ -7,6 +7,7 @@
 // LAYERS=text limits the direct, pooled-gradients and outer-product-weight-gradients tables to the layers whose names contain it.
 import CKernels
 import FoveaCore
+import FoveaTestSupport
 import Foundation
 
 /// Whether LAYERS (if set) is part of the layer's name.
@@ -680,15 +681,8 @@ func pooledGradientsTable() {
         let w = Tensor.normal([out, channels, 3, 3], std: 0.05, using: &generator)
         let (pooledHeight, pooledWidth) = (g.outputHeight / 2, g.outputWidth / 2), planes = batch * out
         let pooled = Tensor.normal([planes * pooledHeight * pooledWidth], using: &generator)
-        var winners = [Int32]()
-        for _ in 0..<planes {
-            for py in 0..<pooledHeight {
-                for px in 0..<pooledWidth {
-                    let cell = Int.random(in: 0..<4, using: &generator)
-                    winners.append(Int32((2 * py + cell / 2) * g.outputWidth + 2 * px + cell % 2))
-                }
-            }
-        }
+        let winners = randomPoolWinners(planes: planes, pooledHeight: pooledHeight, pooledWidth: pooledWidth,
+                                        outputWidth: g.outputWidth, using: &generator)
         let dy = TensorStorage(uninitializedCount: planes * g.outputHeight * g.outputWidth)
         fovea_max_pool_halving_backward(pooled.pointer, winners, Int32(g.outputHeight), Int32(g.outputWidth), 0, Int32(planes), dy.pointer)
         let dx = TensorStorage(uninitializedCount: batch * channels * size * size), dw = TensorStorage(uninitializedCount: out * channels * 9)

@@ -93,9 +93,9 @@ public struct WinogradKernel: Sendable {
         if PanelConvolution.isAvailable {
             guard kernel.outPlane >= 64, weightBytes > 1 << 19 || kernel.outPlane >= 256 else { return nil }
         }
-        let fourByFour = WinogradKernel.fourByFourPays(kernel)
+        let tile = WinogradKernel.fourByFourPays(kernel) ? 4 : 2
         self.init(geometry: kernel.geometry, batch: kernel.batch, outChannels: kernel.outChannels,
-                  blockBudget: WinogradKernel.blockBudget(kernel, outputTile: fourByFour ? 4 : 2), outputTile: fourByFour ? 4 : 2)
+                  blockBudget: WinogradKernel.blockBudget(kernel, outputTile: tile), outputTile: tile)
     }
 
     /// Twice the default where F(4×4)'s GEMMs are at most 64 deep and 64 wide (Fovea's small-depth

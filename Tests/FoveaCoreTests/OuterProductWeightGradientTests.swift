@@ -58,15 +58,8 @@ struct OuterProductWeightGradientTests {
         let pooled = randomTensor([planes * pooledHeight * pooledWidth], seed: 64)
         // A winner per window, anywhere in its 2 × 2 cells.
         var generator = SeededGenerator(seed: 65)
-        var winners = [Int32]()
-        for _ in 0..<planes {
-            for py in 0..<pooledHeight {
-                for px in 0..<pooledWidth {
-                    let cell = Int.random(in: 0..<4, using: &generator)
-                    winners.append(Int32((2 * py + cell / 2) * g.outputWidth + 2 * px + cell % 2))
-                }
-            }
-        }
+        let winners = randomPoolWinners(planes: planes, pooledHeight: pooledHeight, pooledWidth: pooledWidth,
+                                        outputWidth: g.outputWidth, using: &generator)
         let dy = Tensor(repeating: .nan, shape: [planes * g.outputHeight * g.outputWidth])
         fovea_max_pool_halving_backward(pooled.pointer, winners, Int32(g.outputHeight), Int32(g.outputWidth), 0, Int32(planes), dy.pointer)
         // The rows themselves, every float written (a NaN left would show), as the planes transposed.
