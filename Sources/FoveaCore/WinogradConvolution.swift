@@ -30,16 +30,19 @@ public struct WinogradKernel: Sendable {
     public let blockBudget: Int
     /// Outputs per tile side: 2 for F(2×2, 3×3), 4 for F(4×4, 3×3) (forward only).
     public let outputTile: Int
+    /// Whether `forward` runs the products position by position across the blocks (see
+    /// `splitsPositions`); nil: where the rule says it pays.
+    public let splittingPositions: Bool?
 
     /// nil where Winograd does not apply (not 3×3, strided or dilated). `WinogradKernel(_:)` also
     /// refuses where it does not pay.
     public init?(geometry g: WindowGeometry, batch: Int, outChannels: Int, blockBudget: Int = WinogradKernel.defaultBlockBudget,
-                 outputTile: Int = 2) {
+                 outputTile: Int = 2, splittingPositions: Bool? = nil) {
         guard g.kernelHeight == 3, g.kernelWidth == 3, g.strideHeight == 1, g.strideWidth == 1,
               g.dilationHeight == 1, g.dilationWidth == 1, outputTile == 2 || (outputTile == 4 && PanelConvolution.isAvailable)
         else { return nil }
         geometry = g; self.batch = batch; self.outChannels = outChannels; self.blockBudget = blockBudget
-        self.outputTile = outputTile
+        self.outputTile = outputTile; self.splittingPositions = splittingPositions
     }
 
     /// The kernel `ConvolutionKernel.forward` uses, where it was measured to beat im2col + GEMM on
@@ -150,58 +153,115 @@ public struct WinogradKernel: Sendable {
         }
         defer { withExtendedLifetime(transformed) {} }   // read only through `u` below (see TensorStorage)
         let tilesPerImage = tileRows * tileColumns, tiles = batch * tilesPerImage
-        let threads = ThreadPool.shared.threadCount
-        // Blocks of tiles taken in turn, at least four per thread when there are enough tiles (of 8
-        // or more), so a thread the VM stalls hands its later blocks to the other.
-        let budgetBlock = Swift.max(1, blockBudget / (positions * (channels + outChannels)))
-        let capacity = Swift.max(1, Swift.min(budgetBlock, tiles, Swift.max(8, (tiles + 4 * threads - 1) / (4 * threads))))
-        let blocks = (tiles + capacity - 1) / capacity
+        let (capacity, blocks) = blocking
         // F(4×4)'s input transform stores whole groups of eight tiles: its rows of V end in 8 spare floats.
         let vStride = wide ? capacity + 8 : capacity
         let u = UnsafePointer(transformed.pointer)
-        // Each thread's transformed inputs, products and transform scratch, reused from block to block.
         let scratchFloats = wide ? fovea_winograd4_scratch_floats(Int32(tileColumns)) : WinogradKernel.scratchFloats(tileColumns)
-        let perThread = (0..<Swift.min(ThreadPool.shared.threadSlots, blocks)).map { _ in
-            (v: TensorStorage(uninitializedCount: positions * channels * vStride),
-             // The output transforms read up to 3 (F(2×2)) or 7 (F(4×4)) floats past a run (lanes they then drop).
-             m: TensorStorage(uninitializedCount: positions * outChannels * capacity + 8),
-             // F(2×2): the input transform's four combined rows; two output rows (+8 slack) for the output.
-             scratch: TensorStorage(repeating: 0, count: scratchFloats))
-        }
-        defer { withExtendedLifetime(perThread) {} }
-        ThreadPool.shared.parallelFor(blocks) { b, thread in
-            let (v, m, scratch) = perThread[thread]
-            let block = (b * capacity)..<Swift.min(tiles, (b + 1) * capacity)
+        func blockTiles(_ b: Int) -> Range<Int> { (b * capacity)..<Swift.min(tiles, (b + 1) * capacity) }
+        func transformInput(block: Range<Int>, into v: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
             forEachSegment(of: block, tilesPerImage: tilesPerImage) { image, row, columns, column in
                 if wide {
                     fovea_winograd4_transform_input(input + image * channels * inPlane, Int32(channels), Int32(geometry.height),
                                                     Int32(geometry.width), Int32(geometry.padTop), Int32(geometry.padLeft),
                                                     Int32(row), Int32(columns.lowerBound), Int32(columns.count),
-                                                    v.pointer + column, vStride, scratch.pointer)
+                                                    v + column, vStride, scratch)
                 } else {
-                    transformInput(input, image: image, tileRow: row, tileColumns: columns,
-                                   into: v.pointer + column, stride: capacity, scratch: scratch.pointer)
-                }
-            }
-            for xi in 0..<positions {
-                gemm(m: outChannels, n: block.count, k: channels, a: u + xi * outChannels * channels, lda: channels,
-                     b: v.pointer + xi * channels * vStride, ldb: vStride,
-                     c: m.pointer + xi * outChannels * capacity, ldc: capacity)
-            }
-            forEachSegment(of: block, tilesPerImage: tilesPerImage) { image, row, columns, column in
-                if wide {
-                    var imageEpilogue = epilogue.kernelForm(residualOffset: image * outputSize)
-                    fovea_winograd4_transform_output(m.pointer + column, capacity, Int32(outChannels), Int32(geometry.outputHeight),
-                                                     Int32(geometry.outputWidth), Int32(row), Int32(columns.lowerBound),
-                                                     Int32(columns.count), output + image * outputSize, &imageEpilogue,
-                                                     scratch.pointer)
-                } else {
-                    transformOutput(m.pointer + column, stride: capacity, image: image, tileRow: row, tileColumns: columns,
-                                    epilogue: epilogue, output: output, scratch: scratch.pointer)
+                    self.transformInput(input, image: image, tileRow: row, tileColumns: columns,
+                                        into: v + column, stride: capacity, scratch: scratch)
                 }
             }
         }
+        func multiply(position xi: Int, count: Int, v: UnsafePointer<Float>, into m: UnsafeMutablePointer<Float>) {
+            gemm(m: outChannels, n: count, k: channels, a: u + xi * outChannels * channels, lda: channels,
+                 b: v + xi * channels * vStride, ldb: vStride, c: m + xi * outChannels * capacity, ldc: capacity)
+        }
+        func transformOutput(block: Range<Int>, from m: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+            forEachSegment(of: block, tilesPerImage: tilesPerImage) { image, row, columns, column in
+                if wide {
+                    var imageEpilogue = epilogue.kernelForm(residualOffset: image * outputSize)
+                    fovea_winograd4_transform_output(m + column, capacity, Int32(outChannels), Int32(geometry.outputHeight),
+                                                     Int32(geometry.outputWidth), Int32(row), Int32(columns.lowerBound),
+                                                     Int32(columns.count), output + image * outputSize, &imageEpilogue,
+                                                     scratch)
+                } else {
+                    self.transformOutput(m + column, stride: capacity, image: image, tileRow: row, tileColumns: columns,
+                                         epilogue: epilogue, output: output, scratch: scratch)
+                }
+            }
+        }
+        func buffers(_ count: Int) -> [(v: TensorStorage, m: TensorStorage)] {
+            // The output transforms read up to 3 (F(2×2)) or 7 (F(4×4)) floats past a run (lanes they then drop).
+            (0..<count).map { _ in (TensorStorage(uninitializedCount: positions * channels * vStride),
+                                    TensorStorage(uninitializedCount: positions * outChannels * capacity + 8)) }
+        }
+        // Each thread's transform scratch (F(2×2): the input transform's four combined rows; two
+        // output rows, + 8 slack, for the output transform).
+        let scratches = (0..<Swift.min(ThreadPool.shared.threadSlots, blocks)).map { _ in
+            TensorStorage(repeating: 0, count: scratchFloats)
+        }
+        defer { withExtendedLifetime(scratches) {} }
+
+        if splitsPositions(blocks: blocks, tiles: tiles) {
+            // Every block's V and M at once, the threads sharing out the positions: U_ξ is read
+            // once for all the blocks, where block by block each thread read all of U per block.
+            let perBlock = buffers(blocks)
+            defer { withExtendedLifetime(perBlock) {} }
+            ThreadPool.shared.parallelFor(blocks) { b, thread in
+                transformInput(block: blockTiles(b), into: perBlock[b].v.pointer, scratch: scratches[thread].pointer)
+            }
+            ThreadPool.shared.parallelRanges(positions) { range in
+                for xi in range {
+                    for b in 0..<blocks {
+                        multiply(position: xi, count: blockTiles(b).count, v: perBlock[b].v.pointer, into: perBlock[b].m.pointer)
+                    }
+                }
+            }
+            ThreadPool.shared.parallelFor(blocks) { b, thread in
+                transformOutput(block: blockTiles(b), from: perBlock[b].m.pointer, scratch: scratches[thread].pointer)
+            }
+            return
+        }
+        // Each thread's transformed inputs and products, reused from block to block.
+        let perThread = buffers(scratches.count)
+        defer { withExtendedLifetime(perThread) {} }
+        ThreadPool.shared.parallelFor(blocks) { b, thread in
+            let (v, m) = perThread[thread], block = blockTiles(b)
+            transformInput(block: block, into: v.pointer, scratch: scratches[thread].pointer)
+            for xi in 0..<positions { multiply(position: xi, count: block.count, v: v.pointer, into: m.pointer) }
+            transformOutput(block: block, from: m.pointer, scratch: scratches[thread].pointer)
+        }
     }
+
+    /// Tiles per block and blocks: blocks taken in turn, at least four per thread when there are
+    /// enough tiles (of 8 or more), so a thread the VM stalls hands its later blocks to the other.
+    var blocking: (capacity: Int, blocks: Int) {
+        let tiles = batch * tileRows * tileColumns, threads = ThreadPool.shared.threadCount
+        let budgetBlock = Swift.max(1, blockBudget / (positions * (geometry.channels + outChannels)))
+        let capacity = Swift.max(1, Swift.min(budgetBlock, tiles, Swift.max(8, (tiles + 4 * threads - 1) / (4 * threads))))
+        return (capacity, (tiles + capacity - 1) / capacity)
+    }
+
+    /// Whether `forward` runs the products position by position across the blocks (see `splitsPositions`).
+    public var takesProductsByPosition: Bool { splitsPositions(blocks: blocking.blocks, tiles: batch * tileRows * tileColumns) }
+
+    /// Whether `forward` takes the products position by position across all the blocks, rather
+    /// than block by block on each thread: where the transformed weights U outgrow L2 (1 MB) and
+    /// there are few tiles against the channels (one image or a few), so that every V and M
+    /// together hold no more floats than U. Block by block, each block read all of U from memory
+    /// again: the seed ResNet at batch 1 (U of 2.4 MB at 128 channels, 4.2 MB at 256, two blocks
+    /// per layer) spent 63 % of its forward pass in the products, at a third of their speed with U
+    /// in cache. `splittingPositions` overrides the rule (tests); `FOVEA_WINOGRAD_POSITIONS=0`
+    /// turns it off (A/B runs).
+    func splitsPositions(blocks: Int, tiles: Int) -> Bool {
+        let channels = geometry.channels
+        if let splittingPositions { return splittingPositions && blocks >= 2 }
+        return WinogradKernel.positionSplitEnabled && blocks >= 2
+            && positions * channels * outChannels * MemoryLayout<Float>.stride > 1 << 20
+            && tiles * (channels + outChannels) <= channels * outChannels
+    }
+
+    static let positionSplitEnabled = kernelSwitchedOn("FOVEA_WINOGRAD_POSITIONS")
 
     /// Splits a block of tile numbers into runs along one tile row of one image:
     /// `body(image, tile row, tile columns, column of the first tile within the block)`.

@@ -67,21 +67,41 @@ import Testing
         let g = WindowGeometry(channels: shape.channels, height: shape.height, width: shape.width, kernel: (3, 3),
                                padding: (top: shape.padding.0, left: shape.padding.1, bottom: shape.padding.2, right: shape.padding.3))
         let expected = direct(x, w, padding: shape.padding)
-        // The default block, then blocks of 3 tiles (positions·(C + K)·3 floats): segments that stop mid-row.
+        // The default block, then blocks of 3 tiles (positions·(C + K)·3 floats): segments that stop
+        // mid-row; each block by block, and with the products taken position by position across the blocks.
         for tile in WinogradConvolutionTests.outputTiles {
             let positions = (tile + 2) * (tile + 2)
             for budget in [WinogradKernel.defaultBlockBudget, positions * (shape.channels + shape.out) * 3] {
-                guard let kernel = WinogradKernel(geometry: g, batch: shape.batch, outChannels: shape.out, blockBudget: budget,
-                                                  outputTile: tile)
-                else { Issue.record("Winograd should apply to \(shape)"); return }
-                let y = Tensor(repeating: .nan, shape: [shape.batch, shape.out, g.outputHeight, g.outputWidth])
-                kernel.forward(input: x.pointer, weight: w.pointer, output: y.pointer)
-                // Errors against the peak: F(4×4)'s larger transform constants round to 1–2 · 10⁻⁶ of it here,
-                // F(2×2) to 1–2 · 10⁻⁷. (An elementwise bound, floored at 10⁻³ of the peak, flipped on
-                // which BLAS path a block's products took: near-zero outputs magnify the same rounding.)
-                #expect(peakRelativeError(y.scalars, expected) < (tile == 2 ? 1e-6 : 1e-5), "\(shape), tile \(tile), block budget \(budget)")
+                for splitting in [false, true] {
+                    guard let kernel = WinogradKernel(geometry: g, batch: shape.batch, outChannels: shape.out, blockBudget: budget,
+                                                      outputTile: tile, splittingPositions: splitting)
+                    else { Issue.record("Winograd should apply to \(shape)"); return }
+                    let y = Tensor(repeating: .nan, shape: [shape.batch, shape.out, g.outputHeight, g.outputWidth])
+                    kernel.forward(input: x.pointer, weight: w.pointer, output: y.pointer)
+                    // Errors against the peak: F(4×4)'s larger transform constants round to 1–2 · 10⁻⁶ of it here,
+                    // F(2×2) to 1–2 · 10⁻⁷. (An elementwise bound, floored at 10⁻³ of the peak, flipped on
+                    // which BLAS path a block's products took: near-zero outputs magnify the same rounding.)
+                    #expect(peakRelativeError(y.scalars, expected) < (tile == 2 ? 1e-6 : 1e-5),
+                            "\(shape), tile \(tile), block budget \(budget), positions split \(splitting)")
+                }
             }
         }
+    }
+
+    /// The products go position by position across the blocks where U outgrows 1 MB and there are
+    /// few tiles against the channels: the seed ResNet's stages 2 and 3 on one image (and a few),
+    /// not in training batches, and not where U stays small.
+    @Test func productsByPositionWhereTheWeightsOutgrowTheCache() {
+        func kernel(channels: Int, size: Int, batch: Int) -> WinogradKernel {
+            let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), padding: (1, 1, 1, 1))
+            return WinogradKernel(geometry: g, batch: batch, outChannels: channels, outputTile: size % 4 == 0 && size >= 16 ? 4 : 2)!
+        }
+        #expect(kernel(channels: 128, size: 16, batch: 1).takesProductsByPosition)   // U 2.4 MB, 16 tiles
+        #expect(kernel(channels: 256, size: 8, batch: 1).takesProductsByPosition)    // U 4.2 MB, 16 tiles
+        #expect(kernel(channels: 256, size: 8, batch: 4).takesProductsByPosition)
+        #expect(!kernel(channels: 128, size: 16, batch: 32).takesProductsByPosition)  // 512 tiles: V and M outgrow U
+        #expect(!kernel(channels: 64, size: 32, batch: 1).takesProductsByPosition)    // U 0.6 MB
+        #expect(!kernel(channels: 128, size: 8, batch: 1).takesProductsByPosition)    // U of F(2×2) 1 MB, no more
     }
 
     /// conv2d routes 3×3 stride-1 convolutions with ≥ 64 channels each way, ≥ 2 images and an
