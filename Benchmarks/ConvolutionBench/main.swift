@@ -422,8 +422,8 @@ func liveTapsTable() {
 // live-tap crop of its last stage): (in, out, size, kernel, stride, padding, where it occurs).
 func smallPlanesTable() {
     print("")
-    print("| layer | in → out | input | kernel | stride | im2col + GEMM ms | panels ms | row products ms | row products GB/s of weights | speed-up | conv2d runs |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| layer | in → out | input | kernel | stride | im2col + GEMM ms | panels ms | row products ms | row products GB/s of weights | speed-up | channel vectors (kept packs) ms | conv2d runs |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     let smallPlaneLayers: [(Int, Int, Int, Int, Int, Int, String)] = [
         (128, 128, 4, 3, 1, 1, "ResNet-18 layer2"), (64, 128, 8, 3, 2, 1, "ResNet-18 layer2 entry"),
         (256, 256, 2, 3, 1, 1, "ResNet-18 layer3"), (128, 256, 4, 3, 2, 1, "ResNet-18 layer3 entry"),
@@ -434,8 +434,14 @@ func smallPlanesTable() {
     for (channels, out, size, window, stride, pad, name) in smallPlaneLayers {
         let layer = ForwardCase(batch: 1, channels: channels, out: out, size: size, window: window, stride: stride, pad: pad, seed: 11)
         let a = layer.milliseconds(.unfolding), b = layer.milliseconds(.panels), c = layer.milliseconds(.rowProducts)
-        print(String(format: "| %@ | %d → %d | %d×%d | %d×%d | %d | %.3f | %.3f | %.3f | %.1f | %.2f× | %@ |", name, channels, out, size, size,
-                     window, window, stride, a, b, c, Double(layer.w.count * 4) / c / 1e6, Swift.min(a, b) / c, layer.kernel.forwardKernelName))
+        let packs = WeightPacks(of: layer.w), k = layer.kernel
+        let vectors = k.canRunOnChannelVectors ? medianMilliseconds {
+            k.forwardByChannelVectors(input: layer.x.pointer, weight: layer.w.pointer, epilogue: ConvolutionEpilogue(),
+                                      output: layer.y.pointer, packs: packs)
+        } : .nan
+        print(String(format: "| %@ | %d → %d | %d×%d | %d×%d | %d | %.3f | %.3f | %.3f | %.1f | %.2f× | %.3f | %@ |", name, channels, out, size,
+                     size, window, window, stride, a, b, c, Double(layer.w.count * 4) / c / 1e6, Swift.min(a, b) / c, vectors,
+                     k.forwardKernelName(weightsKept: true)))
     }
 }
 

@@ -6,7 +6,6 @@
 /// Groups of 16 channels are packed in blocks of up to FOVEA_CHANNEL_BLOCK, interleaved per patch
 /// element ([block][d][groups in the block × 16]), so the AVX-512 tile that takes a whole block
 /// loads its weight vectors from one pointer.
-enum { FOVEA_CHANNEL_BLOCK = 4 };
 
 /// Where group `group`'s 16 weights for patch element 0 are, and the floats between patch elements.
 static inline const float *group_weights(const float *packed, int groups, int depth, int group, size_t *stride) {

@@ -42,6 +42,25 @@ struct ChannelVectorConvolution {
         self.init(anyShape: kernel)
     }
 
+    /// One image on a small plane (2 to 49 pixels: ResNet-18's 4×4 and 2×2 stages at 3×32×32, its
+    /// 7×7 one at 224×224) with the weight's packs kept (inference) and AVX-512: the threads share
+    /// the 64-channel blocks where the plane is under two 6-pixel tiles per thread (else its pixel
+    /// runs), each tile 4 weight vectors and P broadcasts for 4P FMAs. convolution-bench
+    /// small-planes (Zen 4, five runs, min–median): 128 → 128 at 4×4 0.026 ms against the panels'
+    /// 0.051–0.052; 256 at 2×2 0.028–0.029 against the row products' 0.031–0.033; 512 at 7×7
+    /// 1.13–1.15 against im2col + GEMM's 1.38–1.42; the strided entries even. One pixel stays with
+    /// the row products (a matrix-vector product: 0.006 against 0.009).
+    /// `FOVEA_ONE_IMAGE_CHANNEL_VECTORS=0` turns it off (A/B runs).
+    init?(oneImage kernel: ConvolutionKernel, weightsKept: Bool) {
+        guard weightsKept, ChannelVectorConvolution.oneImageEnabled, fovea_wide_tiles_available() != 0,
+              kernel.batch < ThreadPool.shared.threadCount, kernel.outChannels >= 128,
+              kernel.outChannels % Int(FOVEA_CHANNEL_GROUP) == 0, kernel.patch >= 64, (2...49).contains(kernel.outPlane)
+        else { return nil }
+        self.init(anyShape: kernel)
+    }
+
+    static let oneImageEnabled = kernelSwitchedOn("FOVEA_ONE_IMAGE_CHANNEL_VECTORS")
+
     /// Wherever the kernel can run: AVX2 + FMA, no groups, offsets within 32 bits.
     init?(anyShape kernel: ConvolutionKernel) {
         let padding = PaddedImage(kernel.geometry)
@@ -105,11 +124,19 @@ struct ChannelVectorConvolution {
         // (keras-cifar-cnn's 32 → 64 on one image: 0.054–0.075 → 0.045–0.052 ms; the panel kernel,
         // which `forward` picks there, 0.038–0.041).
         let wide = fovea_wide_tiles_available() != 0
-        let shareGroups = wide ? 1 : groups
         let tiles = (plane + 5) / 6
-        let runs = Swift.max(1, Swift.min(tiles, wide ? 2 * threads : 4 * threads / Swift.min(groups, 4 * threads)))
+        // Planes of a few tiles (4×4 and under) leave the pixel runs too few to share: there the
+        // AVX-512 threads share the 64-channel blocks, each reading only its blocks' weights once.
+        let blocks = (groups + Int(FOVEA_CHANNEL_BLOCK) - 1) / Int(FOVEA_CHANNEL_BLOCK)
+        let blockShares = wide && tiles < 2 * threads ? Swift.min(blocks, threads) : 1
+        let shareGroups = wide ? blockShares : groups
+        let runs = blockShares > 1 ? 1 : Swift.max(1, Swift.min(tiles, wide ? 2 * threads : 4 * threads / Swift.min(groups, 4 * threads)))
         func pixelRun(_ r: Int) -> Range<Int> { Swift.min(plane, 6 * (tiles * r / runs))..<Swift.min(plane, 6 * (tiles * (r + 1) / runs)) }
-        func groupRange(_ index: Int) -> Range<Int> { wide ? 0..<groups : index..<(index + 1) }
+        func groupRange(_ index: Int) -> Range<Int> {
+            guard wide else { return index..<(index + 1) }
+            let block = Int(FOVEA_CHANNEL_BLOCK)
+            return Swift.min(groups, block * (blocks * index / blockShares))..<Swift.min(groups, block * (blocks * (index + 1) / blockShares))
+        }
         if unpadded {
             return ThreadPool.shared.parallelFor(k.batch * shareGroups * runs) { item in
                 let n = item / (shareGroups * runs), group = item / runs % shareGroups, r = item % runs
@@ -204,11 +231,12 @@ extension ConvolutionKernel {
 
     /// The channel-vector kernel, whichever kernel `forward` would pick (tests and benchmarks
     /// compare it with `forwardByUnfolding`), on any shape it can run. Requires `canRunOnChannelVectors`.
+    /// `packs`: the weight's packs kept between calls, as a layer at inference keeps them.
     public func forwardByChannelVectors(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
-                                        output: UnsafeMutablePointer<Float>) {
+                                        output: UnsafeMutablePointer<Float>, packs: WeightPacks? = nil) {
         guard let kernel = ChannelVectorConvolution(anyShape: self) else {
             preconditionFailure("forwardByChannelVectors needs canRunOnChannelVectors")
         }
-        kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
+        kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output, packs: packs)
     }
 }

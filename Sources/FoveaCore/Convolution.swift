@@ -136,6 +136,7 @@ public struct ConvolutionKernel: Sendable {
     func forwardPath(weightsKept: Bool) -> ForwardPath {
         if let depthwise { return .depthwise(depthwise) }
         if let winograd = WinogradKernel(self, weightsKept: weightsKept) { return .winograd(winograd) }
+        if let channelVectors = ChannelVectorConvolution(oneImage: self, weightsKept: weightsKept) { return .channelVectors(channelVectors) }
         if let rowProducts = RowProductConvolution(self) { return .rowProducts(rowProducts) }
         if let channelVectors = ChannelVectorConvolution(self) { return .channelVectors(channelVectors) }
         if let direct = DirectConvolution(self) { return .direct(direct) }

@@ -8,7 +8,9 @@ import CKernels
 /// into its packed layout (a second pass over them, and a write), and the panel kernel's 16-pixel
 /// panels would run 4–16 times the arithmetic needed. Here each pixel's patch is gathered into
 /// one row (a few KB that stay in L1), and `fovea_accumulate_row_products` streams the weights'
-/// rows against those rows as they lie; the threads split the output channels.
+/// rows against those rows as they lie; the threads split the output channels. (At inference with
+/// AVX-512, where the weight's packs are kept, planes of 2 pixels and more take the channel-vector
+/// tiles instead: `ChannelVectorConvolution(oneImage:weightsKept:)`.)
 struct RowProductConvolution {
     let kernel: ConvolutionKernel
 

@@ -35,6 +35,11 @@ struct ChannelVectorConvolutionTests {
         Case(batch: 4, channels: 4, out: 88, height: 7, width: 8, kernel: (3, 3)),
         Case(batch: 4, channels: 3, out: 32, height: 3, width: 25, kernel: (3, 3)),
         Case(batch: 1, channels: 3, out: 40, height: 5, width: 7, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        // One image on a plane of few tiles, the threads sharing the 64-channel blocks: 3 blocks (the
+        // last one group) over 9 pixels, padded; 2 blocks over 4 pixels, strided; valid, 2 × 2.
+        Case(batch: 1, channels: 9, out: 144, height: 3, width: 3, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        Case(batch: 1, channels: 8, out: 128, height: 4, width: 4, kernel: (3, 3), stride: (2, 2), padding: (1, 1, 1, 1)),
+        Case(batch: 1, channels: 7, out: 192, height: 4, width: 4, kernel: (3, 3)),
     ]
 
     @Test(arguments: cases) func channelVectorsMatchTheDefinitionWithTheWholeEpilogue(c: Case) {
@@ -65,5 +70,23 @@ struct ChannelVectorConvolutionTests {
         #expect(!kernel(out: 40).runsOnChannelVectors)                                   // 16 + 16 + 8 channels
         #expect(!kernel(size: 29, stride: 2).runsOnChannelVectors)
         #expect(!kernel(batch: 1).runsOnChannelVectors)
+    }
+
+    /// One image on a plane of 2 to 49 pixels with ≥ 128 channels, where the weight's packs are kept
+    /// (inference) and AVX-512 runs: ResNet-18's 4×4 and 2×2 stages at 3×32×32; not one pixel, not
+    /// without kept packs, not 64 channels.
+    @Test func oneImageOnSmallPlanesWithKeptPacks() {
+        func kernel(channels: Int = 128, size: Int = 4, batch: Int = 1) -> ConvolutionKernel {
+            let g = WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), padding: (1, 1, 1, 1))
+            return ConvolutionKernel(geometry: g, batch: batch, outChannels: channels, groups: 1)
+        }
+        let wide = fovea_wide_tiles_available() != 0 && ThreadPool.shared.threadCount > 1
+        #expect((kernel().forwardKernelName(weightsKept: true) == "channel vectors") == wide)
+        #expect((kernel(channels: 256, size: 2).forwardKernelName(weightsKept: true) == "channel vectors") == wide)
+        #expect((kernel(channels: 512, size: 7).forwardKernelName(weightsKept: true) == "channel vectors") == wide)
+        #expect(kernel().forwardKernelName != "channel vectors")
+        #expect(kernel(channels: 512, size: 1).forwardKernelName(weightsKept: true) != "channel vectors")
+        #expect(kernel(channels: 64).forwardKernelName(weightsKept: true) != "channel vectors")
+        #expect(kernel(size: 8).forwardKernelName(weightsKept: true) != "channel vectors")
     }
 }

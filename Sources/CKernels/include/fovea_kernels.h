@@ -244,8 +244,9 @@ void fovea_direct_convolution_pooled(const fovea_window *window, const float *pa
                                      const float *weights, int out_channels, int first_pair, int end_pair, float *output,
                                      int32_t *winners, const fovea_epilogue *epilogue);
 
-/// Output channels per vector pair of the channel-vector kernel.
-enum { FOVEA_CHANNEL_GROUP = 16 };
+/// Output channels per vector pair of the channel-vector kernel, and groups per packed block (the
+/// AVX-512 tile takes a whole block: 64 channels).
+enum { FOVEA_CHANNEL_GROUP = 16, FOVEA_CHANNEL_BLOCK = 4 };
 
 /// weights [O × depth] → packed [⌈O / 16⌉ groups × depth × 16], channels past O zero: the layout
 /// `fovea_channel_vector_convolution` reads (`packed` 32-byte aligned).
