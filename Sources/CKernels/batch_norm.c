@@ -46,3 +46,7 @@ void fovea_batch_norm_slice_input_gradient(const float *d, const float *x, float
                                            const float *mean_dys, const float *means, const float *ks) {
     FOVEA_BY_LANES(, slice_input_gradient, d, x, dx, count, scales, mean_dys, means, ks);
 }
+
+void fovea_batch_norm_folded_scale(const float *gamma, const float *variance, float epsilon, size_t count, float *scale) {
+    FOVEA_BY_LANES(, folded_scale, gamma, variance, epsilon, count, scale);
+}

@@ -217,3 +217,19 @@ static LANES_TARGET void LANES_NAME(slice_input_gradient)(const float *d, const 
                                                             v_load_first(ks + i, m)), m);
     }
 }
+
+// ---- inference: the folded scale ----
+
+/// scale = γ / √(σ² + ε) per channel (a convolution's folded batch norm at inference).
+static LANES_TARGET void LANES_NAME(folded_scale)(const float *gamma, const float *variance, float epsilon, size_t count,
+                                                  float *scale) {
+    const V e = v_set(epsilon);
+    size_t i = 0;
+    for (; i + FOVEA_LANES <= count; i += FOVEA_LANES)
+        v_store(scale + i, v_div(v_load(gamma + i), v_sqrt(v_add(v_load(variance + i), e))));
+    if (i < count) {
+        const v_mask m = v_first((int)(count - i));
+        // Lanes past the end divide 0 by √ε (no NaN, not stored).
+        v_store_first(scale + i, v_div(v_load_first(gamma + i, m), v_sqrt(v_add(v_load_first(variance + i, m), e))), m);
+    }
+}

@@ -132,6 +132,8 @@ void fovea_batch_norm_slice_normalise(const float *x, float *out, const float *r
 /// As fovea_batch_norm_input_gradient with per-float statistics.
 void fovea_batch_norm_slice_input_gradient(const float *d, const float *x, float *dx, size_t count, const float *scales,
                                            const float *mean_dys, const float *means, const float *ks);
+/// scale[c] = gamma[c] / √(variance[c] + epsilon): batch norm folded into a convolution at inference.
+void fovea_batch_norm_folded_scale(const float *gamma, const float *variance, float epsilon, size_t count, float *scale);
 
 /// im2col where the stride is 1 and output rows are as wide as input rows (each column row is
 /// the input plane shifted, padding zeroed): output pixels [first_pixel, end_pixel) of the image
