@@ -13,10 +13,11 @@ import Foundation
 /// Whether LAYERS (if set) is part of the layer's name.
 func layerChosen(_ name: String) -> Bool { ProcessInfo.processInfo.environment["LAYERS"].map { name.contains($0) } ?? true }
 
-func medianMilliseconds(_ body: () -> Void) -> Double {
-    for _ in 0..<2 { body() }
+func medianMilliseconds(warmUps: Int = 2, runs: Int = 7, before: () -> Void = {}, _ body: () -> Void) -> Double {
+    for _ in 0..<warmUps { body() }
     var times: [Double] = []
-    for _ in 0..<7 {
+    for _ in 0..<runs {
+        before()
         let start = DispatchTime.now().uptimeNanoseconds
         body()
         times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
@@ -30,15 +31,11 @@ let evictionBuffer = [Float](repeating: 1, count: 16 << 20)
 /// The median time of `body` with the caches emptied of its operands before each call (a layer
 /// inside a model finds its weights evicted by the layers before it; repeated calls find them hot).
 func coldMilliseconds(_ body: () -> Void) -> Double {
-    var times: [Double] = [], sink: Float = 0
-    for _ in 0..<9 {
+    var sink: Float = 0
+    defer { precondition(sink > 0) }   // the reads are used: not optimised away
+    return medianMilliseconds(warmUps: 0, runs: 9, before: {
         evictionBuffer.withUnsafeBufferPointer { b in for i in stride(from: 0, to: b.count, by: 16) { sink += b[i] } }
-        let start = DispatchTime.now().uptimeNanoseconds
-        body()
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-    }
-    precondition(sink > 0)
-    return times.sorted()[times.count / 2]
+    }, body)
 }
 
 /// One layer's random operands for the forward tables, and the median time of each forward kernel

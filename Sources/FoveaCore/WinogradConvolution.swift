@@ -31,7 +31,7 @@ public struct WinogradKernel: Sendable {
     /// Outputs per tile side: 2 for F(2×2, 3×3), 4 for F(4×4, 3×3) (forward only).
     public let outputTile: Int
     /// Whether `forward` runs the products position by position across the blocks (see
-    /// `splitsPositions`); nil: where the rule says it pays.
+    /// `takesProductsByPosition`); nil: where the rule says it pays.
     public let splittingPositions: Bool?
 
     /// nil where Winograd does not apply (not 3×3, strided or dilated). `WinogradKernel(_:)` also
@@ -202,7 +202,7 @@ public struct WinogradKernel: Sendable {
         }
         defer { withExtendedLifetime(scratches) {} }
 
-        if splitsPositions(blocks: blocks, tiles: tiles) {
+        if takesProductsByPosition {
             // Every block's V and M at once, the threads sharing out the positions: U_ξ is read
             // once for all the blocks, where block by block each thread read all of U per block.
             let perBlock = buffers(blocks)
@@ -242,9 +242,6 @@ public struct WinogradKernel: Sendable {
         return (capacity, (tiles + capacity - 1) / capacity)
     }
 
-    /// Whether `forward` runs the products position by position across the blocks (see `splitsPositions`).
-    public var takesProductsByPosition: Bool { splitsPositions(blocks: blocking.blocks, tiles: batch * tileRows * tileColumns) }
-
     /// Whether `forward` takes the products position by position across all the blocks, rather
     /// than block by block on each thread: where the transformed weights U outgrow L2 (1 MB) and
     /// there are few tiles against the channels (one image or a few), so that every V and M
@@ -253,8 +250,8 @@ public struct WinogradKernel: Sendable {
     /// per layer) spent 63 % of its forward pass in the products, at a third of their speed with U
     /// in cache. `splittingPositions` overrides the rule (tests); `FOVEA_WINOGRAD_POSITIONS=0`
     /// turns it off (A/B runs).
-    func splitsPositions(blocks: Int, tiles: Int) -> Bool {
-        let channels = geometry.channels
+    public var takesProductsByPosition: Bool {
+        let channels = geometry.channels, tiles = batch * tileRows * tileColumns, blocks = blocking.blocks
         if let splittingPositions { return splittingPositions && blocks >= 2 }
         return WinogradKernel.positionSplitEnabled && blocks >= 2
             && positions * channels * outChannels * MemoryLayout<Float>.stride > 1 << 20
