@@ -10,6 +10,20 @@ static LANES_TARGET void LANES_NAME(add)(const float *a, const float *b, float *
     }
 }
 
+/// Each of `planes` planes of `plane` contiguous floats to its mean (global average pooling).
+static LANES_TARGET void LANES_NAME(plane_means)(const float *x, size_t planes, size_t plane, float *means) {
+    for (size_t p = 0; p < planes; p++, x += plane) {
+        V sums = v_zero();
+        size_t i = 0;
+        for (; i + FOVEA_LANES <= plane; i += FOVEA_LANES) sums = v_add(sums, v_load(x + i));
+        if (i < plane) {
+            const v_mask m = v_first((int)(plane - i));
+            sums = v_add(sums, v_load_first(x + i, m));
+        }
+        means[p] = v_sum(sums) / (float)plane;
+    }
+}
+
 /// `rows` rows of `width` floats, contiguous in `source`, to rows `target_stride` apart: a plane
 /// into a padded copy's interior (one memmove call per row of 16–32 floats cost more than the move).
 static LANES_TARGET void LANES_NAME(copy_rows)(const float *source, size_t rows, size_t width, float *target,

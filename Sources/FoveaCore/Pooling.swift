@@ -144,17 +144,18 @@ extension Tensor {
         precondition(rank == 4, "globalAvgPool2d: expected an NCHW tensor, got \(describe(shape: shape))")
         let planes = shape[0] * shape[1], plane = shape[2] * shape[3]
         let result = Tensor(uninitializedShape: [shape[0], shape[1]])
-        for p in 0..<planes {
-            var sum: Float = 0
-            for i in 0..<plane { sum += pointer[p * plane + i] }
-            result.pointer[p] = sum / Float(plane)
+        // In vector lanes and shared between the threads (a scalar sum on the caller was 0.5 % of
+        // ResNet-20's batch-64 inference, the worker idle meanwhile); short passes stay on the caller.
+        let source = pointer, means = result.pointer, minimumPlanes = Swift.max(1, (1 << 15) / Swift.max(1, plane))
+        ThreadPool.shared.parallelRanges(planes, minimumPerChunk: minimumPlanes) { range in
+            fovea_plane_means(source + range.lowerBound * plane, range.count, plane, means + range.lowerBound)
         }
         let inputShape = shape
         return Tensor.record(result, op: "globalAvgPool2d", inputs: [self]) { grad, _ in
             let gradInput = Tensor(uninitializedShape: inputShape)
-            for p in 0..<planes {
-                let share = grad.pointer[p] / Float(plane)
-                (gradInput.pointer + p * plane).update(repeating: share, count: plane)
+            let shares = grad.pointer, target = gradInput.pointer
+            ThreadPool.shared.parallelRanges(planes, minimumPerChunk: minimumPlanes) { range in
+                for p in range { (target + p * plane).update(repeating: shares[p] / Float(plane), count: plane) }
             }
             return [gradInput]
         }

@@ -73,6 +73,20 @@ import Testing
         }
     }
 
+    /// Global average pooling's plane means (`fovea_plane_means` in lanes, the planes shared between
+    /// the threads) against a sum in Double: planes shorter than a vector, with tails, and exactly
+    /// whole vectors; 1 100 planes of 64 to split the work.
+    @Test(arguments: [(3, 1), (5, 7), (2, 16), (4, 17), (1_100, 64), (6, 49)])
+    func planeMeansMatchTheDefinition(planes: Int, plane: Int) {
+        let x = randomTensor([1, planes, 1, plane], seed: 63)
+        let means = x.globalAvgPool2d()
+        #expect(means.shape == [1, planes])
+        for p in 0..<planes {
+            let expected = (0..<plane).reduce(0.0) { $0 + Double(x.pointer[p * plane + $1]) } / Double(plane)
+            #expect(abs(Double(means.pointer[p]) - expected) < 1e-5, "plane \(p) of \(plane)")
+        }
+    }
+
     @Test func elementwiseKernelsRunTheWidestVectorsAllowed() throws {
         #if os(Linux) && arch(x86_64)
         let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")

@@ -35,7 +35,26 @@ import Testing
     }
 
     @Test func optionAShortcutHasCorrectGradients() {
-        let mismatch = gradientMismatch([randomTensor([2, 3, 5, 4], seed: 1)]) { $0[0].subsampledWithZeroChannels(stride: 2, padBefore: 1, padAfter: 2) }
-        #expect(mismatch == nil, "\(mismatch ?? "")")
+        for (stride, before, after) in [(2, 1, 2), (1, 0, 3), (3, 2, 0)] {
+            let mismatch = gradientMismatch([randomTensor([3, 3, 5, 4], seed: 1)]) {
+                $0[0].subsampledWithZeroChannels(stride: stride, padBefore: before, padAfter: after)
+            }
+            #expect(mismatch == nil, "stride \(stride): \(mismatch ?? "")")
+        }
+    }
+
+    /// Every output value against the definition: input (b, c, y·s, x·s) at channel c + padBefore, zeros elsewhere.
+    @Test func optionAShortcutKeepsEveryStrideThPixel() {
+        let x = randomTensor([3, 4, 7, 5], seed: 2)
+        for stride in 1...3 {
+            let y = x.subsampledWithZeroChannels(stride: stride, padBefore: 1, padAfter: 2)
+            let (oh, ow) = ((7 + stride - 1) / stride, (5 + stride - 1) / stride)
+            #expect(y.shape == [3, 7, oh, ow])
+            var expected: [Float] = []
+            for b in 0..<3 { for ch in 0..<7 { for i in 0..<oh { for j in 0..<ow {
+                expected.append((1...4).contains(ch) ? x.pointer[((b * 4 + ch - 1) * 7 + i * stride) * 5 + j * stride] : 0)
+            } } } }
+            #expect(Array(UnsafeBufferPointer(start: y.pointer, count: y.count)) == expected, "stride \(stride)")
+        }
     }
 }

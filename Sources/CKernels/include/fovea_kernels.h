@@ -73,6 +73,9 @@ void fovea_add(const float *a, const float *b, float *out, size_t count);
 /// y = max(x, 0) over `count` floats (NaN passes); its gradient is `fovea_mask_gradient`'s.
 void fovea_relu(const float *x, float *y, size_t count);
 
+/// means[p] = the mean of plane p's `plane` floats, for p < planes (planes contiguous in `x`). Any CPU.
+void fovea_plane_means(const float *x, size_t planes, size_t plane, float *means);
+
 /// `rows` rows of `width` floats, contiguous in `source`, to rows `target_stride` floats apart in
 /// `target` (a plane into a padded copy's interior).
 void fovea_copy_rows(const float *source, size_t rows, size_t width, float *target, size_t target_stride);
