@@ -463,10 +463,11 @@ func smallPlanesTable() {
 // gathered unfold, both threads: (batch, in, out, size, kernel, padding, stride, where it occurs).
 func stridedTable() {
     print("")
-    print("| layer | batch | in → out | input | kernel | stride | im2col + GEMM ms | panels ms | direct ms | direct GFLOP/s | direct speed-up | conv2d runs |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| layer | batch | in → out | input | kernel | stride | im2col + GEMM ms | panels ms | direct ms | direct GFLOP/s | direct speed-up | channel vectors ms | conv2d runs |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     let stridedLayers: [(Int, Int, Int, Int, Int, Int, Int, String)] = [
         (128, 16, 32, 32, 3, 1, 2, "ResNet-20 stage 2 entry"), (128, 32, 64, 16, 3, 1, 2, "ResNet-20 stage 3 entry"),
+        (64, 32, 64, 16, 3, 1, 2, "ResNet-20 stage 3 entry, batch 64"),
         (32, 64, 128, 32, 3, 1, 2, "seed ResNet stage 2 entry"), (32, 128, 256, 16, 3, 1, 2, "seed ResNet stage 3 entry"),
         (64, 3, 64, 32, 7, 3, 2, "ResNet-18 stem at 32×32"), (64, 64, 128, 8, 3, 1, 2, "ResNet-18 layer2 entry at 32×32"),
         (64, 128, 256, 4, 3, 1, 2, "ResNet-18 layer3 entry at 32×32"), (64, 3, 32, 32, 3, 1, 2, "MobileNetV2 stem at 32×32"),
@@ -478,9 +479,10 @@ func stridedTable() {
         let layer = ForwardCase(batch: batch, channels: channels, out: out, size: size, window: window, stride: stride, pad: pad, seed: 7)
         guard layer.kernel.canRunDirectly else { continue }
         let a = layer.milliseconds(.unfolding), b = layer.milliseconds(.panels), c = layer.milliseconds(.direct)
-        print(String(format: "| %@ | %d | %d → %d | %d×%d | %d×%d | %d | %.3f | %.3f | %.3f | %.0f | %.2f× | %@ |", name, batch, channels,
+        let vectors = layer.milliseconds(.channelVectors)
+        print(String(format: "| %@ | %d | %d → %d | %d×%d | %d×%d | %d | %.3f | %.3f | %.3f | %.0f | %.2f× | %.3f | %@ |", name, batch, channels,
                      out, size, size, window, window, stride, a, b, c, layer.flops / c / 1e6, Swift.min(a, b.isNaN ? a : b) / c,
-                     layer.kernel.forwardKernelName))
+                     vectors, layer.kernel.forwardKernelName))
     }
 }
 

@@ -33,11 +33,19 @@ struct ChannelVectorConvolution {
         // layer1) 1.15–1.37×; 32 → 32 on 16×16 tied with the direct kernel (0.93–1.04×), 16 → 16 lost
         // (0.64–0.71×): so with AVX-512, rows of whole vectors too where there are 64 channels or more.
         // (Winograd, picked before this kernel, keeps SimpleCNN's and the seed ResNet's 3×3 layers.)
+        // Stride 2 too, on rows under a whole 16-pixel strip (those take the direct kernel), where the
+        // panels ran before (the tile's pixels are any of the plane; convolution-bench strided, Zen 4,
+        // two runs): ResNet-20's stage 3 entry 1.63–1.67 ms against the panels' 2.07–2.14 at batch
+        // 128, 0.78 against 0.91–0.94 at 64; the seed ResNet's stage 3 entry 5.87–5.89 against
+        // 6.67–6.73. (Its stage 2 entry, 16×16 outputs, 6.04–6.05 against the direct kernel's
+        // 6.29–6.31, but the seed's inference A/B with it lost, 0.945×: left to the direct kernel.
+        // Planes under 64 pixels stay with the panels: ResNet-18's layer 3 entry at 4×4, 0.95–0.96 against 0.75.)
         let g = kernel.geometry, threads = ThreadPool.shared.threadCount
         let wholeBlocks = fovea_wide_tiles_available() != 0 && kernel.outChannels >= 64
         guard kernel.outChannels % Int(FOVEA_CHANNEL_GROUP) == 0, kernel.patch >= 64, kernel.batch >= 2 * threads,
               kernel.outPlane >= 64,
-              g.strideHeight == 1 && g.strideWidth == 1, !g.isPointwise, g.outputWidth % 8 != 0 || wholeBlocks
+              g.strideHeight == g.strideWidth && (g.strideWidth == 1 || (g.strideWidth == 2 && g.outputWidth < 16)),
+              !g.isPointwise, g.outputWidth % 8 != 0 || wholeBlocks
         else { return nil }
         self.init(anyShape: kernel)
     }

@@ -49,7 +49,7 @@ struct ChannelVectorConvolutionTests {
         }
     }
 
-    /// Where `conv2d` picks it: batches of at least two images per thread, stride 1, whole
+    /// Where `conv2d` picks it: batches of at least two images per thread, stride 1 (or 2 on rows under 16), whole
     /// 16-channel groups, patches of 64 and more, output rows that are not whole 8-pixel vectors
     /// (with AVX-512 those too where there are 64 channels or more).
     @Test func selectionPolicy() {
@@ -68,7 +68,12 @@ struct ChannelVectorConvolutionTests {
         #expect(!kernel(size: 6).runsOnChannelVectors)                                   // 4×4 outputs: under 64 pixels
         #expect(!kernel(channels: 3, out: 32, size: 32).runsOnChannelVectors)            // patch of 27
         #expect(!kernel(out: 40).runsOnChannelVectors)                                   // 16 + 16 + 8 channels
-        #expect(!kernel(size: 29, stride: 2).runsOnChannelVectors)
+        #expect(kernel(size: 29, stride: 2).runsOnChannelVectors)                       // 14×14
+        // ResNet-20's stage 3 entry (8×8 outputs of 64 channels) with AVX-512; not a stride of 3,
+        // not rows of 16 (the direct kernel's).
+        #expect(kernel(size: 17, stride: 2).runsOnChannelVectors == (fovea_wide_tiles_available() != 0))
+        #expect(!kernel(size: 29, stride: 3).runsOnChannelVectors)
+        #expect(!kernel(size: 33, stride: 2).runsOnChannelVectors)
         #expect(!kernel(batch: 1).runsOnChannelVectors)
     }
 
