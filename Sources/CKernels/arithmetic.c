@@ -10,6 +10,11 @@
 
 void fovea_add(const float *a, const float *b, float *out, size_t count) { FOVEA_BY_LANES(, add, a, b, out, count); }
 
+void fovea_copy_planes(const float *source, size_t planes, size_t rows, size_t width, float *target, size_t target_stride,
+                       size_t target_plane) {
+    FOVEA_BY_LANES(, copy_planes, source, planes, rows, width, target, target_stride, target_plane);
+}
+
 void fovea_plane_means(const float *x, size_t planes, size_t plane, float *means) {
     FOVEA_BY_LANES(, plane_means, x, planes, plane, means);
 }

@@ -23,7 +23,12 @@ struct PaddedImage {
     /// Copies `image` ([C, H, W]) into `buffer`'s interior; its border must be zero (as allocated
     /// by `TensorStorage(repeating: 0, …)`) and stays so.
     func copy(_ image: UnsafePointer<Float>, into buffer: UnsafeMutablePointer<Float>) {
-        let g = geometry, phaseStart = phaseStarts
+        let g = geometry
+        if columnPhases == 1 {   // one C call for every plane
+            fovea_copy_planes(image, g.channels, g.height, g.width, buffer + g.padTop * width + g.padLeft, width, height * width)
+            return
+        }
+        let phaseStart = phaseStarts
         for c in 0..<g.channels {
             copyInputRows(image, channel: c, paddedRows: g.padTop..<(g.padTop + g.height), phaseStart: phaseStart, into: buffer)
         }
@@ -41,7 +46,7 @@ struct PaddedImage {
         precondition(rows.lowerBound >= 0 && rows.upperBound <= height + rowsReadPast, "PaddedImage: rows \(rows) of \(height)")
         let wrapped = rows.upperBound - height   // rows of the next plane reached from this plane's last ones
         let spans = wrapped <= 0 ? [rows] : (wrapped >= rows.lowerBound ? [0..<height] : [0..<wrapped, rows.lowerBound..<height])
-        let phaseStart = phaseStarts
+        let phaseStart = columnPhases == 1 ? [] : phaseStarts   // (an array made per call: only where read)
         for c in 0..<g.channels {
             for span in spans { copy(image, channel: c, paddedRows: span, phaseStart: phaseStart, into: buffer) }
         }

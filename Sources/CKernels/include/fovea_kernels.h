@@ -73,6 +73,11 @@ void fovea_add(const float *a, const float *b, float *out, size_t count);
 /// y = max(x, 0) over `count` floats (NaN passes); its gradient is `fovea_mask_gradient`'s.
 void fovea_relu(const float *x, float *y, size_t count);
 
+/// `fovea_copy_rows` for `planes` planes of `rows` rows each (source planes contiguous), plane p's
+/// rows from `target + p · target_plane`.
+void fovea_copy_planes(const float *source, size_t planes, size_t rows, size_t width, float *target, size_t target_stride,
+                       size_t target_plane);
+
 /// means[p] = the mean of plane p's `plane` floats, for p < planes (planes contiguous in `x`). Any CPU.
 void fovea_plane_means(const float *x, size_t planes, size_t plane, float *means);
 
