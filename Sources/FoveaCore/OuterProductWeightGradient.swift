@@ -143,8 +143,11 @@ struct OuterProductWeightGradient {
         let sum = TensorStorage(uninitializedCount: accumulatedCount)
         sumOfPartials(partials, count: accumulatedCount, into: sum.pointer)
         withExtendedLifetime(sum) {
-            for o in 0..<k.outChannels {
-                for r in 0..<patch { weightGrad[o * patch + r] = sum.pointer[r * lanes + o] }
+            let summed = sum.pointer   // (read once: the class property per element ran on the caller alone)
+            ThreadPool.shared.parallelRanges(k.outChannels, minimumPerChunk: Swift.max(1, 8192 / patch)) { range in
+                for o in range {
+                    for r in 0..<patch { weightGrad[o * patch + r] = summed[r * lanes + o] }
+                }
             }
         }
     }

@@ -55,9 +55,12 @@ struct PooledWeightGradient {
         let sum = TensorStorage(uninitializedCount: accumulatedCount)
         sumOfPartials(partials, count: accumulatedCount, into: sum.pointer)
         withExtendedLifetime(sum) {
-            for o in 0..<outChannels {
-                for c in 0..<channels {
-                    for t in 0..<9 { weightGrad[(o * channels + c) * 9 + t] = sum.pointer[(o * 9 + t) * lanes + c] }
+            let summed = sum.pointer   // (read once: the class property per element ran on the caller alone)
+            ThreadPool.shared.parallelRanges(outChannels, minimumPerChunk: Swift.max(1, 8192 / (9 * channels))) { range in
+                for o in range {
+                    for c in 0..<channels {
+                        for t in 0..<9 { weightGrad[(o * channels + c) * 9 + t] = summed[(o * 9 + t) * lanes + c] }
+                    }
                 }
             }
         }

@@ -27,6 +27,7 @@ struct OuterProductWeightGradientTests {
         Case(batch: 2, channels: 3, out: 48, height: 6, width: 5, kernel: (3, 3), padding: (0, 2, 1, 0)),    // 3 vectors, one-sided
         Case(batch: 3, channels: 4, out: 64, height: 5, width: 5, kernel: (3, 3), stride: (1, 2), padding: (1, 1, 1, 1)),  // 3 + 1
         Case(batch: 4, channels: 6, out: 20, height: 12, width: 12, kernel: (3, 3), stride: (2, 2)),            // 2 vectors, valid
+        Case(batch: 2, channels: 32, out: 64, height: 6, width: 6, kernel: (3, 3), padding: (1, 1, 1, 1)),   // dW unpacked by 2 threads
     ]
 
     @Test(arguments: cases) func weightGradientMatchesTheDefinition(c: Case) {
