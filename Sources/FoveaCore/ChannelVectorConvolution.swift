@@ -153,11 +153,11 @@ struct ChannelVectorConvolution {
         }
         if runsImageByImage {
             // Images taken in turn, each padded into its thread's buffer.
-            let buffers = (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(repeating: 0, count: padding.count) }
+            let buffers = ThreadBuffers(slots: ThreadPool.shared.threadSlots, count: padding.count)
             defer { withExtendedLifetime(buffers) {} }
             outputs.keepAlive {
                 ThreadPool.shared.parallelFor(k.batch) { n, thread in
-                    let buffer = buffers[thread].pointer
+                    let buffer = buffers.buffer(thread)
                     padding.copy(input + n * inputSize, into: buffer)
                     run(image: n, groups: 0..<groups, pixels: 0..<plane, padded: buffer, into: outputs.target(image: n, thread: thread))
                     outputs.finish(image: n, thread: thread)

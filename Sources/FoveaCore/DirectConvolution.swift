@@ -108,11 +108,11 @@ struct DirectConvolution {
             // thread left ResNet-20's inference waiting 14 % of its time; four per thread, each with
             // its own zeroed buffer, still 12 % in the workers' and 3.6 % in the caller's wait.)
             let packed = packs.packed(weight, layout: layout, pack: pack)
-            let buffers = (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(repeating: 0, count: paddedSize) }
+            let buffers = ThreadBuffers(slots: ThreadPool.shared.threadSlots, count: paddedSize)
             withExtendedLifetime((packed, buffers)) {
                 outputs.keepAlive {
                     ThreadPool.shared.parallelFor(k.batch) { n, thread in
-                        let buffer = buffers[thread].pointer
+                        let buffer = buffers.buffer(thread)
                         pad(image: n, into: buffer)
                         if poolsInRegisters {
                             return runPooled(image: n, pairs: 0..<(g.outputHeight / 2), padded: buffer, weight: packed.pointer)

@@ -97,15 +97,15 @@ struct OuterProductWeightGradient {
         // thread, but each share zeroes, fills and adds its partial: over 32 K floats of them (128
         // × 128 channels and up) one share per thread.
         let (shareCount, share) = k.shares(perThread: accumulatedCount <= 1 << 15 ? 4 : 1)
-        let partials = (0..<shareCount).map { _ in TensorStorage(repeating: 0, count: accumulatedCount) }
+        let partials = ThreadBuffers(slots: shareCount, count: accumulatedCount)
         // One padded block per thread, zeroed once: every block writes the same interiors.
         let slots = ThreadPool.shared.threadSlots
-        let paddedBlocks = (0..<slots).map { _ in TensorStorage(repeating: 0, count: block * padding.count) }
+        let paddedBlocks = ThreadBuffers(slots: slots, count: block * padding.count)
         let gradientBlocks = (0..<slots).map { _ in TensorStorage(uninitializedCount: block * pixelRows) }
         let window = fovea_window(g)
         withExtendedLifetime((paddedBlocks, gradientBlocks)) {
             ThreadPool.shared.parallelFor(shareCount) { s, thread in
-                let padded = paddedBlocks[thread].pointer, gradient = gradientBlocks[thread].pointer
+                let padded = paddedBlocks.buffer(thread), gradient = gradientBlocks[thread].pointer, partial = partials.buffer(s)
                 let images = share(s)
                 for first in stride(from: images.lowerBound, to: images.upperBound, by: block) {
                     let count = Swift.min(block, images.upperBound - first)
@@ -125,7 +125,7 @@ struct OuterProductWeightGradient {
                     if count > 1 || band >= g.outputHeight {
                         var whole = window
                         fovea_outer_product_weight_gradient(&whole, padded, padding.count, padding.height * padding.width,
-                                                            Int32(padding.width), Int32(count), gradient, Int32(lanes), partials[s].pointer)
+                                                            Int32(padding.width), Int32(count), gradient, Int32(lanes), partial)
                         continue
                     }
                     // One image in bands of output rows: the kernel sees a shorter image starting at the band.
@@ -134,14 +134,14 @@ struct OuterProductWeightGradient {
                         part.output_height = Int32(Swift.min(band, g.outputHeight - top))
                         fovea_outer_product_weight_gradient(&part, padded + top * g.strideHeight * padding.width, padding.count,
                                                             padding.height * padding.width, Int32(padding.width), 1,
-                                                            gradient + top * g.outputWidth * lanes, Int32(lanes), partials[s].pointer)
+                                                            gradient + top * g.outputWidth * lanes, Int32(lanes), partial)
                     }
                 }
             }
         }
         // Σ of the partials, [patch × lanes], then transposed into dW [O × patch].
         let sum = TensorStorage(uninitializedCount: accumulatedCount)
-        sumOfPartials(partials, count: accumulatedCount, into: sum.pointer)
+        sumOfPartials(partials.all, count: accumulatedCount, into: sum.pointer)
         withExtendedLifetime(sum) {
             let summed = sum.pointer   // (read once: the class property per element ran on the caller alone)
             ThreadPool.shared.parallelRanges(k.outChannels, minimumPerChunk: Swift.max(1, 8192 / patch)) { range in

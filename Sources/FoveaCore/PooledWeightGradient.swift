@@ -37,23 +37,23 @@ struct PooledWeightGradient {
         // A partial per share (a fixed order whichever thread runs it), four shares per thread
         // taken in turn where the partials are small, as the outer products do.
         let (shareCount, share) = k.shares(perThread: accumulatedCount <= 1 << 15 ? 4 : 1)
-        let partials = (0..<shareCount).map { _ in TensorStorage(repeating: 0, count: accumulatedCount) }
+        let partials = ThreadBuffers(slots: shareCount, count: accumulatedCount)
         let buffers = (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(uninitializedCount: layout.count) }
         let window = fovea_window(g)
         withExtendedLifetime(buffers) {
             ThreadPool.shared.parallelFor(shareCount) { s, thread in
                 var geometry = window
-                let rows = buffers[thread].pointer
+                let rows = buffers[thread].pointer, partial = partials.buffer(s)
                 for n in share(s) {
                     fovea_planes_to_pixel_rows(input + n * inputSize, &geometry, Int32(height), Int32(width), rows, Int32(lanes))
                     fovea_pooled_weight_gradient(&geometry, Int32(width), rows, pooled + n * pooledSize, winners + n * pooledSize,
-                                                 Int32(outChannels), corners, partials[s].pointer, Int32(lanes))
+                                                 Int32(outChannels), corners, partial, Int32(lanes))
                 }
             }
         }
         // Σ of the partials, [O × 9 × lanes], then into dW [O × C × 9].
         let sum = TensorStorage(uninitializedCount: accumulatedCount)
-        sumOfPartials(partials, count: accumulatedCount, into: sum.pointer)
+        sumOfPartials(partials.all, count: accumulatedCount, into: sum.pointer)
         withExtendedLifetime(sum) {
             let summed = sum.pointer   // (read once: the class property per element ran on the caller alone)
             ThreadPool.shared.parallelRanges(outChannels, minimumPerChunk: Swift.max(1, 8192 / (9 * channels))) { range in

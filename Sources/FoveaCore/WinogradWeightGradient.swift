@@ -46,7 +46,8 @@ extension WinogradKernel {
         let capacity = Swift.max(1, Swift.min(tiles, chunk))
         let v = TensorStorage(uninitializedCount: 16 * channels * capacity)
         let dm = TensorStorage(uninitializedCount: 16 * outChannels * capacity)
-        let du = TensorStorage(repeating: 0, count: 16 * pairs)
+        let du = TensorStorage(uninitializedCount: 16 * pairs)   // each position zeroed by its thread, below
+        if tiles == 0 { du.pointer.update(repeating: 0, count: 16 * pairs) }
         defer { withExtendedLifetime((v, dm, du)) {} }
         for start in stride(from: 0, to: tiles, by: capacity) {
             let count = Swift.min(capacity, tiles - start)
@@ -64,6 +65,7 @@ extension WinogradKernel {
             // dU_ξ += dM_ξ · V_ξᵀ, the 16 positions shared between the threads.
             ThreadPool.shared.parallelRanges(16) { positions in
                 for xi in positions {
+                    if start == 0 { (du.pointer + xi * pairs).update(repeating: 0, count: pairs) }
                     gemm(transposeB: true, m: outChannels, n: channels, k: count,
                          a: dm.pointer + xi * outChannels * capacity, lda: capacity,
                          b: v.pointer + xi * channels * capacity, ldb: capacity, beta: 1,
