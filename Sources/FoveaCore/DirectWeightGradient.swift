@@ -62,17 +62,17 @@ struct DirectWeightGradient {
         // The last row of the last channel reads up to (kw − 1)·dw floats past its block.
         let slack = (g.kernelWidth - 1) * g.dilationWidth + Int(FOVEA_DIRECT_SLACK)
         let (shareCount, share) = k.shares(perThread: 4)   // as DirectConvolution's
-        let partials = (0..<shareCount).map { _ in TensorStorage(repeating: 0, count: weightCount) }
+        let partials = ThreadBuffers(slots: shareCount, count: weightCount)
         // One P and one D per thread, zeroed once: every block writes the same interiors, so the
         // zeros around them stay. (A slot past a short last block keeps an earlier image; what the
         // shifted rows read there meets D's zeros, as a block's next image always did.)
         let slots = ThreadPool.shared.threadSlots
-        let paddedPlanes = (0..<slots).map { _ in TensorStorage(repeating: 0, count: channels * channelStride + slack) }
-        let gradientPlanes = (0..<slots).map { _ in TensorStorage(repeating: 0, count: outChannels * channelStride) }
+        let paddedPlanes = ThreadBuffers(slots: slots, count: channels * channelStride + slack)
+        let gradientPlanes = ThreadBuffers(slots: slots, count: outChannels * channelStride)
         offsets.withUnsafeBufferPointer { offsets in
             ThreadPool.shared.parallelFor(shareCount) { s, thread in
-                let padded = paddedPlanes[thread], gradient = gradientPlanes[thread]
-                withExtendedLifetime((padded, gradient)) {
+                let padded = paddedPlanes.buffer(thread), gradient = gradientPlanes.buffer(thread), partial = partials.buffer(s)
+                withExtendedLifetime((paddedPlanes, gradientPlanes, partials)) {
                     let images = share(s)
                     for first in stride(from: images.lowerBound, to: images.upperBound, by: block) {
                         let count = Swift.min(block, images.upperBound - first)
@@ -80,22 +80,22 @@ struct DirectWeightGradient {
                             let image = input + (first + b) * channels * g.height * g.width
                             for c in 0..<channels {
                                 fovea_copy_rows(image + c * g.height * g.width, g.height, g.width,
-                                                padded.pointer + c * channelStride + b * plane + g.padTop * wp + g.padLeft, wp)
+                                                padded + c * channelStride + b * plane + g.padTop * wp + g.padLeft, wp)
                             }
                             let dy = outputGrad + (first + b) * outChannels * outPlane
                             for o in 0..<outChannels {
-                                fovea_copy_rows(dy + o * outPlane, outH, outW, gradient.pointer + o * channelStride + b * plane, wp)
+                                fovea_copy_rows(dy + o * outPlane, outH, outW, gradient + o * channelStride + b * plane, wp)
                             }
                         }
                         // The last image's rows past Hout are zero in D: they are left out.
                         let width = (count - 1) * plane + outH * wp
-                        fovea_accumulate_offset_row_products(Int32(outChannels), gradient.pointer, channelStride, Int32(depth),
-                                                             padded.pointer, offsets.baseAddress!, width, partials[s].pointer, depth)
+                        fovea_accumulate_offset_row_products(Int32(outChannels), gradient, channelStride, Int32(depth),
+                                                             padded, offsets.baseAddress!, width, partial, depth)
                     }
                 }
             }
         }
-        sumOfPartials(partials, count: weightCount, into: weightGrad)
+        sumOfPartials(partials.all, count: weightCount, into: weightGrad)
     }
 }
 
