@@ -10,9 +10,39 @@ public enum OptimizerUpdates {
     /// step v (Nesterov: g + μ·v), else g: `torch.optim.SGD`'s rule, element for element.
     public static func sgd(theta: UnsafeMutablePointer<Float>, grad: UnsafePointer<Float>, velocity: UnsafeMutablePointer<Float>?,
                            count: Int, learningRate: Float, weightDecay: Float, momentum: Float, nesterov: Bool) {
-        ThreadPool.shared.parallelElements(count) { range in
-            fovea_sgd_step(theta + range.lowerBound, grad + range.lowerBound, velocity.map { $0 + range.lowerBound },
-                           range.count, learningRate, weightDecay, momentum, nesterov ? 1 : 0)
+        sgd([SGDUpdate(theta: theta, grad: grad, velocity: velocity, count: count, learningRate: learningRate,
+                       weightDecay: weightDecay, momentum: momentum, nesterov: nesterov)])
+    }
+
+    /// One SGD update of one parameter tensor (`sgd(theta:…)`'s arguments).
+    public struct SGDUpdate {
+        public let theta: UnsafeMutablePointer<Float>, grad: UnsafePointer<Float>, velocity: UnsafeMutablePointer<Float>?
+        public let count: Int, learningRate: Float, weightDecay: Float, momentum: Float, nesterov: Bool
+        public init(theta: UnsafeMutablePointer<Float>, grad: UnsafePointer<Float>, velocity: UnsafeMutablePointer<Float>?, count: Int,
+                    learningRate: Float, weightDecay: Float, momentum: Float, nesterov: Bool) {
+            self.theta = theta; self.grad = grad; self.velocity = velocity; self.count = count
+            self.learningRate = learningRate; self.weightDecay = weightDecay; self.momentum = momentum; self.nesterov = nesterov
+        }
+    }
+
+    /// Every tensor's update, the elements of all of them split between the threads as one pass
+    /// (tensor by tensor, a model of small tensors ran its whole step on the caller: LeNet-5's
+    /// 61 K parameters, 2.1 % of its training step with the worker idle).
+    public static func sgd(_ updates: [SGDUpdate]) {
+        var starts: [Int] = [], total = 0
+        for update in updates { starts.append(total); total += update.count }
+        ThreadPool.shared.parallelRanges(total, minimumPerChunk: 1 << 14) { range in
+            // The updates that overlap `range`, each over its overlapping elements.
+            var index = (starts.lastIndex { $0 <= range.lowerBound }) ?? 0
+            while index < updates.count && starts[index] < range.upperBound {
+                let u = updates[index], first = Swift.max(range.lowerBound, starts[index]) - starts[index]
+                let end = Swift.min(range.upperBound, starts[index] + u.count) - starts[index]
+                if first < end {
+                    fovea_sgd_step(u.theta + first, u.grad + first, u.velocity.map { $0 + first }, end - first, u.learningRate,
+                                   u.weightDecay, u.momentum, u.nesterov ? 1 : 0)
+                }
+                index += 1
+            }
         }
     }
 

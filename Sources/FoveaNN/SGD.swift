@@ -14,18 +14,24 @@ public final class SGD: Optimizer {
         self.weightDecay = weightDecay; self.nesterov = nesterov
     }
 
+    /// All parameters in one pass split between the threads (`OptimizerUpdates.sgd(_:)`).
     public func step() {
         let mu = momentum
+        var updates: [OptimizerUpdates.SGDUpdate] = [], kept: [Tensor] = []
         for (name, parameter) in parameters where parameter.isTrainable {
             guard let grad = parameter.grad else { continue }
             let lr = learningRate * groups.learningRateScale(for: name), wd = groups.weightDecay(weightDecay, for: name)
-            let g = grad.pointer, n = grad.count
-            let v = mu == 0 ? nil : store.slot("\(name)/momentum", shape: parameter.shape).pointer
+            let velocity = mu == 0 ? nil : store.slot("\(name)/momentum", shape: parameter.shape)
+            kept.append(grad)
+            if let velocity { kept.append(velocity) }
+            // The version moves on now; the values before this step returns, with nothing read between.
             parameter.updateInPlace { theta in
-                OptimizerUpdates.sgd(theta: theta, grad: g, velocity: v, count: n, learningRate: lr, weightDecay: wd,
-                                     momentum: mu, nesterov: nesterov)
+                updates.append(OptimizerUpdates.SGDUpdate(theta: theta, grad: grad.pointer, velocity: velocity?.pointer, count: grad.count,
+                                                          learningRate: lr, weightDecay: wd, momentum: mu, nesterov: nesterov))
             }
+            kept.append(parameter.value)
         }
+        withExtendedLifetime(kept) { OptimizerUpdates.sgd(updates) }
     }
 
     public var state: [String: Tensor] { store.slots }

@@ -35,6 +35,47 @@ import Testing
         #expect(velocity == expectedVelocity)   // untouched without momentum
     }
 
+    /// Several tensors in one pass (`sgd(_:)`, as `SGD.step`): each against the single-tensor update,
+    /// float for float, with sizes whose split between the threads falls inside tensors.
+    @Test func sgdOfSeveralTensorsMatchesEachAlone() {
+        let sizes = [3, 20_011, 17, 40_000, 9_999], lr: Float = 0.05
+        var thetas = sizes.enumerated().map { randomTensor([$0.element], seed: UInt64(60 + $0.offset)).scalars }
+        var velocities = sizes.enumerated().map { randomTensor([$0.element], seed: UInt64(70 + $0.offset)).scalars }
+        let grads = sizes.enumerated().map { randomTensor([$0.element], seed: UInt64(80 + $0.offset)).scalars }
+        var expectedThetas = thetas, expectedVelocities = velocities
+        for i in sizes.indices {
+            expectedThetas[i].withUnsafeMutableBufferPointer { t in
+                expectedVelocities[i].withUnsafeMutableBufferPointer { v in
+                    grads[i].withUnsafeBufferPointer { g in
+                        OptimizerUpdates.sgd(theta: t.baseAddress!, grad: g.baseAddress!, velocity: i == 2 ? nil : v.baseAddress!,
+                                             count: sizes[i], learningRate: lr * Float(i + 1), weightDecay: 0.01, momentum: 0.9,
+                                             nesterov: i == 1)
+                    }
+                }
+            }
+        }
+        let thetaPointers = thetas.map { values in
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: values.count); p.initialize(from: values, count: values.count); return p
+        }
+        let velocityPointers = velocities.map { values in
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: values.count); p.initialize(from: values, count: values.count); return p
+        }
+        let gradPointers = grads.map { values in
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: values.count); p.initialize(from: values, count: values.count); return p
+        }
+        defer { (thetaPointers + velocityPointers + gradPointers).forEach { $0.deallocate() } }
+        OptimizerUpdates.sgd(sizes.indices.map { i in
+            OptimizerUpdates.SGDUpdate(theta: thetaPointers[i], grad: gradPointers[i], velocity: i == 2 ? nil : velocityPointers[i],
+                                       count: sizes[i], learningRate: lr * Float(i + 1), weightDecay: 0.01, momentum: 0.9, nesterov: i == 1)
+        })
+        for i in sizes.indices {
+            thetas[i] = Array(UnsafeBufferPointer(start: thetaPointers[i], count: sizes[i]))
+            velocities[i] = Array(UnsafeBufferPointer(start: velocityPointers[i], count: sizes[i]))
+            #expect(thetas[i] == expectedThetas[i], "tensor \(i)")
+            #expect(velocities[i] == expectedVelocities[i], "tensor \(i)")
+        }
+    }
+
     /// Adam's and AdamW's update against the scalar rule, float for float, at the same sizes.
     @Test(arguments: [(5, false), (37, true), (100_003, false), (70_001, true)])
     func adamMatchesTheScalarRule(c: (count: Int, decoupled: Bool)) {
