@@ -281,7 +281,7 @@ FOVEA_AVX512 void fovea_channel_vector_convolution_pooled(const fovea_window *g,
                                                           int first_row, int end_row, float *output, int32_t *winners,
                                                           const fovea_epilogue *epilogue) {
     const int depth = g->channels * g->kernel_height * g->kernel_width;
-    int *offsets = patch_offsets(g, padded_height, padded_width);
+    const int *offsets = fovea_keep_offsets(FOVEA_OFFSETS_CHANNEL_VECTOR, g, padded_height, padded_width, patch_offsets);
     const int pooled_height = g->output_height / 2, pooled_width = g->output_width / 2;
     const size_t pooled_plane = (size_t)pooled_height * pooled_width;
     const int groups = (out_channels + FOVEA_CHANNEL_GROUP - 1) / FOVEA_CHANNEL_GROUP;
@@ -311,14 +311,13 @@ FOVEA_AVX512 void fovea_channel_vector_convolution_pooled(const fovea_window *g,
             }
         }
     }
-    free(offsets);
 }
 
 FOVEA_AVX2 void fovea_channel_vector_convolution(const fovea_window *g, const float *padded, int padded_height, int padded_width,
                                                  const float *packed, int out_channels, int first_group, int end_group,
                                                  int first_pixel, int end_pixel, float *output, const fovea_epilogue *epilogue) {
     const int depth = g->channels * g->kernel_height * g->kernel_width;
-    int *offsets = patch_offsets(g, padded_height, padded_width);
+    const int *offsets = fovea_keep_offsets(FOVEA_OFFSETS_CHANNEL_VECTOR, g, padded_height, padded_width, patch_offsets);
     const size_t plane = (size_t)g->output_height * g->output_width;
     const int wide = fovea_wide_tiles_available();
     const int groups = (out_channels + FOVEA_CHANNEL_GROUP - 1) / FOVEA_CHANNEL_GROUP;
@@ -369,7 +368,6 @@ FOVEA_AVX2 void fovea_channel_vector_convolution(const fovea_window *g, const fl
         }
         group += G;
     }
-    free(offsets);
 }
 
 #else

@@ -270,7 +270,7 @@ FOVEA_AVX512 void fovea_direct_convolution_pooled(const fovea_window *g, const f
                                                   int padded_width, const float *weights, int out_channels, int first_pair,
                                                   int end_pair, float *output, int32_t *winners, const fovea_epilogue *epilogue) {
     const int depth = g->channels * g->kernel_height * g->kernel_width;
-    int *offsets = patch_offsets(g, padded_height, padded_width);
+    const int *offsets = fovea_keep_offsets(FOVEA_OFFSETS_DIRECT, g, padded_height, padded_width, patch_offsets);
     // The pool reads the first 2·⌊W/2⌋ columns: strips of 16 (the last moved left to end there,
     // still at an even column), or one narrower strip.
     const int pooled_width = g->output_width / 2, width = 2 * pooled_width;
@@ -290,14 +290,13 @@ FOVEA_AVX512 void fovea_direct_convolution_pooled(const fovea_window *g, const f
                               2 * pair * g->output_width + x, g->output_width);
         }
     }
-    free(offsets);
 }
 
 FOVEA_AVX2 void fovea_direct_convolution(const fovea_window *g, const float *padded, int padded_height, int padded_width,
                                          const float *weights, int out_channels, int first_y, int end_y,
                                          float *output, const fovea_epilogue *epilogue) {
     const int taps = g->kernel_height * g->kernel_width, depth = g->channels * taps;
-    int *offsets = patch_offsets(g, padded_height, padded_width);
+    const int *offsets = fovea_keep_offsets(FOVEA_OFFSETS_DIRECT, g, padded_height, padded_width, patch_offsets);
     const size_t plane = (size_t)g->output_height * g->output_width;
     const int wide = takes_wide_strips(g);
     const int widest_tile = fovea_even_share(out_channels, wide_tiles(out_channels));
@@ -345,7 +344,6 @@ FOVEA_AVX2 void fovea_direct_convolution(const fovea_window *g, const float *pad
         }
         y += V;
     }
-    free(offsets);
 }
 
 #else

@@ -177,4 +177,14 @@ static inline FOVEA_AVX2 void fovea_store_channel(const float *source, float *ta
 }
 #endif
 
+/// The kernels that keep each thread's patch offsets for the last window they were asked for:
+/// each image of a layer asks for the same (made and freed per image they were 3 % of LeNet-5's
+/// training samples).
+typedef enum { FOVEA_OFFSETS_DIRECT, FOVEA_OFFSETS_CHANNEL_VECTOR, FOVEA_OFFSETS_KINDS } fovea_offsets_kind;
+
+/// This thread's offsets for `kind`, reused where they were made for this window and padded size,
+/// else made by `make` (the old ones freed); all freed when the thread exits.
+const int *fovea_keep_offsets(fovea_offsets_kind kind, const fovea_window *g, int padded_height, int padded_width,
+                              int *(*make)(const fovea_window *, int, int));
+
 #endif
