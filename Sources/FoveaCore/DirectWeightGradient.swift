@@ -77,15 +77,11 @@ struct DirectWeightGradient {
                     for first in stride(from: images.lowerBound, to: images.upperBound, by: block) {
                         let count = Swift.min(block, images.upperBound - first)
                         for b in 0..<count {
-                            let image = input + (first + b) * channels * g.height * g.width
-                            for c in 0..<channels {
-                                fovea_copy_rows(image + c * g.height * g.width, g.height, g.width,
-                                                padded + c * channelStride + b * plane + g.padTop * wp + g.padLeft, wp)
-                            }
-                            let dy = outputGrad + (first + b) * outChannels * outPlane
-                            for o in 0..<outChannels {
-                                fovea_copy_rows(dy + o * outPlane, outH, outW, gradient + o * channelStride + b * plane, wp)
-                            }
+                            // Each plane into its channel's block, slot b (planes channelStride apart).
+                            fovea_copy_planes(input + (first + b) * channels * g.height * g.width, channels, g.height, g.width,
+                                              padded + b * plane + g.padTop * wp + g.padLeft, wp, channelStride)
+                            fovea_copy_planes(outputGrad + (first + b) * outChannels * outPlane, outChannels, outH, outW,
+                                              gradient + b * plane, wp, channelStride)
                         }
                         // The last image's rows past Hout are zero in D: they are left out.
                         let width = (count - 1) * plane + outH * wp

@@ -20,8 +20,8 @@ struct PaddedImage {
         self.columnPhases = columnPhases
     }
 
-    /// Copies `image` ([C, H, W]) into `buffer`'s interior; its border must be zero (as allocated
-    /// by `TensorStorage(repeating: 0, …)`) and stays so.
+    /// Copies `image` ([C, H, W]) into `buffer`'s interior; its border must be zero (as a
+    /// `ThreadBuffers` buffer is when first taken) and stays so.
     func copy(_ image: UnsafePointer<Float>, into buffer: UnsafeMutablePointer<Float>) {
         let g = geometry
         if columnPhases == 1 {   // one C call for every plane
