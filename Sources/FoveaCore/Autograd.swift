@@ -40,11 +40,11 @@ public final class GradNode: @unchecked Sendable {
     func accumulate(_ incoming: Tensor) {
         precondition(incoming.shape == shape,
                      "gradient of \(op) has shape \(describe(shape: incoming.shape)), expected \(describe(shape: shape))")
-        if let existing = grad {
-            grad = existing.detached().adding(incoming.detached())
-        } else {
-            grad = incoming.detached()
-        }
+        guard var existing = grad else { grad = incoming.detached(); return }
+        grad = nil
+        // A gradient nothing else holds (the usual case: a tensor used twice, as a residual
+        // block's input) takes the second one in place: no new buffer, one pass fewer to memory.
+        grad = existing.addInPlaceIfUniquelyOwned(incoming) ? existing : existing.detached().adding(incoming.detached())
     }
 }
 

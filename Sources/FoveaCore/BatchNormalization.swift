@@ -22,6 +22,19 @@ extension Tensor {
         let count = batch * plane
         var mean = [Float](repeating: 0, count: channels), inverseStd = [Float](repeating: 0, count: channels)
         let x = pointer
+        let result = Tensor(uninitializedShape: shape)
+        let y = result.pointer, gamma = weight.pointer, beta = bias.pointer, r = residual?.pointer
+        // One channel's planes, normalised with its statistics as (x − mean)·scale + β, not
+        // x·scale + (β − mean·scale): when the mean is large against the spread, the folded form
+        // cancels away float32 digits (PyTorch subtracts first too). Last image first: right after
+        // the sums those planes are the ones still in L2.
+        func normaliseChannel(_ c: Int, mean: Float, scale: Float) {
+            for n in stride(from: batch - 1, through: 0, by: -1) {
+                let offset = (n * channels + c) * plane
+                fovea_batch_norm_normalise(x + offset, y + offset, r.map { $0 + offset }, plane, mean, scale, beta[c],
+                                           activation.floor, activation.ceiling)
+            }
+        }
         if training {
             precondition(count > 1, "batchNorm2d: training needs more than one value per channel, got input \(describe(shape: shape))")
             mean.withUnsafeMutableBufferPointer { meanOut in
@@ -50,6 +63,8 @@ extension Tensor {
                             runningMean.pointer[c] = (1 - momentum) * runningMean.pointer[c] + momentum * Float(m)
                             runningVariance.pointer[c] = (1 - momentum) * runningVariance.pointer[c]
                                 + momentum * Float(variance * Double(count) / Double(count - 1))
+                            // Large planes: normalised at once, while the channel's planes are in L2.
+                            if smallSums == nil { normaliseChannel(c, mean: meanOut[c], scale: gamma[c] * inverseStdOut[c]) }
                         }
                     }
                 }
@@ -60,24 +75,16 @@ extension Tensor {
                 inverseStd[c] = 1 / (runningVariance.pointer[c] + epsilon).squareRoot()
             }
         }
-        let result = Tensor(uninitializedShape: shape)
-        let y = result.pointer, gamma = weight.pointer, beta = bias.pointer, r = residual?.pointer
-        // (x − mean)·scale + β, not x·scale + (β − mean·scale): when the mean is large against the
-        // spread, the folded form cancels away float32 digits (PyTorch subtracts first too).
         let scales = (0..<channels).map { gamma[$0] * inverseStd[$0] }
-        ThreadPool.shared.parallelRanges(channels) { range in
-            if plane < smallPlane {
-                // Image by image across the range's channels: contiguous memory (see BatchNormPlanes).
-                BatchNormPlanes(batch: batch, channels: channels, plane: plane, range: range)
-                    .normalise(x: x, into: y, residual: r, mean: mean, scale: scales, shift: beta, activation: activation)
-                return
-            }
-            for c in range {
-                for n in 0..<batch {
-                    let offset = (n * channels + c) * plane
-                    fovea_batch_norm_normalise(x + offset, y + offset, r.map { $0 + offset }, plane, mean[c], scales[c], beta[c],
-                                               activation.floor, activation.ceiling)
+        if !training || plane < smallPlane {
+            ThreadPool.shared.parallelRanges(channels) { range in
+                if plane < smallPlane {
+                    // Image by image across the range's channels: contiguous memory (see BatchNormPlanes).
+                    BatchNormPlanes(batch: batch, channels: channels, plane: plane, range: range)
+                        .normalise(x: x, into: y, residual: r, mean: mean, scale: scales, shift: beta, activation: activation)
+                    return
                 }
+                for c in range { normaliseChannel(c, mean: mean[c], scale: scales[c]) }
             }
         }
         let input = detached(), g = weight.detached(), output = result.detached()
@@ -119,7 +126,8 @@ extension Tensor {
                     guard let gradInput else { continue }
                     let dx = BatchNormInputGradient(gamma: g.pointer[c], mean: mean[c], inverseStd: inverseStd[c], sumDy: sumDy,
                                                     sumDyCentered: sumDyCentered, count: count, training: training)
-                    for n in 0..<batch {
+                    // Last image first: the planes the sums touched last are the ones still in L2.
+                    for n in stride(from: batch - 1, through: 0, by: -1) {
                         let offset = (n * channels + c) * plane
                         dx.apply(d + offset, x: xs + offset, into: gradInput.pointer + offset, count: plane)
                     }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// A dense, contiguous, row-major Float32 array (images are NCHW) that can take part in autodiff.
 ///
 /// `Tensor` is a value: ops return new tensors and never write into their inputs. A tensor
@@ -5,7 +7,7 @@
 /// gradients back (see Autograd.swift).
 public struct Tensor: @unchecked Sendable {
     public let shape: [Int]
-    public let storage: TensorStorage
+    public private(set) var storage: TensorStorage
     public internal(set) var gradNode: GradNode?
 
     public init(shape: [Int], storage: TensorStorage) {
@@ -59,6 +61,18 @@ public struct Tensor: @unchecked Sendable {
 
     /// The same values, detached from autodiff.
     public func detached() -> Tensor { Tensor(shape: shape, storage: storage) }
+
+    /// self += other element by element, when this tensor's storage has no other holder (no
+    /// other tensor, view or gradient shares it) and `other` has the same shape; false, and
+    /// nothing written, otherwise. For gradient accumulation, where the buffer is the tape's own.
+    mutating func addInPlaceIfUniquelyOwned(_ other: Tensor) -> Bool {
+        guard shape == other.shape, other.storage !== storage, isKnownUniquelyReferenced(&storage) else { return false }
+        let target = pointer, source = other.pointer
+        ThreadPool.shared.parallelElements(count) { range in
+            fovea_add(target + range.lowerBound, source + range.lowerBound, target + range.lowerBound, range.count)
+        }
+        return true
+    }
 
     /// A deep copy (new storage), detached.
     public func copy() -> Tensor {

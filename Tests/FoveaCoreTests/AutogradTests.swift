@@ -18,6 +18,26 @@ import Testing
         #expect(x.grad?.scalars == [7])
     }
 
+    /// A second gradient is added in place only into a buffer nothing else holds. Here `p + q`
+    /// runs its backward first and hands one gradient tensor to both p and q; `p * q` then adds to
+    /// each. Written into the shared buffer, p's and q's gradients would mix. With p = 3x, q = 5x,
+    /// d/dx (p + q + p·q) = 3(1 + q) + 5(1 + p) = 8 + 30x.
+    @Test func aSharedGradientIsNotWrittenInPlace() throws {
+        let x = try Tensor([1, -2], shape: [2]).requiringGrad()
+        let p = x * 3, q = x * 5
+        ((p + q) + p * q).sum().backward()
+        #expect(x.grad?.scalars == [38, -52])
+    }
+
+    @Test func aGradientTheCallerHoldsIsNotWrittenInPlace() throws {
+        let x = try Tensor([1, 2, 3], shape: [3]).requiringGrad()
+        (x * 2).sum().backward()
+        let first = try #require(x.grad)
+        (x * 3).sum().backward()
+        #expect(first.scalars == [2, 2, 2])
+        #expect(x.grad?.scalars == [5, 5, 5])
+    }
+
     @Test func noGradModeRecordsNothing() throws {
         let x = try Tensor([1, 2], shape: [2]).requiringGrad()
         let y = withoutGradients { (x * 2).exp() }
