@@ -7,11 +7,15 @@ extension Tensor {
     /// tensor used twice, as every residual block's input) spent 4 % of ResNet-20's step there.
     static func sum(_ a: Tensor, _ b: Tensor) -> Tensor {
         let result = Tensor(uninitializedShape: a.shape)
-        let pa = a.pointer, pb = b.pointer, pr = result.pointer
-        ThreadPool.shared.parallelElements(a.count) { range in
-            fovea_add(pa + range.lowerBound, pb + range.lowerBound, pr + range.lowerBound, range.count)
-        }
+        addElements(a.pointer, b.pointer, into: result.pointer, count: a.count)
         return result
+    }
+
+    /// out[i] = a[i] + b[i] for i < count, split between the threads; `out` may be `a` or `b`.
+    static func addElements(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        ThreadPool.shared.parallelElements(count) { range in
+            fovea_add(a + range.lowerBound, b + range.lowerBound, out + range.lowerBound, range.count)
+        }
     }
 
     /// Shared forward for the four binary ops: same-shape fast path, otherwise broadcasting.

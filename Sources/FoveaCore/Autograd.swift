@@ -44,7 +44,7 @@ public final class GradNode: @unchecked Sendable {
         grad = nil
         // A gradient nothing else holds (the usual case: a tensor used twice, as a residual
         // block's input) takes the second one in place: no new buffer, one pass fewer to memory.
-        grad = existing.addInPlaceIfUniquelyOwned(incoming) ? existing : existing.detached().adding(incoming.detached())
+        grad = existing.addInPlaceIfUniquelyOwned(incoming) ? existing : Tensor.sum(existing, incoming)
     }
 }
 

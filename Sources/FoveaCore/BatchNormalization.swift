@@ -75,8 +75,8 @@ extension Tensor {
                 inverseStd[c] = 1 / (runningVariance.pointer[c] + epsilon).squareRoot()
             }
         }
-        let scales = (0..<channels).map { gamma[$0] * inverseStd[$0] }
-        if !training || plane < smallPlane {
+        if !training || plane < smallPlane {   // (training on large planes normalised each channel above)
+            let scales = (0..<channels).map { gamma[$0] * inverseStd[$0] }
             ThreadPool.shared.parallelRanges(channels) { range in
                 if plane < smallPlane {
                     // Image by image across the range's channels: contiguous memory (see BatchNormPlanes).

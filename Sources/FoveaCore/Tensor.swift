@@ -1,5 +1,3 @@
-import CKernels
-
 /// A dense, contiguous, row-major Float32 array (images are NCHW) that can take part in autodiff.
 ///
 /// `Tensor` is a value: ops return new tensors and never write into their inputs. A tensor
@@ -67,10 +65,7 @@ public struct Tensor: @unchecked Sendable {
     /// nothing written, otherwise. For gradient accumulation, where the buffer is the tape's own.
     mutating func addInPlaceIfUniquelyOwned(_ other: Tensor) -> Bool {
         guard shape == other.shape, other.storage !== storage, isKnownUniquelyReferenced(&storage) else { return false }
-        let target = pointer, source = other.pointer
-        ThreadPool.shared.parallelElements(count) { range in
-            fovea_add(target + range.lowerBound, source + range.lowerBound, target + range.lowerBound, range.count)
-        }
+        Tensor.addElements(pointer, other.pointer, into: pointer, count: count)
         return true
     }
 

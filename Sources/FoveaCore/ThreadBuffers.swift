@@ -3,7 +3,7 @@
 /// zero-fills of per-thread padded images and partial sums ran on the caller alone while the
 /// worker waited: 1.6 % of SimpleCNN's training step).
 ///
-/// `buffer(thread:)` is called with the `thread` index `ThreadPool.parallelFor` passes: no two
+/// `buffer(_:)` is called with the `thread` index `ThreadPool.parallelFor` passes: no two
 /// iterations with the same index run at once, so each index's flag is only ever touched by one
 /// thread at a time.
 final class ThreadBuffers: @unchecked Sendable {
