@@ -545,6 +545,79 @@ func winogradTilesTable() {
     }
 }
 
+/// Winograd F(4×4) with channels in the lanes (`ChannelLaneWinograd`) against the kernel `forward`
+/// picks otherwise, the direct kernel and the channel vectors, with its largest difference from
+/// the direct kernel relative to the largest output: (batch, channels in = out, size, where it occurs).
+func laneWinogradTable() {
+    print("")
+    print("| layer | batch | channels | plane | direct ms | channel vectors ms | tiles-in-lanes F(4×4) ms | channel-lane F(4×4) ms | GFLOP/s (direct-equivalent) | speed-up over the best other | relative difference | conv2d runs |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    let cases: [(Int, Int, Int, String)] = [
+        (128, 16, 32, "ResNet-20 stage 1"), (64, 16, 32, "ResNet-20 stage 1"), (128, 32, 16, "ResNet-20 stage 2"),
+        (64, 32, 16, "ResNet-20 stage 2"), (128, 64, 8, "ResNet-20 stage 3"), (64, 64, 8, "ResNet-20 stage 3"),
+        (32, 32, 32, "SimpleCNN block 1"), (32, 64, 16, "SimpleCNN block 2"), (32, 128, 8, "SimpleCNN block 3"),
+        (32, 64, 32, "seed ResNet stage 1"), (32, 128, 16, "seed ResNet stage 2"), (32, 256, 8, "seed ResNet stage 3"),
+        (64, 64, 8, "ResNet-18 layer1 at 32×32"), (8, 64, 56, "ResNet-18 layer1 at 224×224"),
+        (8, 128, 28, "ResNet-18 layer2 at 224×224"),
+    ]
+    for (batch, channels, size, name) in cases where layerChosen(name) {
+        let layer = ForwardCase(batch: batch, channels: channels, out: channels, size: size, window: 3, pad: 1, seed: 12)
+        let (k, x, w, y) = (layer.kernel, layer.x.pointer, layer.w.pointer, layer.y.pointer)
+        guard k.canRunChannelLaneWinograd else { continue }
+        let count = batch * channels * size * size
+        let reference = TensorStorage(uninitializedCount: count)
+        k.forwardDirectly(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: reference.pointer)
+        k.forwardByChannelLaneWinograd(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y)
+        var largest: Float = 0, difference: Float = 0
+        for i in 0..<count {
+            largest = max(largest, abs(reference.pointer[i]))
+            difference = max(difference, abs(reference.pointer[i] - y[i]))
+        }
+        let g = layer.geometry
+        let tiles = WinogradKernel(geometry: g, batch: batch, outChannels: channels, outputTile: 4).map { kernel in
+            medianMilliseconds { kernel.forward(input: x, weight: w, output: y) }
+        } ?? .nan
+        let lanes = medianMilliseconds { k.forwardByChannelLaneWinograd(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y) }
+        let direct = layer.milliseconds(.direct), vectors = layer.milliseconds(.channelVectors)
+        let best = [direct, vectors, tiles].filter { !$0.isNaN }.min() ?? .nan
+        print(String(format: "| %@ | %d | %d | %d×%d | %.3f | %.3f | %.3f | %.3f | %.0f | %.2f× | %.1e | %@ |", name, batch, channels, size, size,
+                     direct, vectors, tiles, lanes, layer.flops / lanes / 1e6, best / lanes, difference / largest, k.forwardKernelName))
+    }
+}
+
+/// dW by channel-lane Winograd against the outer products (the kernel `backward` picked before it),
+/// with its largest difference from them relative to the largest element: (batch, channels, size, where).
+func laneWinogradGradientsTable() {
+    print("")
+    print("| layer | batch | channels | plane | outer products ms | channel-lane Winograd ms | speed-up | relative difference | backward takes |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    let cases: [(Int, Int, Int, String)] = [
+        (128, 16, 32, "ResNet-20 stage 1"), (128, 32, 16, "ResNet-20 stage 2"), (128, 64, 8, "ResNet-20 stage 3"),
+        (32, 32, 32, "SimpleCNN block 1"), (32, 64, 16, "SimpleCNN block 2"), (32, 128, 8, "SimpleCNN block 3"),
+        (32, 64, 32, "seed ResNet stage 1"), (32, 128, 16, "seed ResNet stage 2"), (32, 256, 8, "seed ResNet stage 3"),
+        (64, 64, 8, "ResNet-18 layer1 at 32×32"),
+    ]
+    for (batch, channels, size, name) in cases where layerChosen(name) {
+        let layer = ForwardCase(batch: batch, channels: channels, out: channels, size: size, window: 3, pad: 1, seed: 14)
+        let k = layer.kernel, x = layer.x.pointer
+        guard k.canRunChannelLaneWinograd, k.canComputeWeightGradientByOuterProducts else { continue }
+        var generator = SeededGenerator(seed: 15)
+        let dy = Tensor.normal([batch, channels, size, size], using: &generator)
+        let count = channels * channels * 9
+        let outer = TensorStorage(uninitializedCount: count), lanes = TensorStorage(uninitializedCount: count)
+        let outerMs = medianMilliseconds { k.weightGradientByOuterProducts(input: x, outputGrad: dy.pointer, into: outer.pointer) }
+        let lanesMs = medianMilliseconds { k.weightGradientByChannelLaneWinograd(input: x, outputGrad: dy.pointer, into: lanes.pointer) }
+        var largest: Float = 0, difference: Float = 0
+        for i in 0..<count {
+            largest = max(largest, abs(outer.pointer[i]))
+            difference = max(difference, abs(outer.pointer[i] - lanes.pointer[i]))
+        }
+        let takes = k.weightGradientRunsChannelLaneWinograd ? "channel-lane Winograd" : "other"
+        print(String(format: "| %@ | %d | %d | %d×%d | %.3f | %.3f | %.2f× | %.1e | %@ |", name, batch, channels, size, size,
+                     outerMs, lanesMs, outerMs / lanesMs, difference / largest, takes))
+    }
+}
+
 /// The channel-vector kernel (output channels in the lanes) against the direct and panel kernels
 /// and Winograd: (batch, in, out, size, kernel, padding, where it occurs).
 func channelVectorsTable() {
@@ -737,7 +810,8 @@ let tables: [(String, () -> Void)] = [
     ("small-depth", smallDepthTable), ("weight-gradients", weightGradientTable), ("direct", directTable),
     ("direct-weight-gradients", directWeightGradientTable), ("valid-backward", validBackwardTable),
     ("live-taps", liveTapsTable), ("small-planes", smallPlanesTable), ("strided", stridedTable), ("dense", denseTable),
-    ("winograd-tiles", winogradTilesTable), ("channel-vectors", channelVectorsTable),
+    ("winograd-tiles", winogradTilesTable), ("channel-vectors", channelVectorsTable), ("lane-winograd", laneWinogradTable),
+    ("lane-winograd-gradients", laneWinogradGradientsTable),
 ]
 // Any further arguments name the tables to run (all by default).
 let chosen = Set(CommandLine.arguments.dropFirst(2))

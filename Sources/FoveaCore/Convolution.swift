@@ -107,7 +107,7 @@ public struct ConvolutionKernel: Sendable {
 
     /// The kernels `forward` can pick, in the order it tries them.
     enum ForwardPath {
-        case depthwise(DepthwiseKernel), winograd(WinogradKernel), rowProducts(RowProductConvolution)
+        case depthwise(DepthwiseKernel), laneWinograd(ChannelLaneWinograd), winograd(WinogradKernel), rowProducts(RowProductConvolution)
         case channelVectors(ChannelVectorConvolution), direct(DirectConvolution), panels(PanelConvolution), unfolding
     }
 
@@ -115,7 +115,8 @@ public struct ConvolutionKernel: Sendable {
 
     /// The kernels that compute dW faster than im2col + GEMM where they apply, in `backward`'s order.
     enum WeightGradientPath {
-        case outerProducts(OuterProductWeightGradient), winograd(WinogradKernel), rowProducts(DirectWeightGradient)
+        case laneWinograd(ChannelLaneWinograd), outerProducts(OuterProductWeightGradient), winograd(WinogradKernel)
+        case rowProducts(DirectWeightGradient)
 
         /// Whether `backward` runs it beside dX by Wᵀ · dY and col2im where dX is no transposed
         /// convolution; Winograd's dW was never measured there, and such layers take im2col for both.
@@ -125,6 +126,7 @@ public struct ConvolutionKernel: Sendable {
     /// The dW kernel `backward` takes (nil: im2col + GEMM).
     var weightGradientPath: WeightGradientPath? {
         guard depthwise == nil else { return nil }
+        if let lanes = ChannelLaneWinograd(weightGradientOf: self) { return .laneWinograd(lanes) }
         if let outer = OuterProductWeightGradient(self) { return .outerProducts(outer) }
         if let winograd = WinogradKernel(weightGradientOf: self) { return .winograd(winograd) }
         if let direct = DirectWeightGradient(self) { return .rowProducts(direct) }
@@ -135,6 +137,7 @@ public struct ConvolutionKernel: Sendable {
     /// transforms let Winograd run single images too (see `WinogradKernel(_:weightsKept:)`).
     func forwardPath(weightsKept: Bool) -> ForwardPath {
         if let depthwise { return .depthwise(depthwise) }
+        if let lanes = ChannelLaneWinograd(self) { return .laneWinograd(lanes) }
         if let winograd = WinogradKernel(self, weightsKept: weightsKept) { return .winograd(winograd) }
         if let channelVectors = ChannelVectorConvolution(oneImage: self, weightsKept: weightsKept) { return .channelVectors(channelVectors) }
         if let rowProducts = RowProductConvolution(self) { return .rowProducts(rowProducts) }
@@ -150,6 +153,7 @@ public struct ConvolutionKernel: Sendable {
                         output: UnsafeMutablePointer<Float>, packs: WeightPacks? = nil) {
         switch forwardPath(weightsKept: packs != nil) {
         case let .depthwise(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
+        case let .laneWinograd(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output, packs: packs)
         case let .winograd(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output, packs: packs)
         case let .rowProducts(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
         case let .channelVectors(kernel): kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output, packs: packs)
@@ -239,6 +243,7 @@ public struct ConvolutionKernel: Sendable {
     public func forwardKernelName(weightsKept: Bool) -> String {
         switch forwardPath(weightsKept: weightsKept) {
         case .depthwise: "depthwise"
+        case .laneWinograd: "channel-lane Winograd 4×4"
         case let .winograd(winograd): winograd.outputTile == 4 ? "Winograd 4×4" : "Winograd"
         case .rowProducts: "row products"
         case .channelVectors: "channel vectors"
@@ -369,6 +374,7 @@ public struct ConvolutionKernel: Sendable {
         if let weightGrad, let path = weightGradientPath {
             func weightGradient(_ maskedGradient: UnsafePointer<Float>) {
                 switch path {
+                case let .laneWinograd(kernel): kernel.weightGradient(input: input, outputGrad: maskedGradient, into: weightGrad)
                 case let .outerProducts(kernel): kernel.weightGradient(input: input, outputGrad: maskedGradient, into: weightGrad)
                 case let .winograd(kernel): kernel.weightGradient(input: input, outputGrad: maskedGradient, into: weightGrad)
                 case let .rowProducts(kernel): kernel.weightGradient(input: input, outputGrad: maskedGradient, into: weightGrad)

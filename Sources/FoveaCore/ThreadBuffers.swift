@@ -27,6 +27,9 @@ final class ThreadBuffers: @unchecked Sendable {
         return storages
     }
 
+    /// The buffers taken so far (partial sums: those never taken hold nothing to add).
+    var taken: [TensorStorage] { storages.indices.filter { zeroed[$0] }.map { storages[$0] } }
+
     /// Buffer `slot`, all zeros the first time it is taken (afterwards as its user left it).
     func buffer(_ slot: Int) -> UnsafeMutablePointer<Float> {
         let pointer = storages[slot].pointer

@@ -15,7 +15,7 @@ public final class WeightPacks: Sendable {
     /// The layouts kept: which kernel reads it, the layout's variant (the direct kernel's strip
     /// width, Winograd's tile) and its size in floats.
     struct Layout: Hashable {
-        enum Reader: Hashable { case direct, channelVectors, winograd }
+        enum Reader: Hashable { case direct, channelVectors, winograd, laneWinograd }
         let reader: Reader, variant: Int, count: Int
     }
 

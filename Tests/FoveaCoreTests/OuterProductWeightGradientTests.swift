@@ -85,7 +85,7 @@ struct OuterProductWeightGradientTests {
     @Test func bandsOfRowsForLargeImages() {
         let vgg = ConvolutionKernel(geometry: WindowGeometry(channels: 64, height: 224, width: 224, kernel: (3, 3), padding: (1, 1, 1, 1)),
                                     batch: 2, outChannels: 64, groups: 1)
-        #expect(vgg.weightGradientRunsOnOuterProducts)
+        #expect(vgg.weightGradientRunsOnOuterProducts != vgg.weightGradientRunsChannelLaneWinograd)   // (the latter on a Zen 4)
         let rows = vgg.outerProductRowsPerBand
         #expect(rows > 1 && rows < 224)
         #expect(rows * (64 * 226 + 224 * 64) <= 1 << 17)
@@ -95,16 +95,19 @@ struct OuterProductWeightGradientTests {
     }
 
     /// Not where it cannot run (other windows, dilation, groups), nor where it does not win:
-    /// weights over 128 × 128 channels, planes under 8×8 (BENCHMARKS.md, twenty-first session).
+    /// weights over 128 × 128 channels, planes under 8×8 (BENCHMARKS.md, twenty-first session). Where
+    /// 512-bit units run in halves (Zen 4), channel-lane Winograd takes the "same" 3×3 layers first.
     @Test func selectionPolicy() {
         func kernel(_ channels: Int, _ out: Int, size: Int, stride: Int = 1, window: Int = 3, dilation: Int = 1) -> ConvolutionKernel {
             ConvolutionKernel(geometry: WindowGeometry(channels: channels, height: size, width: size, kernel: (window, window),
                                                        stride: (stride, stride), padding: (1, 1, 1, 1), dilation: (dilation, dilation)),
                               batch: 8, outChannels: out, groups: 1)
         }
-        #expect(kernel(16, 16, size: 32).weightGradientRunsOnOuterProducts)          // ResNet-20's stage 1
+        let lanes = ConvolutionKernel.wideTilesRunInHalves
+        #expect(kernel(16, 16, size: 32).weightGradientRunsOnOuterProducts == !lanes)   // ResNet-20's stage 1
+        #expect(kernel(16, 16, size: 32).weightGradientRunsChannelLaneWinograd == lanes)
         #expect(kernel(16, 32, size: 32, stride: 2).weightGradientRunsOnOuterProducts)  // its stage 2 entry
-        #expect(kernel(128, 128, size: 8).weightGradientRunsOnOuterProducts)
+        #expect(kernel(128, 128, size: 8).weightGradientRunsOnOuterProducts == !lanes)
         #expect(!kernel(128, 128, size: 8).weightGradientUsesWinograd)
         #expect(!kernel(256, 256, size: 8).weightGradientRunsOnOuterProducts)
         #expect(kernel(256, 256, size: 8).weightGradientUsesWinograd)

@@ -44,7 +44,7 @@ import Testing
                                padding: (c.padding, c.padding, c.padding, c.padding))
         let kernel = ConvolutionKernel(geometry: g, batch: c.batch, outChannels: c.out, groups: 1, activation: .relu)
         return ConvolutionKernel.panelKernelAvailable
-            && (["direct", "channel vectors", "Winograd", "Winograd 4×4"].contains(kernel.forwardKernelName(weightsKept: true))
+            && (["direct", "channel vectors", "Winograd", "Winograd 4×4", "channel-lane Winograd 4×4"].contains(kernel.forwardKernelName(weightsKept: true))
                 || (c.pooled && kernel.poolsWhileInCache))
     }
 
@@ -102,9 +102,10 @@ import Testing
     }
 
     /// One weight run on planes that need different layouts (narrow and wide direct strips;
-    /// Winograd's F(4×4) and F(2×2)) keeps one of each, and each call reads its own.
+    /// Winograd's F(4×4), or F(4×4) with channels in the lanes, and F(2×2) on planes of 10×10) keeps
+    /// one of each, and each call reads its own.
     @Test(arguments: [(16, [Case(batch: 3, channels: 16, out: 16, size: 8, padding: 1), Case(batch: 2, channels: 16, out: 16, size: 20, padding: 1)]),
-                      (128, [Case(batch: 2, channels: 128, out: 128, size: 16, padding: 1), Case(batch: 2, channels: 128, out: 128, size: 8, padding: 1)])])
+                      (128, [Case(batch: 2, channels: 128, out: 128, size: 16, padding: 1), Case(batch: 2, channels: 128, out: 128, size: 10, padding: 1)])])
     func oneWeightKeepsALayoutPerKernel(channels: Int, planes: [Case]) {
         guard ConvolutionKernel.panelKernelAvailable else { return }
         let weight = randomTensor([channels, channels, 3, 3], seed: 20), bias = randomTensor([channels], seed: 21)

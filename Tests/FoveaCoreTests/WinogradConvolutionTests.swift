@@ -154,10 +154,12 @@ import Testing
             ConvolutionKernel(geometry: WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3),
                                                        padding: (1, 1, 1, 1)), batch: 2, outChannels: channels, groups: 1)
         }
+        // (Where 512-bit units run in halves, channel-lane Winograd takes whole 16-channel blocks first.)
+        let lanes = ConvolutionKernel.wideTilesRunInHalves ? "channel-lane Winograd 4×4" : nil
         let wide = ConvolutionKernel.panelKernelAvailable ? "Winograd 4×4" : "Winograd"
-        #expect(kernel(size: 16).forwardKernelName == wide)
-        #expect(kernel(size: 32, channels: 64).forwardKernelName == wide)
-        #expect(kernel(size: 8).forwardKernelName == "Winograd")
+        #expect(kernel(size: 16).forwardKernelName == lanes ?? wide)
+        #expect(kernel(size: 32, channels: 64).forwardKernelName == lanes ?? wide)
+        #expect(kernel(size: 8).forwardKernelName == lanes ?? "Winograd")
         #expect(kernel(size: 10).forwardKernelName == "Winograd")
         let c = 128, size = 16
         let x = randomTensor([2, c, size, size], seed: 330), w = randomTensor([c, c, 3, 3], seed: 331, scale: 0.05)
@@ -215,9 +217,12 @@ import Testing
             ConvolutionKernel(geometry: WindowGeometry(channels: channels, height: size, width: size, kernel: (3, 3), padding: (1, 1, 1, 1)),
                               batch: 2, outChannels: channels, groups: 1)
         }
-        // With AVX-512 the outer products take 128 channels (`OuterProductWeightGradient`): there
-        // this test checks their backward, and CI's FOVEA_AVX512=0 run checks Winograd's.
-        #expect(kernel(channels: c, size: h).weightGradientUsesWinograd != kernel(channels: c, size: h).weightGradientRunsOnOuterProducts)
+        // With AVX-512 the outer products take 128 channels (`OuterProductWeightGradient`), or
+        // channel-lane Winograd where 512-bit units run in halves: there this test checks their
+        // backward, and CI's FOVEA_AVX512=0 run checks Winograd's.
+        let wide = kernel(channels: c, size: h)
+        #expect([wide.weightGradientUsesWinograd, wide.weightGradientRunsOnOuterProducts, wide.weightGradientRunsChannelLaneWinograd]
+            .filter { $0 }.count == 1)
         #expect(kernel(channels: 256, size: h).weightGradientUsesWinograd)
         #expect(!kernel(channels: 64, size: 16).weightGradientUsesWinograd)
         #expect(!kernel(channels: 128, size: 4).weightGradientUsesWinograd)

@@ -388,6 +388,34 @@ void fovea_winograd4_transform_output(const float *m, size_t stride, int out_cha
                                       int tile_row, int first_tile, int count, float *output, const fovea_epilogue *e,
                                       float *scratch);
 
+/// Winograd F(4×4, 3×3) with channels in the vector lanes (`channel_lane_winograd.c`): stride 1,
+/// padding 1, channels and out_channels multiples of 16, height and width multiples of 4. Only
+/// where `fovea_wide_tiles_available()` (AVX-512).
+///
+/// Floats of scratch one image needs (its padded pixel-major copy, one block's V and M).
+size_t fovea_lane_winograd_scratch_floats(int channels, int out_channels, int height, int width);
+/// weight [out_channels × channels × 3 × 3] → u [36 × channels × out_channels] (U_ξ = G g Gᵀ with
+/// output channels contiguous), input channels [first_channel, end_channel).
+void fovea_lane_winograd_pack_weights(const float *weight, int channels, int out_channels, int first_channel,
+                                      int end_channel, float *u);
+/// One image [channels × height × width] → output [out_channels × height × width] through the
+/// epilogue (its residual in the output's layout, not aliasing it), tiles [first_tile, end_tile)
+/// in row-major tile order (both multiples of 8 where the tile count is, else of 4).
+void fovea_lane_winograd_forward_image(const float *image, int channels, int height, int width, const float *u,
+                                       int out_channels, float *output, const fovea_epilogue *e, int first_tile,
+                                       int end_tile, float *scratch);
+
+/// Its weight gradient (`channel_lane_winograd_weight_gradient.c`), same shapes: one image's
+/// dU [36 × channels × out_channels] added to `du` from the image [channels × H × W] and its output
+/// gradient [out_channels × H × W]; scratch of fovea_lane_winograd_gradient_scratch_floats floats.
+size_t fovea_lane_winograd_gradient_scratch_floats(int channels, int out_channels, int height, int width);
+void fovea_lane_winograd_weight_gradient_image(const float *image, int channels, int height, int width,
+                                               const float *output_gradient, int out_channels, float *du, float *scratch);
+/// dW [out_channels × channels × 3 × 3] = Gᵀ dU G from the sum of `partial_count` dU partials, for
+/// input channels [first_channel, end_channel) (written, not added to).
+void fovea_lane_winograd_weight_gradient_finish(const float *const *partials, int partial_count, int channels, int out_channels,
+                                                int first_channel, int end_channel, float *weight_gradient);
+
 #ifdef __cplusplus
 }
 #endif
