@@ -666,8 +666,8 @@ func dispatchTable() {
 
 /// ResNet-20's and SimpleCNN's layers on one image, through the kernel `forward` picks (run at 1 and 2 threads to see what sharing one image gains).
 func batchOneTable() {
-    print("\n| layer | in → out | input | stride | ms | GFLOP/s | kept packs ms | kept packs, cold caches ms | conv2d runs (kept) | direct ms | panels ms | F(2×2) kept ms | F(4×4) kept ms |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("\n| layer | in → out | input | stride | ms | GFLOP/s | kept packs ms | kept packs, cold caches ms | conv2d runs (kept) | direct ms | panels ms | F(2×2) kept ms | F(4×4) kept ms | channel-lane F(4×4) kept ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for (channels, out, size, stride, name) in [(3, 16, 32, 1, "ResNet-20 stem"), (16, 16, 32, 1, "ResNet-20 stage 1"),
                                                 (16, 32, 32, 2, "ResNet-20 stage 2 entry"), (32, 32, 16, 1, "ResNet-20 stage 2"),
                                                 (32, 64, 16, 2, "ResNet-20 stage 3 entry"), (64, 64, 8, 1, "ResNet-20 stage 3"),
@@ -697,9 +697,12 @@ func batchOneTable() {
             let packs = WeightPacks(of: layer.w)
             return time { winograd.forward(input: x, weight: w, output: y, packs: packs) }
         }
-        print(String(format: "| %@ | %d → %d | %d×%d | %d | %.4f | %.0f | %.4f | %.4f | %@ | %.4f | %.4f | %.4f | %.4f |", name, channels, out, size,
+        let lanes = k.canRunChannelLaneWinograd ? time {
+            k.forwardByChannelLaneWinograd(input: x, weight: w, epilogue: ConvolutionEpilogue(), output: y, packs: packs)
+        } : .nan
+        print(String(format: "| %@ | %d → %d | %d×%d | %d | %.4f | %.0f | %.4f | %.4f | %@ | %.4f | %.4f | %.4f | %.4f | %.4f |", name, channels, out, size,
                      size, stride, ms, layer.flops / ms / 1e6, kept, cold, "\(k.forwardKernelName) (\(k.forwardKernelName(weightsKept: true)))",
-                     direct, panels, winograd(2), winograd(4)))
+                     direct, panels, winograd(2), winograd(4), lanes))
     }
 }
 

@@ -49,20 +49,23 @@ static inline __attribute__((always_inline, target("avx512f"))) void output_tran
     y[3] = FMA(-8, m[4], FMA(0.125f, m[3], ADD(d12, m[5])));
 }
 
+int fovea_lane_winograd_block_tiles(int height, int width) { return block_tiles(height, width); }
+
 size_t fovea_lane_winograd_scratch_floats(int channels, int out_channels, int height, int width) {
     const size_t tiles = (size_t)block_tiles(height, width);
     return padded_floats(channels, height, width) + 36 * tiles * (size_t)(channels + out_channels);
 }
 
-/// M[ξ][t][k] = Σ_c U[ξ][c][k] V[ξ][t][c]: per position and 16 output channels, TILES accumulators,
-/// each weight vector loaded once for TILES multiply-adds whose V operand is a broadcast.
+/// M[ξ][t][k] = Σ_c U[ξ][c][k] V[ξ][t][c] for output channels [first_out, end_out): per position and
+/// 16 output channels, TILES accumulators, each weight vector loaded once for TILES multiply-adds
+/// whose V operand is a broadcast.
 #define LANE_WINOGRAD_PRODUCTS(TILES)                                                                          \
     static FOVEA_AVX512 void products_##TILES(const float *u, const float *v, int channels, int out_channels,  \
-                                              float *m) {                                                    \
+                                              int first_out, int end_out, float *m) {                        \
         for (int xi = 0; xi < 36; xi++) {                                                                    \
             const float *ux = u + (size_t)xi * channels * out_channels, *vx = v + (size_t)xi * TILES * channels; \
             float *mx = m + (size_t)xi * TILES * out_channels;                                               \
-            for (int kb = 0; kb < out_channels; kb += 16) {                                                  \
+            for (int kb = first_out; kb < end_out; kb += 16) {                                               \
                 __m512 acc[TILES];                                                                           \
                 for (int t = 0; t < TILES; t++) acc[t] = _mm512_setzero_ps();                                \
                 for (int c = 0; c < channels; c++) {                                                         \
@@ -82,13 +85,14 @@ static inline __attribute__((always_inline, target("avx512f"))) __m512 channel_t
     return terms ? _mm512_loadu_ps(terms + kb) : _mm512_set1_ps(absent);
 }
 
-/// Y = Aᵀ M A for the block's tiles through the epilogue into the output planes [K × H × W].
-static FOVEA_AVX512 void transform_output(const float *m, int out_channels, int height, int width, int first_tile, int tiles,
-                                          float *output, const fovea_epilogue *e) {
+/// Y = Aᵀ M A for the block's tiles and output channels [first_out, end_out) through the epilogue into
+/// the output planes [K × H × W].
+static FOVEA_AVX512 void transform_output(const float *m, int out_channels, int first_out, int end_out, int height, int width,
+                                          int first_tile, int tiles, float *output, const fovea_epilogue *e) {
     const int columns = width / 4;
     const size_t plane = (size_t)height * width;
     const __m512 lo = _mm512_set1_ps(e->floor), hi = _mm512_set1_ps(e->ceiling);
-    for (int kb = 0; kb < out_channels; kb += 16) {
+    for (int kb = first_out; kb < end_out; kb += 16) {
         const __m512 bias = channel_terms(e->bias, kb, 0), scale = channel_terms(e->scale, kb, 1);
         const __m512 shift = channel_terms(e->shift, kb, 0);
         // (y + bias) · scale + shift = y · scale + (bias · scale + shift)
@@ -137,16 +141,18 @@ static FOVEA_AVX512 void transform_output(const float *m, int out_channels, int 
 
 FOVEA_AVX512 void fovea_lane_winograd_forward_image(const float *image, int channels, int height, int width,
                                                     const float *u, int out_channels, float *output,
-                                                    const fovea_epilogue *e, int first_tile, int end_tile, float *scratch) {
+                                                    const fovea_epilogue *e, int first_tile, int end_tile, int first_out,
+                                                    int end_out, float *scratch) {
     float *p = scratch, *v = p + padded_floats(channels, height, width);
-    const int block = block_tiles(height, width);
+    const int block = block_tiles(height, width), columns = width / 4;
     float *m = v + (size_t)36 * block * channels;
-    pad_pixel_major(image, channels, height, width, p);
+    // The padded rows under the tiles: from the first tile row's top to the last one's bottom.
+    pad_pixel_major(image, channels, height, width, 4 * (first_tile / columns), 4 * ((end_tile - 1) / columns) + 6, p);
     for (int first = first_tile; first < end_tile; first += block) {
         transform_input(p, channels, height, width, first, block, v);
-        if (block == 8) products_8(u, v, channels, out_channels, m);
-        else products_4(u, v, channels, out_channels, m);
-        transform_output(m, out_channels, height, width, first, block, output, e);
+        if (block == 8) products_8(u, v, channels, out_channels, first_out, end_out, m);
+        else products_4(u, v, channels, out_channels, first_out, end_out, m);
+        transform_output(m, out_channels, first_out, end_out, height, width, first, block, output, e);
     }
 }
 
@@ -163,9 +169,9 @@ void fovea_lane_winograd_pack_weights(const float *weight, int channels, int out
 }
 void fovea_lane_winograd_forward_image(const float *image, int channels, int height, int width, const float *u,
                                        int out_channels, float *output, const fovea_epilogue *e, int first_tile,
-                                       int end_tile, float *scratch) {
+                                       int end_tile, int first_out, int end_out, float *scratch) {
     (void)image; (void)channels; (void)height; (void)width; (void)u; (void)out_channels; (void)output; (void)e;
-    (void)first_tile; (void)end_tile; (void)scratch;
+    (void)first_tile; (void)end_tile; (void)first_out; (void)end_out; (void)scratch;
     abort();
 }
 

@@ -86,8 +86,8 @@ FOVEA_AVX512 void fovea_lane_winograd_weight_gradient_image(const float *image, 
     float *v = q + padded_floats(out_channels, height, width);
     const int block = block_tiles(height, width), tiles = (height / 4) * (width / 4);
     float *dm = v + (size_t)36 * block * channels;
-    pad_pixel_major(image, channels, height, width, p);
-    pad_pixel_major(output_gradient, out_channels, height, width, q);
+    pad_pixel_major(image, channels, height, width, 0, height + 2, p);
+    pad_pixel_major(output_gradient, out_channels, height, width, 0, height + 2, q);
     for (int first = 0; first < tiles; first += block) {
         transform_input(p, channels, height, width, first, block, v);
         transform_gradient(q, out_channels, height, width, first, block, dm);

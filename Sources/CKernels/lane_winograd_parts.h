@@ -57,27 +57,30 @@ static inline __attribute__((always_inline, target("avx512f"))) void input_trans
     d[5] = FMA(1.5f, b, FMA(-2, r3, ADD(r1, r5)));
 }
 
-/// The image's planes [C × H × W] into P, zero border included: 16 channels × up to 16 pixels of
-/// a row per transpose.
-static inline FOVEA_AVX512 void pad_pixel_major(const float *image, int channels, int height, int width, float *p) {
+/// Padded rows [first_row, end_row) of the image's planes [C × H × W] into P (rows 0 and H + 1
+/// are zeros, and so are columns 0 and W + 1): 16 channels × up to 16 pixels of a row per transpose.
+static inline FOVEA_AVX512 void pad_pixel_major(const float *image, int channels, int height, int width, int first_row,
+                                                int end_row, float *p) {
     const int pw = width + 2, ph = height + 2;
     const size_t plane = (size_t)height * width;
     for (int cb = 0; cb < channels / 16; cb++) {
-        float *q = p + (size_t)cb * ph * pw * 16;
-        memset(q, 0, sizeof(float) * 16 * pw);
-        memset(q + (size_t)(ph - 1) * pw * 16, 0, sizeof(float) * 16 * pw);
-        for (int y = 0; y < height; y++) {
-            float *row = q + (size_t)(y + 1) * pw * 16;
+        for (int r = first_row; r < end_row; r++) {
+            float *row = p + ((size_t)cb * ph + r) * pw * 16;
+            if (r == 0 || r == ph - 1) {
+                memset(row, 0, sizeof(float) * 16 * pw);
+                continue;
+            }
+            const int y = r - 1;
             _mm512_storeu_ps(row, _mm512_setzero_ps());
             _mm512_storeu_ps(row + (size_t)(pw - 1) * 16, _mm512_setzero_ps());
             for (int x = 0; x < width; x += 16) {
                 const int n = width - x < 16 ? width - x : 16;
                 const __mmask16 mask = (__mmask16)((1u << n) - 1);
-                __m512 r[16];
+                __m512 lanes[16];
                 const float *source = image + (size_t)cb * 16 * plane + (size_t)y * width + x;
-                for (int c = 0; c < 16; c++) r[c] = _mm512_maskz_loadu_ps(mask, source + c * plane);
-                fovea_transpose16(r);   // r[j]: pixel x + j, channels in lanes
-                for (int j = 0; j < n; j++) _mm512_storeu_ps(row + (size_t)(x + 1 + j) * 16, r[j]);
+                for (int c = 0; c < 16; c++) lanes[c] = _mm512_maskz_loadu_ps(mask, source + c * plane);
+                fovea_transpose16(lanes);   // lanes[j]: pixel x + j, channels in lanes
+                for (int j = 0; j < n; j++) _mm512_storeu_ps(row + (size_t)(x + 1 + j) * 16, lanes[j]);
             }
         }
     }

@@ -27,10 +27,12 @@ struct ChannelLaneWinograd {
     /// `FOVEA_LANE_WINOGRAD_WEIGHT_GRADIENT=0` leaves dW to the outer products (A/B runs).
     static let weightGradientEnabled = kernelSwitchedOn("FOVEA_LANE_WINOGRAD_WEIGHT_GRADIENT")
 
-    /// Nil where `forward` should not pick it (see `init?(anyShape:)`).
-    init?(_ kernel: ConvolutionKernel) {
+    /// Nil where `forward` should not pick it (see `init?(anyShape:)`). Fewer images than threads
+    /// only with the weight's transforms kept (a layer at inference, `WeightPacks`).
+    init?(_ kernel: ConvolutionKernel, weightsKept: Bool = false) {
         let weightBytes = 36 * kernel.geometry.channels * kernel.outChannels * MemoryLayout<Float>.stride
-        guard kernel.batch >= ThreadPool.shared.threadCount, ConvolutionKernel.wideTilesRunInHalves, weightBytes <= 36 << 18
+        guard kernel.batch >= ThreadPool.shared.threadCount || weightsKept, ConvolutionKernel.wideTilesRunInHalves,
+              weightBytes <= 36 << 18
         else { return nil }
         self.init(anyShape: kernel)
     }
@@ -61,13 +63,38 @@ struct ChannelLaneWinograd {
             }
         }
         let scratchCount = fovea_lane_winograd_scratch_floats(Int32(channels), Int32(outChannels), Int32(g.height), Int32(g.width))
-        let buffers = ThreadBuffers(slots: ThreadPool.shared.threadSlots, count: scratchCount)
+        let buffers = (0..<ThreadPool.shared.threadSlots).map { _ in TensorStorage(uninitializedCount: scratchCount) }
+        func run(image n: Int, tiles: Range<Int>, outputs: Range<Int>, thread: Int) {
+            var imageEpilogue = epilogue.kernelForm(residualOffset: n * outputSize)
+            fovea_lane_winograd_forward_image(input + n * inputSize, Int32(channels), Int32(g.height), Int32(g.width),
+                                              packed.pointer, Int32(outChannels), output + n * outputSize, &imageEpilogue,
+                                              Int32(tiles.lowerBound), Int32(tiles.upperBound), Int32(outputs.lowerBound),
+                                              Int32(outputs.upperBound), buffers[thread].pointer)
+        }
+        let threads = ThreadPool.shared.threadCount
         withExtendedLifetime((packed, buffers)) {
-            ThreadPool.shared.parallelFor(k.batch) { n, thread in
-                var imageEpilogue = epilogue.kernelForm(residualOffset: n * outputSize)
-                fovea_lane_winograd_forward_image(input + n * inputSize, Int32(channels), Int32(g.height), Int32(g.width),
-                                                  packed.pointer, Int32(outChannels), output + n * outputSize, &imageEpilogue,
-                                                  0, Int32(tiles), buffers.buffer(thread))
+            if k.batch >= threads {
+                ThreadPool.shared.parallelFor(k.batch) { n, thread in run(image: n, tiles: 0..<tiles, outputs: 0..<outChannels, thread: thread) }
+                return
+            }
+            // Fewer images than threads: the threads share each image's blocks of tiles, each padding
+            // only the rows its tiles read; where there are fewer blocks than threads (one 8×8
+            // plane's four tiles), its 16-channel groups of outputs, each thread transforming the
+            // whole input.
+            let block = Int(fovea_lane_winograd_block_tiles(Int32(g.height), Int32(g.width)))
+            let blocks = tiles / block, groups = outChannels / 16
+            let byTiles = blocks >= threads || groups < threads
+            let shares = Swift.min(threads, byTiles ? blocks : groups)
+            for n in 0..<k.batch {
+                ThreadPool.shared.parallelFor(shares) { share, thread in
+                    if byTiles {
+                        let range = (blocks * share / shares * block)..<(blocks * (share + 1) / shares * block)
+                        run(image: n, tiles: range, outputs: 0..<outChannels, thread: thread)
+                    } else {
+                        let range = (groups * share / shares * 16)..<(groups * (share + 1) / shares * 16)
+                        run(image: n, tiles: 0..<tiles, outputs: range, thread: thread)
+                    }
+                }
             }
         }
     }
@@ -118,16 +145,18 @@ extension ConvolutionKernel {
 
     /// Whether `forward` runs Winograd with channels in the lanes (`ChannelLaneWinograd`).
     public var runsChannelLaneWinograd: Bool { ChannelLaneWinograd(self) != nil }
+    /// Whether it does when handed the weight's packs (a layer at inference).
+    public var runsChannelLaneWinogradWithWeightsKept: Bool { ChannelLaneWinograd(self, weightsKept: true) != nil }
     /// Whether `forwardByChannelLaneWinograd` can run here at all.
     public var canRunChannelLaneWinograd: Bool { ChannelLaneWinograd(anyShape: self) != nil }
 
     /// The channel-lane Winograd kernel whichever kernel `forward` would pick (tests and
     /// benchmarks). Requires `canRunChannelLaneWinograd`.
     public func forwardByChannelLaneWinograd(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: ConvolutionEpilogue,
-                                             output: UnsafeMutablePointer<Float>) {
+                                             output: UnsafeMutablePointer<Float>, packs: WeightPacks? = nil) {
         guard let kernel = ChannelLaneWinograd(anyShape: self) else {
             preconditionFailure("forwardByChannelLaneWinograd needs canRunChannelLaneWinograd")
         }
-        kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output)
+        kernel.forward(input: input, weight: weight, epilogue: epilogue, output: output, packs: packs)
     }
 }

@@ -137,7 +137,7 @@ public struct ConvolutionKernel: Sendable {
     /// transforms let Winograd run single images too (see `WinogradKernel(_:weightsKept:)`).
     func forwardPath(weightsKept: Bool) -> ForwardPath {
         if let depthwise { return .depthwise(depthwise) }
-        if let lanes = ChannelLaneWinograd(self) { return .laneWinograd(lanes) }
+        if let lanes = ChannelLaneWinograd(self, weightsKept: weightsKept) { return .laneWinograd(lanes) }
         if let winograd = WinogradKernel(self, weightsKept: weightsKept) { return .winograd(winograd) }
         if let channelVectors = ChannelVectorConvolution(oneImage: self, weightsKept: weightsKept) { return .channelVectors(channelVectors) }
         if let rowProducts = RowProductConvolution(self) { return .rowProducts(rowProducts) }

@@ -19,6 +19,11 @@ struct ChannelLaneWinogradTests {
         Case(batch: 2, channels: 16, out: 48, height: 12, width: 16, kernel: (3, 3), padding: (1, 1, 1, 1)),  // 12 tiles: 3 blocks of 4
         Case(batch: 1, channels: 16, out: 32, height: 4, width: 16, kernel: (3, 3), padding: (1, 1, 1, 1)),   // one tile row, one image
         Case(batch: 2, channels: 48, out: 32, height: 8, width: 32, kernel: (3, 3), padding: (1, 1, 1, 1)),   // rows of 32: two transposes
+        // One image, the threads sharing it: 3 blocks of 8 tiles (each thread padding only the rows
+        // its tiles read), 2 blocks, and one block whose 3 groups of 16 outputs are shared instead.
+        Case(batch: 1, channels: 16, out: 16, height: 24, width: 16, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        Case(batch: 1, channels: 32, out: 16, height: 32, width: 8, kernel: (3, 3), padding: (1, 1, 1, 1)),
+        Case(batch: 1, channels: 16, out: 48, height: 8, width: 8, kernel: (3, 3), padding: (1, 1, 1, 1)),
     ]
 
     /// F(4×4)'s transforms cost rounding (up to 8 in Aᵀ): 1.0–2.4 · 10⁻⁵ of the largest output here
@@ -31,7 +36,7 @@ struct ChannelLaneWinogradTests {
     }
 
     /// Where `conv2d` picks it: a 512-bit unit run in halves (Zen 4, where saving multiplies pays
-    /// most; BENCHMARKS.md), at least one image per thread, "same" 3×3 stride 1, whole 16-channel
+    /// most; BENCHMARKS.md), at least one image per thread (or the weight's transforms kept), "same" 3×3 stride 1, whole 16-channel
     /// blocks, whole blocks of 4 tiles, and transformed weights of at most 9 MB (256 × 256).
     @Test func selectionPolicy() {
         let threads = ThreadPool.shared.threadCount
@@ -50,6 +55,7 @@ struct ChannelLaneWinogradTests {
         #expect(kernel(channels: 256, out: 256, size: 8).runsChannelLaneWinograd == picked)   // 9 MB of U
         #expect(!kernel(channels: 512, out: 512, size: 8).runsChannelLaneWinograd)            // 36 MB
         #expect(!kernel(batch: threads - 1).runsChannelLaneWinograd)
+        #expect(kernel(batch: 1).runsChannelLaneWinogradWithWeightsKept == picked)            // one image, transforms kept
         #expect(!kernel(channels: 3).runsChannelLaneWinograd)                                 // the stem
         #expect(!kernel(channels: 24, out: 24).runsChannelLaneWinograd)
         #expect(!kernel(padding: 0).runsChannelLaneWinograd)

@@ -9,10 +9,12 @@ import Testing
 /// kernel on one image, the channel-vector tiles pooling in registers, the folded norm.
 @Suite struct KeptWeightPacksTests {
     /// Runs `predict` against `conv2d` on the layer's current weight without packs, after each change of the weight.
+    /// (Kept packs can take another kernel than none: on a Zen 4 one image's 3×3 layers go to channel-lane
+    /// Winograd, whose sums round differently, 1–2 · 10⁻⁶ here. Packs of an old weight miss by far more.)
     func expectFollowsTheWeight(_ conv: Conv2D, train model: Module, predict: () throws -> [Float], expected: () -> [Float]) throws {
         func expectMatches(_ what: String) throws {
             let output = try predict(), reference = expected()
-            #expect(peakRelativeError(output, reference.map(Double.init)) < 1e-6, "\(what)")
+            #expect(peakRelativeError(output, reference.map(Double.init)) < 1e-5, "\(what)")
         }
         try expectMatches("first call")
         try expectMatches("second call, from the kept packs")

@@ -392,6 +392,9 @@ void fovea_winograd4_transform_output(const float *m, size_t stride, int out_cha
 /// padding 1, channels and out_channels multiples of 16, height and width multiples of 4. Only
 /// where `fovea_wide_tiles_available()` (AVX-512).
 ///
+/// Tiles per block (8 where the plane's 4×4 tiles come in eights, else 4): the forward's tile
+/// ranges start and end on blocks.
+int fovea_lane_winograd_block_tiles(int height, int width);
 /// Floats of scratch one image needs (its padded pixel-major copy, one block's V and M).
 size_t fovea_lane_winograd_scratch_floats(int channels, int out_channels, int height, int width);
 /// weight [out_channels × channels × 3 × 3] → u [36 × channels × out_channels] (U_ξ = G g Gᵀ with
@@ -399,11 +402,12 @@ size_t fovea_lane_winograd_scratch_floats(int channels, int out_channels, int he
 void fovea_lane_winograd_pack_weights(const float *weight, int channels, int out_channels, int first_channel,
                                       int end_channel, float *u);
 /// One image [channels × height × width] → output [out_channels × height × width] through the
-/// epilogue (its residual in the output's layout, not aliasing it), tiles [first_tile, end_tile)
-/// in row-major tile order (both multiples of 8 where the tile count is, else of 4).
+/// epilogue (its residual in the output's layout, not aliasing it): tiles [first_tile, end_tile)
+/// in row-major tile order (both multiples of 8 where the tile count is, else of 4), output
+/// channels [first_out, end_out) (multiples of 16).
 void fovea_lane_winograd_forward_image(const float *image, int channels, int height, int width, const float *u,
                                        int out_channels, float *output, const fovea_epilogue *e, int first_tile,
-                                       int end_tile, float *scratch);
+                                       int end_tile, int first_out, int end_out, float *scratch);
 
 /// Its weight gradient (`channel_lane_winograd_weight_gradient.c`), same shapes: one image's
 /// dU [36 × channels × out_channels] added to `du` from the image [channels × H × W] and its output
