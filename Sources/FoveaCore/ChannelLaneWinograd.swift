@@ -27,8 +27,14 @@ struct ChannelLaneWinograd {
     /// `FOVEA_LANE_WINOGRAD_WEIGHT_GRADIENT=0` leaves dW to the outer products (A/B runs).
     static let weightGradientEnabled = kernelSwitchedOn("FOVEA_LANE_WINOGRAD_WEIGHT_GRADIENT")
 
-    /// Nil where `forward` should not pick it (see `init?(anyShape:)`). Fewer images than threads
-    /// only with the weight's transforms kept (a layer at inference, `WeightPacks`).
+    /// Nil where `forward` should not pick it (see `init?(anyShape:)`). Where 512-bit units run in
+    /// halves (Zen 4) it ran 1.4–2.7× the best other kernel on ResNet-20's, SimpleCNN's, the seed
+    /// ResNet's and ResNet-18's 3×3 layers from 16 to 128 channels (convolution-bench
+    /// lane-winograd, three runs); 256 × 256 at 8×8 (9 MB of transformed weights) 0.92–1.54×,
+    /// kept; larger weights unmeasured. On a full-width Xeon the direct kernel does twice the
+    /// multiply-adds per cycle, and this was not measured there: not taken. Fewer images than
+    /// threads only with the weight's transforms kept (a layer at inference, `WeightPacks`): one
+    /// image 1.6–3.7× (convolution-bench batch-one).
     init?(_ kernel: ConvolutionKernel, weightsKept: Bool = false) {
         let weightBytes = 36 * kernel.geometry.channels * kernel.outChannels * MemoryLayout<Float>.stride
         guard kernel.batch >= ThreadPool.shared.threadCount || weightsKept, ConvolutionKernel.wideTilesRunInHalves,
