@@ -11,6 +11,13 @@
 // only the image's planes are transposed in (once) and each output tile out (one 16 × 16
 // transpose per tile and 16 output channels). The transforms and layouts: lane_winograd_parts.h.
 
+int fovea_lane_winograd_block_tiles(int height, int width) { return block_tiles(height, width); }
+
+size_t fovea_lane_winograd_scratch_floats(int channels, int out_channels, int height, int width) {
+    const size_t tiles = (size_t)block_tiles(height, width);
+    return padded_floats(channels, height, width) + 36 * tiles * (size_t)(channels + out_channels);
+}
+
 #ifdef FOVEA_X86
 
 /// U = G g Gᵀ in double for input channels [first_channel, end_channel) and every output channel,
@@ -47,13 +54,6 @@ static inline __attribute__((always_inline, target("avx512f"))) void output_tran
     y[1] = FMA(-2, m[4], FMA(0.5f, m[3], d12));
     y[2] = FMA(4, m[4], FMA(0.25f, m[3], s12));
     y[3] = FMA(-8, m[4], FMA(0.125f, m[3], ADD(d12, m[5])));
-}
-
-int fovea_lane_winograd_block_tiles(int height, int width) { return block_tiles(height, width); }
-
-size_t fovea_lane_winograd_scratch_floats(int channels, int out_channels, int height, int width) {
-    const size_t tiles = (size_t)block_tiles(height, width);
-    return padded_floats(channels, height, width) + 36 * tiles * (size_t)(channels + out_channels);
 }
 
 /// M[ξ][t][k] = Σ_c U[ξ][c][k] V[ξ][t][c] for output channels [first_out, end_out): per position and
@@ -158,10 +158,6 @@ FOVEA_AVX512 void fovea_lane_winograd_forward_image(const float *image, int chan
 
 #else
 
-size_t fovea_lane_winograd_scratch_floats(int channels, int out_channels, int height, int width) {
-    (void)channels; (void)out_channels; (void)height; (void)width;
-    return 0;
-}
 void fovea_lane_winograd_pack_weights(const float *weight, int channels, int out_channels, int first_channel,
                                       int end_channel, float *u) {
     (void)weight; (void)channels; (void)out_channels; (void)first_channel; (void)end_channel; (void)u;

@@ -14,13 +14,12 @@ struct ChannelLaneWinograd {
     static let isAvailable = kernelSwitchedOn("FOVEA_CHANNEL_LANE_WINOGRAD") && ConvolutionKernel.wideTilesAvailable
 
     /// Nil where `backward` should not pick it for dW: as for the forward (see `init?(_:)`), with
-    /// each thread's dU sums (36 · C · K floats) at most 2.5 MB. Against the outer products
-    /// (convolution-bench lane-winograd-gradients, Zen 4): 1.7–2.6× from 16 to 128 channels
-    /// (ResNet-20's three stages, SimpleCNN's blocks, the seed ResNet's stages 1 and 2); 256 × 256
-    /// at 8×8 (the seed's stage 3, 9.4 MB of sums per thread) lost, 0.86×.
+    /// each thread's dU sums (as large as the transformed weights) at most 2.5 MB. Against the
+    /// outer products (convolution-bench lane-winograd-gradients, Zen 4, three runs): 1.6–3.5× from
+    /// 16 to 128 channels (ResNet-20's three stages, SimpleCNN's blocks, the seed ResNet's stages 1
+    /// and 2); 256 × 256 at 8×8 (the seed's stage 3, 9.4 MB of sums per thread) lost, 0.86–0.96×.
     init?(weightGradientOf kernel: ConvolutionKernel) {
-        let sumBytes = 36 * kernel.geometry.channels * kernel.outChannels * MemoryLayout<Float>.stride
-        guard ChannelLaneWinograd.weightGradientEnabled, sumBytes <= 5 << 19 else { return nil }
+        guard ChannelLaneWinograd.weightGradientEnabled, ChannelLaneWinograd.transformedBytes(kernel) <= 5 << 19 else { return nil }
         self.init(kernel)
     }
 
@@ -28,7 +27,7 @@ struct ChannelLaneWinograd {
     static let weightGradientEnabled = kernelSwitchedOn("FOVEA_LANE_WINOGRAD_WEIGHT_GRADIENT")
 
     /// Nil where `forward` should not pick it (see `init?(anyShape:)`). Where 512-bit units run in
-    /// halves (Zen 4) it ran 1.4–2.7× the best other kernel on ResNet-20's, SimpleCNN's, the seed
+    /// halves (Zen 4) it ran 1.4–2.9× the best other kernel on ResNet-20's, SimpleCNN's, the seed
     /// ResNet's and ResNet-18's 3×3 layers from 16 to 128 channels (convolution-bench
     /// lane-winograd, three runs); 256 × 256 at 8×8 (9 MB of transformed weights) 0.92–1.54×,
     /// kept; larger weights unmeasured. On a full-width Xeon the direct kernel does twice the
@@ -36,11 +35,15 @@ struct ChannelLaneWinograd {
     /// threads only with the weight's transforms kept (a layer at inference, `WeightPacks`): one
     /// image 1.6–3.7× (convolution-bench batch-one).
     init?(_ kernel: ConvolutionKernel, weightsKept: Bool = false) {
-        let weightBytes = 36 * kernel.geometry.channels * kernel.outChannels * MemoryLayout<Float>.stride
         guard kernel.batch >= ThreadPool.shared.threadCount || weightsKept, ConvolutionKernel.wideTilesRunInHalves,
-              weightBytes <= 36 << 18
+              ChannelLaneWinograd.transformedBytes(kernel) <= 36 << 18
         else { return nil }
         self.init(anyShape: kernel)
+    }
+
+    /// Bytes of the transformed weights U (36 positions × C × K floats), and of each thread's dU sums.
+    static func transformedBytes(_ kernel: ConvolutionKernel) -> Int {
+        36 * kernel.geometry.channels * kernel.outChannels * MemoryLayout<Float>.stride
     }
 
     /// Wherever it can run: AVX-512, 3×3, stride 1, padding 1 ("same"), no dilation or groups,
